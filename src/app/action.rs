@@ -1,0 +1,92 @@
+//! The vocabulary shared by keymaps, the help screen and the `:` command line.
+//!
+//! Every action has one kebab-case name (`quit`, `page-down`, `runs`, …). Keymap files bind keys to
+//! these names, `?` lists them with their keys, and `:NAME` runs them.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! actions {
+    ($( $variant:ident = $name:literal : $help:literal ),* $(,)?) => {
+        /// A thing the user can ask for, by key or by `:` command.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum Action {
+            $( #[serde(rename = $name)] $variant, )*
+        }
+
+        impl Action {
+            /// Every action, in the order the help screen lists them.
+            pub const ALL: &'static [Action] = &[ $( Action::$variant, )* ];
+
+            /// The kebab-case name used in keymap files and on the command line.
+            pub fn name(self) -> &'static str {
+                match self { $( Action::$variant => $name, )* }
+            }
+
+            /// One line for the help screen.
+            pub fn help(self) -> &'static str {
+                match self { $( Action::$variant => $help, )* }
+            }
+        }
+    };
+}
+
+actions! {
+    Quit = "quit": "Quit kftui",
+    Help = "help": "Show the keys and commands",
+    Command = "command": "Open the command line",
+    Filter = "filter": "Filter the list as you type",
+    Cancel = "cancel": "Close the popup, clear the filter or go back",
+    Up = "up": "Move the selection up",
+    Down = "down": "Move the selection down",
+    Top = "top": "Jump to the first row",
+    Bottom = "bottom": "Jump to the last row",
+    PageUp = "page-up": "Move up one page",
+    PageDown = "page-down": "Move down one page",
+    NextPane = "next-pane": "Go to the next pane",
+    PrevPane = "prev-pane": "Go to the previous pane",
+    Pipelines = "pipelines": "Show the Pipelines pane",
+    Runs = "runs": "Show the Runs pane",
+    Logs = "logs": "Show the Logs pane",
+    Notebooks = "notebooks": "Show the Notebooks pane",
+    Models = "models": "Show the Models pane",
+    Training = "training": "Show the Training pane",
+    Experiments = "experiments": "Show the Experiments pane",
+    Namespace = "ns": "Pick the namespace (:ns NAME, :ns all)",
+    Context = "ctx": "Pick the kubeconfig context (:ctx NAME)",
+    SortNext = "sort-next": "Sort by the next column (:sort COLUMN [asc|desc])",
+    SortPrev = "sort-prev": "Sort by the previous column",
+    Yaml = "yaml": "Show the selected object as YAML",
+    Describe = "describe": "Describe the selected object: status, conditions, children, events",
+    NextMatch = "next-match": "Jump to the next search match",
+    PrevMatch = "prev-match": "Jump to the previous search match",
+    Redraw = "redraw": "Redraw the whole screen",
+    Suspend = "suspend": "Suspend kftui to the shell (fg resumes)",
+}
+
+impl Action {
+    /// Looks an action up by its kebab-case name.
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.iter().copied().find(|a| a.name() == name)
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_through_serde_and_lookup() {
+        for a in Action::ALL {
+            let json = serde_json::to_string(a).unwrap();
+            assert_eq!(json, format!("\"{}\"", a.name()));
+            assert_eq!(Action::from_name(a.name()), Some(*a));
+        }
+        assert_eq!(Action::from_name("no-such-thing"), None);
+    }
+}

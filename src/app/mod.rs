@@ -1,0 +1,110 @@
+//! The app: one State, a pure `update`, a pure render, and an event loop that runs effects.
+
+pub mod action;
+pub mod describe;
+pub mod effect;
+pub mod filter;
+pub mod msg;
+pub mod pane;
+pub mod picker;
+pub mod runner;
+pub mod sort;
+pub mod state;
+pub mod subs;
+pub mod update;
+pub mod viewer;
+
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+
+use crate::app::effect::Effect;
+use crate::app::msg::Msg;
+use crate::app::runner::EffectRunner;
+use crate::app::state::State;
+use crate::config::keymap::Keymap;
+use crate::config::theme::Theme;
+use crate::terminal::TerminalGuard;
+use crate::ui::{self, View};
+
+/// The shortest time between two frames (about 60 per second).
+pub const FRAME: Duration = Duration::from_millis(16);
+
+/// Everything the loop owns.
+pub struct App {
+    pub state: State,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub tz: chrono::FixedOffset,
+}
+
+/// Runs the UI until the user quits or a signal arrives. Drains every pending message, then
+/// draws once if anything changed, at most once per [`FRAME`].
+pub async fn run(
+    mut app: App,
+    term: &mut TerminalGuard,
+    mut runner: EffectRunner,
+    mut rx: mpsc::Receiver<Msg>,
+) -> anyhow::Result<()> {
+    let size = term.terminal.size()?;
+    let mut effects = update::update(
+        &mut app.state,
+        &app.keymap,
+        Msg::Resize {
+            width: size.width,
+            height: size.height,
+        },
+    );
+    draw(&mut app, term)?;
+    let mut last_draw = Instant::now();
+    if !app.state.target.context.is_empty() {
+        runner.probe(&app.state.target.context);
+    }
+    let mut buf = Vec::with_capacity(256);
+    while app.state.running {
+        for effect in effects.drain(..) {
+            match effect {
+                Effect::Suspend => {
+                    term.suspend()?;
+                    app.state.dirty = true;
+                }
+                Effect::FullRedraw => {
+                    term.clear()?;
+                    app.state.dirty = true;
+                }
+                other => runner.run(other),
+            }
+        }
+        if app.state.dirty {
+            let due = last_draw + FRAME;
+            if Instant::now() >= due {
+                draw(&mut app, term)?;
+                last_draw = Instant::now();
+            } else {
+                tokio::select! {
+                    n = rx.recv_many(&mut buf, 256) => if n == 0 { break },
+                    _ = tokio::time::sleep_until(due.into()) => {}
+                }
+            }
+        } else if rx.recv_many(&mut buf, 256).await == 0 {
+            break;
+        }
+        for msg in buf.drain(..) {
+            effects.extend(update::update(&mut app.state, &app.keymap, msg));
+        }
+    }
+    runner.shutdown().await;
+    Ok(())
+}
+
+fn draw(app: &mut App, term: &mut TerminalGuard) -> std::io::Result<()> {
+    app.state.take_dirty();
+    let view = View {
+        theme: &app.theme,
+        keymap: &app.keymap,
+        tz: app.tz,
+    };
+    let state = &app.state;
+    term.terminal.draw(|f| ui::render(state, &view, f))?;
+    Ok(())
+}

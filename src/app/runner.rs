@@ -1,0 +1,197 @@
+//! The effect runner: performs the IO `update` asks for. Every task is keyed and cancellable.
+//! Clients are made per context on first use and shared by that context's tasks.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::sync::{OnceCell, mpsc};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::effect::Effect;
+use crate::app::msg::{ConnEvent, DataEvent, Msg, SubStatus};
+use crate::app::subs::SubKey;
+use crate::kube::{ClusterSource, KubeHandle, connect, describe_error, fetch, subscribe};
+
+type ClientCell = Arc<OnceCell<Result<KubeHandle, String>>>;
+
+pub struct EffectRunner {
+    source: ClusterSource,
+    clients: HashMap<String, ClientCell>,
+    tx: mpsc::Sender<Msg>,
+    subs: HashMap<SubKey, CancellationToken>,
+    tasks: JoinSet<()>,
+    /// Where each context's namespace choice is saved.
+    choices_file: Option<PathBuf>,
+}
+
+impl EffectRunner {
+    /// A runner for `source`; `initial` is the client main already built for its context.
+    pub fn new(
+        source: ClusterSource,
+        initial: Option<KubeHandle>,
+        tx: mpsc::Sender<Msg>,
+        choices_file: Option<PathBuf>,
+    ) -> EffectRunner {
+        let mut clients = HashMap::new();
+        if let Some(handle) = initial {
+            clients.insert(
+                handle.context.clone(),
+                Arc::new(OnceCell::new_with(Some(Ok(handle)))),
+            );
+        }
+        EffectRunner {
+            source,
+            clients,
+            tx,
+            subs: HashMap::new(),
+            tasks: JoinSet::new(),
+            choices_file,
+        }
+    }
+
+    /// The client cell of a context, connected on first use.
+    fn client(&mut self, context: &str) -> ClientCell {
+        self.clients.entry(context.to_string()).or_default().clone()
+    }
+
+    /// Connects (once) and returns the context's client, or why it cannot be had.
+    async fn ready(cell: ClientCell, source: ClusterSource, context: String) -> Result<KubeHandle, String> {
+        cell.get_or_init(|| async move {
+            connect(&source, Some(&context), None)
+                .await
+                .map_err(|e| e.to_string())
+        })
+        .await
+        .clone()
+    }
+
+    /// Asks the context's API server for its version, to fill the header and learn whether it
+    /// answers.
+    pub fn probe(&mut self, context: &str) {
+        let cell = self.client(context);
+        let (tx, source, context) = (self.tx.clone(), self.source.clone(), context.to_string());
+        self.tasks.spawn(async move {
+            let event = match Self::ready(cell, source, context.clone()).await {
+                Ok(kube) => match kube.client.apiserver_version().await {
+                    Ok(info) => ConnEvent::Connected {
+                        context,
+                        version: info.git_version,
+                    },
+                    Err(e) => ConnEvent::Failed {
+                        context,
+                        error: describe_error(&e),
+                    },
+                },
+                Err(error) => ConnEvent::Failed { context, error },
+            };
+            let _ = tx.send(Msg::Conn(event)).await;
+        });
+    }
+
+    /// Performs an IO effect. Terminal effects (suspend, redraw) belong to the event loop.
+    pub fn run(&mut self, effect: Effect) {
+        match effect {
+            Effect::Subscribe(key) => {
+                let cell = self.client(&key.context);
+                let cancel = CancellationToken::new();
+                if let Some(old) = self.subs.insert(key.clone(), cancel.clone()) {
+                    old.cancel();
+                }
+                let (tx, source) = (self.tx.clone(), self.source.clone());
+                self.tasks.spawn(async move {
+                    match Self::ready(cell, source, key.context.clone()).await {
+                        Ok(kube) => subscribe::run(kube.client, key, tx, cancel).await,
+                        Err(message) => {
+                            let status = SubStatus::Failed { message };
+                            let _ = tx.send(Msg::Data(DataEvent::Status { key, status })).await;
+                        }
+                    }
+                });
+            }
+            Effect::Unsubscribe(key) => {
+                if let Some(token) = self.subs.remove(&key) {
+                    token.cancel();
+                }
+            }
+            Effect::Fetch {
+                request,
+                context,
+                kind,
+                namespace,
+                name,
+                view,
+            } => {
+                let cell = self.client(&context);
+                let (tx, source) = (self.tx.clone(), self.source.clone());
+                self.tasks.spawn(async move {
+                    let result = match Self::ready(cell, source, context).await {
+                        Ok(kube) => fetch::fetch(kube.client, kind, &namespace, &name, view).await,
+                        Err(e) => Err(e),
+                    };
+                    let _ = tx.send(Msg::Fetched { request, result }).await;
+                });
+            }
+            Effect::SaveChoices(choices) => {
+                if let Some(path) = self.choices_file.clone() {
+                    self.tasks.spawn_blocking(move || save_choices(&path, &choices));
+                }
+            }
+            Effect::Probe(context) => self.probe(&context),
+            Effect::Suspend | Effect::FullRedraw => {}
+        }
+        // Reap finished tasks so the set does not grow.
+        while self.tasks.try_join_next().is_some() {}
+    }
+
+    /// Cancels every task and waits briefly for them to end.
+    pub async fn shutdown(mut self) {
+        for token in self.subs.values() {
+            token.cancel();
+        }
+        self.tasks.abort_all();
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(500), async {
+            while self.tasks.join_next().await.is_some() {}
+        })
+        .await;
+    }
+}
+
+/// The saved namespace choices: `{"namespaces": {"ctx": "ns" | null}}`.
+pub fn load_choices(path: &std::path::Path) -> BTreeMap<String, Option<String>> {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .and_then(|v| serde_json::from_value(v.get("namespaces")?.clone()).ok())
+        .unwrap_or_default()
+}
+
+fn save_choices(path: &std::path::Path, choices: &BTreeMap<String, Option<String>>) {
+    let body = serde_json::json!({ "namespaces": choices });
+    let result = path
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(path, body.to_string()));
+    if let Err(e) = result {
+        tracing::warn!("cannot save namespace choices to {}: {e}", path.display());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn choices_round_trip_and_bad_files_give_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/state.json");
+        let mut choices = BTreeMap::new();
+        choices.insert("prod".to_string(), Some("team-a".to_string()));
+        choices.insert("dev".to_string(), None);
+        save_choices(&path, &choices);
+        assert_eq!(load_choices(&path), choices);
+        std::fs::write(&path, "{not json").unwrap();
+        assert!(load_choices(&path).is_empty());
+    }
+}

@@ -1,0 +1,322 @@
+//! The one owned State of the app. `update` changes it; `render` reads it.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::app::pane::PaneId;
+use crate::app::subs::SubKey;
+use crate::config::keymap::Key;
+use crate::kube::resources::workflow::RunRow;
+
+/// What the keyboard is talking to.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Mode {
+    #[default]
+    Normal,
+    /// Typing into the filter bar of the current list.
+    Filter,
+    /// Typing a `:` command.
+    Command,
+    /// The help overlay is open.
+    Help,
+}
+
+/// The state of the connection to the API server, as the header shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ConnState {
+    #[default]
+    Connecting,
+    Connected,
+    /// Watches are failing and retrying.
+    Reconnecting {
+        attempt: u32,
+        last_error: String,
+    },
+    /// The API server could not be reached at all.
+    Offline {
+        error: String,
+    },
+}
+
+/// Which cluster and namespace the app is looking at.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Target {
+    pub context: String,
+    /// `None` means all namespaces.
+    pub namespace: Option<String>,
+    pub server_version: Option<String>,
+    pub conn: ConnState,
+    /// True when kftui runs against its own embedded demo cluster.
+    pub demo: bool,
+}
+
+/// A context of the kubeconfig, for the picker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextInfo {
+    pub name: String,
+    pub cluster: String,
+    /// The namespace the kubeconfig gives this context.
+    pub namespace: Option<String>,
+}
+
+/// Severity of a status-line notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+/// One message in the status line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub level: Level,
+    pub text: String,
+}
+
+/// A one-line text input (filter bar, command line).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LineInput {
+    pub text: String,
+    /// Cursor position in chars.
+    pub cursor: usize,
+}
+
+impl LineInput {
+    pub fn insert(&mut self, c: char) {
+        let at = self.byte_at(self.cursor);
+        self.text.insert(at, c);
+        self.cursor += 1;
+    }
+
+    pub fn insert_str(&mut self, s: &str) {
+        for c in s.chars().filter(|c| !c.is_control()) {
+            self.insert(c);
+        }
+    }
+
+    pub fn backspace(&mut self) {
+        if self.cursor > 0 {
+            self.cursor -= 1;
+            let at = self.byte_at(self.cursor);
+            self.text.remove(at);
+        }
+    }
+
+    pub fn delete(&mut self) {
+        if self.cursor < self.text.chars().count() {
+            let at = self.byte_at(self.cursor);
+            self.text.remove(at);
+        }
+    }
+
+    pub fn left(&mut self) {
+        self.cursor = self.cursor.saturating_sub(1);
+    }
+
+    pub fn right(&mut self) {
+        self.cursor = (self.cursor + 1).min(self.text.chars().count());
+    }
+
+    pub fn home(&mut self) {
+        self.cursor = 0;
+    }
+
+    pub fn end(&mut self) {
+        self.cursor = self.text.chars().count();
+    }
+
+    /// Deletes the word before the cursor (ctrl-w).
+    pub fn delete_word(&mut self) {
+        while self.cursor > 0 && self.char_before().is_some_and(char::is_whitespace) {
+            self.backspace();
+        }
+        while self.cursor > 0 && self.char_before().is_some_and(|c| !c.is_whitespace()) {
+            self.backspace();
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.cursor = 0;
+    }
+
+    fn char_before(&self) -> Option<char> {
+        self.text.chars().nth(self.cursor.checked_sub(1)?)
+    }
+
+    fn byte_at(&self, chars: usize) -> usize {
+        self.text
+            .char_indices()
+            .nth(chars)
+            .map_or(self.text.len(), |(i, _)| i)
+    }
+}
+
+/// Where a list's rows come from and whether that source is healthy.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum SourceState {
+    /// Waiting for the first list from the API server.
+    #[default]
+    Loading,
+    /// Rows are current.
+    Live,
+    /// Rows are from before the connection dropped; the watch is retrying.
+    Stale { error: String },
+    /// The resource's API is not served by this cluster.
+    NotInstalled { what: String },
+    /// RBAC forbids listing it.
+    Forbidden { message: String },
+    /// The API server answered an error.
+    Failed { message: String },
+}
+
+/// How a list is sorted: a column of the pane's `COLUMNS`, and the direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Sort {
+    pub column: usize,
+    pub descending: bool,
+}
+
+/// A list pane's rows and the view over them.
+#[derive(Debug, Clone, Default)]
+pub struct ListView<R> {
+    /// Every row from the source, in display order.
+    pub rows: Arc<[R]>,
+    /// Indices into `rows` that pass the filter, in display order.
+    pub visible: Vec<usize>,
+    /// Index into `visible` of the selected row.
+    pub selected: usize,
+    /// Index into `visible` of the first row on screen.
+    pub offset: usize,
+    /// The active filter text (the bar may be open or closed).
+    pub filter: LineInput,
+    pub source: SourceState,
+    pub sort: Sort,
+}
+
+impl<R> ListView<R> {
+    pub fn new() -> Self {
+        ListView {
+            rows: Arc::from(Vec::new()),
+            visible: Vec::new(),
+            selected: 0,
+            offset: 0,
+            filter: LineInput::default(),
+            source: SourceState::Loading,
+            sort: Sort::default(),
+        }
+    }
+
+    pub fn selected_row(&self) -> Option<&R> {
+        self.visible.get(self.selected).and_then(|i| self.rows.get(*i))
+    }
+
+    /// The visible rows, in order.
+    pub fn visible_rows(&self) -> impl Iterator<Item = &R> {
+        self.visible.iter().filter_map(|i| self.rows.get(*i))
+    }
+}
+
+/// The State of the whole app.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub running: bool,
+    pub pane: PaneId,
+    pub mode: Mode,
+    /// Keys typed so far of a multi-key sequence (`g g`).
+    pub pending: Vec<Key>,
+    pub target: Target,
+    pub runs: ListView<RunRow>,
+    pub command: LineInput,
+    pub notice: Option<Notice>,
+    /// The label selector of the committed runs filter, applied by the API server.
+    pub runs_selector: Option<String>,
+    /// The kubeconfig's contexts.
+    pub contexts: Vec<ContextInfo>,
+    /// The namespace chosen last time in each context (`None` = all namespaces); persisted.
+    pub remembered: std::collections::BTreeMap<String, Option<String>>,
+    /// The open context or namespace picker.
+    pub picker: Option<crate::app::picker::Picker>,
+    /// The latest namespace list of the current context (while the picker wants it).
+    pub namespaces: Arc<[crate::kube::resources::namespace::NamespaceRow]>,
+    /// The YAML or describe view, when open.
+    pub viewer: Option<crate::app::viewer::TextView>,
+    /// The id of the last request sent; answers to older ones are dropped.
+    pub request_seq: u64,
+    /// Scroll offset of the help overlay.
+    pub help_scroll: usize,
+    /// Rows available to the list body, from the last layout.
+    pub list_height: usize,
+    pub width: u16,
+    pub height: u16,
+    /// The time the clock last told `update`; ages and durations are computed against it.
+    pub now: DateTime<Utc>,
+    /// Subscriptions the effect runner is running.
+    pub subs: BTreeSet<SubKey>,
+    pub readonly: bool,
+    /// Something changed since the last frame.
+    pub dirty: bool,
+}
+
+impl State {
+    pub fn new(target: Target, now: DateTime<Utc>) -> State {
+        State {
+            running: true,
+            pane: PaneId::Runs,
+            mode: Mode::Normal,
+            pending: Vec::new(),
+            target,
+            runs: ListView::new(),
+            command: LineInput::default(),
+            notice: None,
+            runs_selector: None,
+            contexts: Vec::new(),
+            remembered: std::collections::BTreeMap::new(),
+            picker: None,
+            namespaces: Arc::from(Vec::new()),
+            viewer: None,
+            request_seq: 0,
+            help_scroll: 0,
+            list_height: 10,
+            width: 80,
+            height: 24,
+            now,
+            subs: BTreeSet::new(),
+            readonly: false,
+            dirty: true,
+        }
+    }
+
+    /// Returns whether a redraw is due and clears the flag.
+    pub fn take_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.dirty)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_input_edits_at_the_cursor_with_multibyte_text() {
+        let mut l = LineInput::default();
+        l.insert_str("héllo wörld");
+        l.left();
+        l.left();
+        l.insert('X');
+        assert_eq!(l.text, "héllo wörXld");
+        l.delete_word();
+        assert_eq!(l.text, "héllo ld");
+        l.home();
+        l.delete();
+        assert_eq!(l.text, "éllo ld");
+        l.end();
+        l.backspace();
+        assert_eq!(l.text, "éllo l");
+        l.insert_str("a\x1b[2Jb");
+        assert_eq!(l.text, "éllo la[2Jb", "control characters never enter the input");
+    }
+}

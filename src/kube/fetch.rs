@@ -1,0 +1,94 @@
+//! Fetching one full object for the YAML and describe views.
+
+use k8s_openapi::api::core::v1::{Event, Pod};
+use kube::api::{Api, ApiResource, DynamicObject, ListParams};
+use serde_json::Value;
+
+use crate::app::describe::{describe, yaml_lines};
+use crate::app::subs::Kind;
+use crate::app::viewer::ViewKind;
+use crate::kube::describe_error;
+
+/// The API resource behind a kind.
+pub fn api_resource(kind: Kind) -> ApiResource {
+    let (group, version, kind_name, plural) = match kind {
+        Kind::Workflows => ("argoproj.io", "v1alpha1", "Workflow", "workflows"),
+        Kind::Namespaces => ("", "v1", "Namespace", "namespaces"),
+    };
+    ApiResource {
+        group: group.into(),
+        version: version.into(),
+        api_version: if group.is_empty() {
+            version.into()
+        } else {
+            format!("{group}/{version}")
+        },
+        kind: kind_name.into(),
+        plural: plural.into(),
+    }
+}
+
+/// Children worth listing in describe: the pods a run created.
+async fn children(client: &kube::Client, kind: Kind, ns: &str, name: &str) -> Vec<Value> {
+    let selector = match kind {
+        Kind::Workflows => format!("workflows.argoproj.io/workflow={name}"),
+        Kind::Namespaces => return Vec::new(),
+    };
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    match pods.list(&ListParams::default().labels(&selector)).await {
+        Ok(list) => list
+            .items
+            .into_iter()
+            .filter_map(|p| serde_json::to_value(p).ok())
+            .map(|mut v| {
+                v["kind"] = Value::from("Pod");
+                v
+            })
+            .collect(),
+        Err(e) => {
+            tracing::debug!("listing children of {name}: {}", describe_error(&e));
+            Vec::new()
+        }
+    }
+}
+
+async fn events(client: &kube::Client, ns: &str, name: &str) -> Vec<Value> {
+    let api: Api<Event> = Api::namespaced(client.clone(), ns);
+    let fields = format!("involvedObject.name={name},involvedObject.namespace={ns}");
+    match api.list(&ListParams::default().fields(&fields)).await {
+        Ok(list) => list
+            .items
+            .into_iter()
+            .filter_map(|e| serde_json::to_value(e).ok())
+            .collect(),
+        Err(e) => {
+            tracing::debug!("listing events of {name}: {}", describe_error(&e));
+            Vec::new()
+        }
+    }
+}
+
+/// Fetches an object and renders it as the view asks. Errors come back as a sentence.
+pub async fn fetch(
+    client: kube::Client,
+    kind: Kind,
+    ns: &str,
+    name: &str,
+    view: ViewKind,
+) -> Result<Vec<String>, String> {
+    let ar = api_resource(kind);
+    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, &ar);
+    let obj = api
+        .get(name)
+        .await
+        .map_err(|e| format!("cannot get {}/{name}: {}", ar.kind, describe_error(&e)))?;
+    let value = serde_json::to_value(&obj).map_err(|e| format!("cannot read {}/{name}: {e}", ar.kind))?;
+    Ok(match view {
+        ViewKind::Yaml => yaml_lines(&value),
+        ViewKind::Describe => {
+            let (events, children) =
+                tokio::join!(events(&client, ns, name), children(&client, kind, ns, name));
+            describe(&value, &events, &children, chrono::Utc::now())
+        }
+    })
+}

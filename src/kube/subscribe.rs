@@ -1,0 +1,199 @@
+//! One watch per subscription: kube-runtime's watcher, projected to rows on arrival and sent to
+//! the app as whole snapshots, at most one per 250 ms.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use kube::Api;
+use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher::{self, Event};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::msg::{DataEvent, Msg, SubStatus};
+use crate::app::subs::{Kind, SubKey};
+use crate::kube::describe_error;
+use crate::kube::resources::namespace::NamespaceRow;
+use crate::kube::resources::workflow::{RunRow, WorkflowLite};
+use k8s_openapi::api::core::v1::Namespace;
+
+/// How often at most a subscription sends a snapshot.
+pub const COALESCE: Duration = Duration::from_millis(250);
+
+/// Watches `key` until `cancel` fires, sending `Msg::Data` to `tx`.
+pub async fn run(client: kube::Client, key: SubKey, tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
+    match key.kind {
+        Kind::Workflows => {
+            let api: Api<WorkflowLite> = match &key.namespace {
+                Some(ns) => Api::namespaced(client, ns),
+                None => Api::all(client),
+            };
+            watch_rows(api, key, tx, cancel, RunRow::from_workflow).await;
+        }
+        Kind::Namespaces => {
+            let api: Api<Namespace> = Api::all(client);
+            watch_rows(api, key, tx, cancel, NamespaceRow::from_namespace).await;
+        }
+    }
+}
+
+/// Classifies a watch error into what the pane should say.
+fn status_for(error: &watcher::Error, attempt: u32) -> SubStatus {
+    let api_error = match error {
+        watcher::Error::InitialListFailed(e)
+        | watcher::Error::WatchStartFailed(e)
+        | watcher::Error::WatchFailed(e) => match e {
+            kube::Error::Api(s) => Some((s.code, s.message.clone())),
+            _ => None,
+        },
+        watcher::Error::WatchError(s) => Some((s.code, s.message.clone())),
+        watcher::Error::NoResourceVersion => None,
+    };
+    match api_error {
+        Some((403, message)) => SubStatus::Forbidden { message },
+        Some((404, _)) => SubStatus::NotInstalled,
+        Some((code, message)) if (400..500).contains(&code) && code != 410 && code != 429 => {
+            SubStatus::Failed {
+                message: format!("{message} ({code})"),
+            }
+        }
+        _ => SubStatus::Retrying {
+            attempt,
+            error: match error {
+                watcher::Error::InitialListFailed(e)
+                | watcher::Error::WatchStartFailed(e)
+                | watcher::Error::WatchFailed(e) => describe_error(e),
+                other => other.to_string(),
+            },
+        },
+    }
+}
+
+/// The generic watch loop: keeps the current rows keyed by namespace/name, replaces them
+/// atomically on a relist (no flash of an empty list), and sends coalesced snapshots.
+async fn watch_rows<K, R>(
+    api: Api<K>,
+    key: SubKey,
+    tx: mpsc::Sender<Msg>,
+    cancel: CancellationToken,
+    project: fn(&K) -> R,
+) where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
+    R: Clone + Send + 'static,
+    Arc<[R]>: Into<RowsFor>,
+{
+    let mut config = watcher::Config::default();
+    if let Some(selector) = &key.selector {
+        config = config.labels(selector);
+    }
+    let mut stream = watcher::watcher(api, config).default_backoff().boxed();
+    let mut rows: HashMap<String, R> = HashMap::new();
+    let mut relist: Option<HashMap<String, R>> = None;
+    let mut dirty = false;
+    let mut failures: u32 = 0;
+    let mut ticker = tokio::time::interval(COALESCE);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let object_key = |o: &K| {
+        let m = o.meta();
+        format!(
+            "{}/{}",
+            m.namespace.as_deref().unwrap_or(""),
+            m.name.as_deref().unwrap_or("")
+        )
+    };
+    loop {
+        let mut send_now = false;
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            event = stream.next() => {
+                let Some(event) = event else { return };
+                match event {
+                    Ok(ev) => {
+                        if failures > 0 {
+                            failures = 0;
+                            if send(&tx, DataEvent::Status { key: key.clone(), status: SubStatus::Live }).await.is_err() {
+                                return;
+                            }
+                        }
+                        match ev {
+                            Event::Init => relist = Some(HashMap::new()),
+                            Event::InitApply(o) => {
+                                if let Some(r) = relist.as_mut() {
+                                    r.insert(object_key(&o), project(&o));
+                                }
+                            }
+                            Event::InitDone => {
+                                if let Some(r) = relist.take() {
+                                    rows = r;
+                                }
+                                dirty = true;
+                                send_now = true;
+                            }
+                            Event::Apply(o) => {
+                                rows.insert(object_key(&o), project(&o));
+                                dirty = true;
+                            }
+                            Event::Delete(o) => {
+                                rows.remove(&object_key(&o));
+                                dirty = true;
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        failures += 1;
+                        tracing::warn!(kind = ?key.kind, namespace = ?key.namespace, "watch failed: {e}");
+                        let status = status_for(&e, failures);
+                        if send(&tx, DataEvent::Status { key: key.clone(), status }).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+            _ = ticker.tick(), if dirty => send_now = true,
+        }
+        if send_now && dirty {
+            dirty = false;
+            let snapshot: Arc<[R]> = rows.values().cloned().collect();
+            if send(&tx, DataEvent::from_rows(key.clone(), snapshot.into()))
+                .await
+                .is_err()
+            {
+                return;
+            }
+            ticker.reset();
+        }
+    }
+}
+
+/// Rows of any kind, on their way to a `DataEvent`.
+pub enum RowsFor {
+    Runs(Arc<[RunRow]>),
+    Namespaces(Arc<[NamespaceRow]>),
+}
+
+impl From<Arc<[NamespaceRow]>> for RowsFor {
+    fn from(rows: Arc<[NamespaceRow]>) -> RowsFor {
+        RowsFor::Namespaces(rows)
+    }
+}
+
+impl From<Arc<[RunRow]>> for RowsFor {
+    fn from(rows: Arc<[RunRow]>) -> RowsFor {
+        RowsFor::Runs(rows)
+    }
+}
+
+impl DataEvent {
+    fn from_rows(key: SubKey, rows: RowsFor) -> DataEvent {
+        match rows {
+            RowsFor::Runs(rows) => DataEvent::Runs { key, rows },
+            RowsFor::Namespaces(rows) => DataEvent::Namespaces { key, rows },
+        }
+    }
+}
+
+async fn send(tx: &mpsc::Sender<Msg>, event: DataEvent) -> Result<(), ()> {
+    tx.send(Msg::Data(event)).await.map_err(|_| ())
+}

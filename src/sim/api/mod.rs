@@ -1,0 +1,655 @@
+//! The HTTP front: one fallback handler parses Kubernetes API paths into a [`Route`] and
+//! dispatches to generic handlers that work for every registered kind.
+
+mod discovery;
+mod openapi;
+pub mod render;
+mod watch;
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::Response;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use serde_json::{Value, json};
+use tokio_stream::wrappers::ReceiverStream;
+
+use self::render::{Format, IncludeObject};
+use super::Shared;
+use super::error::ApiError;
+use super::logs::{self, LogOptions};
+use super::patch::{self, PatchKind};
+use super::selector::{FieldSelector, LabelSelector};
+use super::store::{Filter, Part, Stored};
+use super::types::{self, ResourceType};
+
+/// The router serving the whole API.
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new().fallback(handle).with_state(shared)
+}
+
+/// A parsed request path.
+#[derive(Debug)]
+enum Route {
+    Version,
+    Health,
+    CoreVersions,
+    Groups,
+    Group(String),
+    Resources(String, String),
+    OpenApiRoot,
+    OpenApi(String, String),
+    NoOpenApi,
+    Resource(ResourcePath),
+}
+
+/// A path that names a kind, and maybe a namespace, an object and a subresource.
+#[derive(Debug)]
+struct ResourcePath {
+    rt: &'static ResourceType,
+    namespace: Option<String>,
+    name: Option<String>,
+    sub: Option<String>,
+    legacy_watch: bool,
+}
+
+fn parse_route(path: &str) -> Result<Route, ApiError> {
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    Ok(match segs.as_slice() {
+        ["version"] => Route::Version,
+        ["healthz" | "livez" | "readyz", ..] => Route::Health,
+        ["openapi", "v3"] => Route::OpenApiRoot,
+        ["openapi", "v3", "api", v] => Route::OpenApi(String::new(), (*v).into()),
+        ["openapi", "v3", "apis", g, v] => Route::OpenApi((*g).into(), (*v).into()),
+        ["openapi", ..] => Route::NoOpenApi,
+        ["api"] => Route::CoreVersions,
+        ["api", "v1"] => Route::Resources(String::new(), "v1".into()),
+        ["apis"] => Route::Groups,
+        ["apis", g] => Route::Group((*g).into()),
+        ["apis", g, v] => Route::Resources((*g).into(), (*v).into()),
+        ["api", "v1", rest @ ..] => Route::Resource(resource_path("", "v1", rest)?),
+        ["apis", g, v, rest @ ..] => Route::Resource(resource_path(g, v, rest)?),
+        _ => return Err(ApiError::no_route()),
+    })
+}
+
+fn resource_path(group: &str, version: &str, rest: &[&str]) -> Result<ResourcePath, ApiError> {
+    let (legacy_watch, rest) = match rest {
+        ["watch", tail @ ..] => (true, tail),
+        _ => (false, rest),
+    };
+    let find = |plural: &str| types::lookup(group, version, plural).ok_or_else(ApiError::no_route);
+    let namespaced_kind = |plural: &str| types::lookup(group, version, plural).filter(|rt| rt.namespaced);
+    let mk = |rt, ns: Option<&str>, name: Option<&str>, sub: Option<&str>| ResourcePath {
+        rt,
+        namespace: ns.map(String::from),
+        name: name.map(String::from),
+        sub: sub.map(String::from),
+        legacy_watch,
+    };
+    Ok(match rest {
+        [plural] => mk(find(plural)?, None, None, None),
+        ["namespaces", ns, plural] if namespaced_kind(plural).is_some() => {
+            mk(find(plural)?, Some(ns), None, None)
+        }
+        ["namespaces", ns, plural, name] => mk(
+            namespaced_kind(plural).ok_or_else(ApiError::no_route)?,
+            Some(ns),
+            Some(name),
+            None,
+        ),
+        ["namespaces", ns, plural, name, sub] => mk(
+            namespaced_kind(plural).ok_or_else(ApiError::no_route)?,
+            Some(ns),
+            Some(name),
+            Some(sub),
+        ),
+        [plural, name] => mk(find(plural)?, None, Some(name), None),
+        [plural, name, sub] => mk(find(plural)?, None, Some(name), Some(sub)),
+        _ => return Err(ApiError::no_route()),
+    })
+}
+
+/// Query parameters (percent-decoded; the last value of a repeated key wins).
+struct Query(HashMap<String, String>);
+
+impl Query {
+    fn parse(q: Option<&str>) -> Self {
+        let mut map = HashMap::new();
+        for pair in q.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            map.insert(percent_decode(k), percent_decode(v));
+        }
+        Self(map)
+    }
+
+    fn get(&self, k: &str) -> Option<&str> {
+        self.0.get(k).map(String::as_str)
+    }
+
+    fn flag(&self, k: &str) -> bool {
+        matches!(self.get(k), Some("true" | "1"))
+    }
+
+    fn number<T: std::str::FromStr>(&self, k: &str) -> Result<Option<T>, ApiError> {
+        match self.get(k).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => s
+                .parse()
+                .map(Some)
+                .map_err(|_| ApiError::bad_request(format!("invalid value for {k}: {s:?}"))),
+        }
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes.get(i) {
+            Some(b'+') => out.push(b' '),
+            Some(b'%') => {
+                let hex = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
+                match hex {
+                    Some(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    None => out.push(b'%'),
+                }
+            }
+            Some(b) => out.push(*b),
+            None => {}
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Everything a handler needs to know about one request.
+struct Request<'a> {
+    shared: &'a Arc<Shared>,
+    method: &'a Method,
+    query: Query,
+    headers: &'a HeaderMap,
+    body: Bytes,
+}
+
+impl Request<'_> {
+    fn header(&self, name: header::HeaderName) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    fn format(&self) -> Result<Format, ApiError> {
+        render::negotiate(self.header(header::ACCEPT))
+    }
+
+    fn include(&self) -> IncludeObject {
+        IncludeObject::parse(self.query.get("includeObject"))
+    }
+
+    fn filter(&self, rt: &ResourceType, ns: Option<&str>) -> Result<Filter, ApiError> {
+        Ok(Filter {
+            namespace: ns.map(String::from),
+            labels: LabelSelector::parse(self.query.get("labelSelector").unwrap_or(""))?,
+            fields: FieldSelector::parse(self.query.get("fieldSelector").unwrap_or(""), rt)?,
+        })
+    }
+
+    /// The request body as JSON (YAML is accepted too).
+    fn body_value(&self) -> Result<Value, ApiError> {
+        let ct = self.header(header::CONTENT_TYPE).unwrap_or("application/json");
+        if ct.contains("yaml") {
+            serde_saphyr::from_slice(&self.body)
+                .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))
+        } else {
+            serde_json::from_slice(&self.body).map_err(|e| {
+                ApiError::bad_request(format!(
+                    "the object provided is unrecognized (must be of type JSON): {e}"
+                ))
+            })
+        }
+    }
+}
+
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let req = Request {
+        shared: &shared,
+        method: &method,
+        query: Query::parse(uri.query()),
+        headers: &headers,
+        body,
+    };
+    let result = match parse_route(uri.path()) {
+        Ok(route) => dispatch(&req, route).await,
+        Err(e) => Err(e),
+    };
+    result.unwrap_or_else(|e| {
+        tracing::debug!(%method, %uri, code = e.code, "sim api error: {}", e.message);
+        error_response(&e)
+    })
+}
+
+fn json_response(code: StatusCode, body: impl Into<Body>) -> Response {
+    let mut resp = Response::new(body.into());
+    *resp.status_mut() = code;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+fn value_response(code: StatusCode, v: &Value) -> Response {
+    json_response(code, v.to_string())
+}
+
+fn error_response(e: &ApiError) -> Response {
+    let code = StatusCode::from_u16(e.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    value_response(code, &e.status())
+}
+
+fn stream_response(content_type: &'static str, rx: tokio::sync::mpsc::Receiver<Bytes>) -> Response {
+    let stream = ReceiverStream::new(rx).map(Ok::<Bytes, Infallible>);
+    let mut resp = Response::new(Body::from_stream(stream));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(content_type),
+    );
+    resp
+}
+
+async fn dispatch(req: &Request<'_>, route: Route) -> Result<Response, ApiError> {
+    let get_only = |v: Option<Value>| -> Result<Response, ApiError> {
+        if req.method != Method::GET {
+            return Err(ApiError::method_not_allowed(req.method.as_str()));
+        }
+        v.map(|v| value_response(StatusCode::OK, &v))
+            .ok_or_else(ApiError::no_route)
+    };
+    match route {
+        Route::Version => get_only(Some(discovery::version())),
+        Route::Health => {
+            let mut resp = Response::new(Body::from("ok"));
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
+            Ok(resp)
+        }
+        Route::CoreVersions => get_only(Some(discovery::core_versions(&req.shared.addr.to_string()))),
+        Route::Groups => get_only(Some(discovery::group_list())),
+        Route::Group(g) => get_only(discovery::group(&g)),
+        Route::Resources(g, v) => get_only(discovery::resource_list(&g, &v)),
+        Route::OpenApiRoot => get_only(Some(openapi::root())),
+        Route::OpenApi(g, v) => get_only(openapi::serves(&g, &v).then(|| openapi::group_version(&g, &v))),
+        Route::NoOpenApi => Err(ApiError::no_route()),
+        Route::Resource(path) => resource(req, path).await,
+    }
+}
+
+async fn resource(req: &Request<'_>, path: ResourcePath) -> Result<Response, ApiError> {
+    let rt = path.rt;
+    let ns = path.namespace.as_deref();
+    if !rt.namespaced && ns.is_some() {
+        return Err(ApiError::no_route());
+    }
+    let m = req.method;
+    match (path.name.as_deref(), path.sub.as_deref()) {
+        (None, _) => {
+            if *m == Method::GET && (path.legacy_watch || req.query.flag("watch")) {
+                watch(req, rt, ns)
+            } else if *m == Method::GET {
+                list(req, rt, ns)
+            } else if *m == Method::POST && (ns.is_some() || !rt.namespaced) {
+                create(req, rt, ns.unwrap_or("")).await
+            } else if *m == Method::DELETE && (ns.is_some() || !rt.namespaced) {
+                delete_collection(req, rt, ns)
+            } else {
+                Err(ApiError::method_not_allowed(m.as_str()))
+            }
+        }
+        (Some(name), None) if rt.namespaced == ns.is_some() => {
+            let ns = ns.unwrap_or("");
+            if *m == Method::GET && (path.legacy_watch || req.query.flag("watch")) {
+                // A watch of one object is a watch with a name field selector.
+                let mut filter = req.filter(rt, Some(ns).filter(|n| !n.is_empty()))?;
+                filter.fields.0.push(("metadata.name".into(), true, name.into()));
+                watch_filtered(req, rt, filter)
+            } else {
+                match m.as_str() {
+                    "GET" => get(req, rt, ns, name),
+                    "PUT" => update(req, rt, ns, name, Part::Main),
+                    "PATCH" => patch(req, rt, ns, name, Part::Main),
+                    "DELETE" => delete(req, rt, ns, name),
+                    other => Err(ApiError::method_not_allowed(other)),
+                }
+            }
+        }
+        (Some(name), Some("status")) if rt.status_subresource => {
+            let ns = ns.unwrap_or("");
+            match m.as_str() {
+                "GET" => get(req, rt, ns, name),
+                "PUT" => update(req, rt, ns, name, Part::Status),
+                "PATCH" => patch(req, rt, ns, name, Part::Status),
+                other => Err(ApiError::method_not_allowed(other)),
+            }
+        }
+        (Some(name), Some("log")) if rt.kind == "Pod" && *m == Method::GET => {
+            pod_log(req, ns.unwrap_or(""), name)
+        }
+        _ => Err(ApiError::no_route()),
+    }
+}
+
+fn ok_object(code: StatusCode, rt: &ResourceType, stored: &Stored) -> Response {
+    json_response(code, render::served(rt, stored.json.bytes()))
+}
+
+fn list(req: &Request<'_>, rt: &'static ResourceType, ns: Option<&str>) -> Result<Response, ApiError> {
+    let format = req.format()?;
+    let filter = req.filter(rt, ns)?;
+    let limit = req.query.number::<usize>("limit")?.filter(|l| *l > 0);
+    let page = req
+        .shared
+        .store
+        .list(rt, &filter, limit, req.query.get("continue"))?;
+    let body = render::list_body(rt, &page, format, req.include())?;
+    Ok(json_response(StatusCode::OK, body))
+}
+
+fn watch(req: &Request<'_>, rt: &'static ResourceType, ns: Option<&str>) -> Result<Response, ApiError> {
+    let filter = req.filter(rt, ns)?;
+    watch_filtered(req, rt, filter)
+}
+
+fn watch_filtered(
+    req: &Request<'_>,
+    rt: &'static ResourceType,
+    filter: Filter,
+) -> Result<Response, ApiError> {
+    let format = req.format()?;
+    let initial = req.query.flag("sendInitialEvents");
+    let from = if initial {
+        super::store::WatchFrom::Now
+    } else {
+        watch::watch_from(req.query.get("resourceVersion"))?
+    };
+    let timeout = req
+        .query
+        .number::<u64>("timeoutSeconds")?
+        .map_or(Duration::from_secs(1800), Duration::from_secs);
+    let rx = watch::start(
+        req.shared,
+        watch::WatchRequest {
+            rt,
+            filter,
+            from,
+            format,
+            include: req.include(),
+            bookmarks: req.query.flag("allowWatchBookmarks"),
+            initial_events_end: initial,
+            timeout,
+        },
+    );
+    Ok(stream_response("application/json", rx))
+}
+
+fn get(req: &Request<'_>, rt: &'static ResourceType, ns: &str, name: &str) -> Result<Response, ApiError> {
+    let format = req.format()?;
+    let stored = req.shared.store.get(rt, ns, name)?;
+    let body = render::object_body(rt, &stored, format, req.include(), true)?;
+    Ok(json_response(StatusCode::OK, body))
+}
+
+fn reject_dry_run(req: &Request<'_>) -> Result<(), ApiError> {
+    if req.query.get("dryRun").is_some_and(|d| !d.is_empty()) {
+        return Err(ApiError::bad_request(
+            "dryRun is not supported by the kftui embedded cluster",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks `apiVersion`/`kind` of a body against the URL's kind.
+fn check_kind(rt: &ResourceType, body: &Value) -> Result<(), ApiError> {
+    let api_version = body.get("apiVersion").and_then(Value::as_str);
+    let kind = body.get("kind").and_then(Value::as_str);
+    if let Some(av) = api_version.filter(|av| *av != rt.api_version()) {
+        return Err(ApiError::bad_request(format!(
+            "the API version in the data ({av}) does not match the expected API version ({})",
+            rt.api_version()
+        )));
+    }
+    if let Some(k) = kind.filter(|k| *k != rt.kind) {
+        return Err(ApiError::bad_request(format!(
+            "the kind in the data ({k}) does not match the expected kind ({})",
+            rt.kind
+        )));
+    }
+    Ok(())
+}
+
+async fn create(req: &Request<'_>, rt: &'static ResourceType, ns: &str) -> Result<Response, ApiError> {
+    reject_dry_run(req)?;
+    let body = req.body_value()?;
+    check_kind(rt, &body)?;
+    let stored = req.shared.store.create(rt, ns, body, false, Utc::now())?;
+    Ok(ok_object(StatusCode::CREATED, rt, &stored))
+}
+
+fn update(
+    req: &Request<'_>,
+    rt: &'static ResourceType,
+    ns: &str,
+    name: &str,
+    part: Part,
+) -> Result<Response, ApiError> {
+    reject_dry_run(req)?;
+    let body = req.body_value()?;
+    check_kind(rt, &body)?;
+    let expected = body
+        .pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<u64>()
+                .map_err(|_| ApiError::bad_request(format!("invalid resourceVersion {s:?}")))
+        })
+        .transpose()?;
+    let stored = req.shared.store.replace(rt, ns, name, body, expected, part)?;
+    Ok(ok_object(StatusCode::OK, rt, &stored))
+}
+
+fn patch(
+    req: &Request<'_>,
+    rt: &'static ResourceType,
+    ns: &str,
+    name: &str,
+    part: Part,
+) -> Result<Response, ApiError> {
+    reject_dry_run(req)?;
+    let ct = req.header(header::CONTENT_TYPE).unwrap_or("");
+    let kind = PatchKind::from_content_type(ct)
+        .filter(|k| *k != PatchKind::Strategic || rt.strategic_merge)
+        .ok_or_else(|| ApiError::unsupported_media_type(ct, rt.strategic_merge))?;
+    if kind != PatchKind::Apply && req.query.get("force").is_some() {
+        return Err(ApiError::new(
+            422,
+            "Invalid",
+            "PatchOptions.meta.k8s.io \"\" is invalid: force: Forbidden: may not be specified for non-apply patch",
+        ));
+    }
+    let body = req.body_value()?;
+    let store = &req.shared.store;
+    if kind == PatchKind::Apply {
+        if req.query.get("fieldManager").is_none_or(str::is_empty) {
+            return Err(ApiError::new(
+                422,
+                "Invalid",
+                "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch",
+            ));
+        }
+        check_kind(rt, &body)?;
+        if let Err(e) = store.get(rt, ns, name)
+            && e.code == 404
+        {
+            let mut obj = body;
+            patch::merge_patch(&mut obj, &json!({ "metadata": { "name": name } }));
+            let stored = store.create(rt, ns, obj, false, Utc::now())?;
+            return Ok(ok_object(StatusCode::CREATED, rt, &stored));
+        }
+    }
+    let stored = store.mutate(rt, ns, name, part, |obj| {
+        let before_rv = obj.pointer("/metadata/resourceVersion").cloned();
+        match kind {
+            PatchKind::Merge | PatchKind::Apply => patch::merge_patch(obj, &body),
+            PatchKind::Strategic => patch::strategic_merge(obj, &body),
+            PatchKind::Json => patch::json_patch(obj, &body)?,
+        }
+        // A resourceVersion in the patch is a precondition.
+        let after_rv = obj.pointer("/metadata/resourceVersion").cloned();
+        if after_rv.is_some() && after_rv != before_rv {
+            return Err(ApiError::conflict(rt, name));
+        }
+        if obj.pointer("/metadata/name").and_then(Value::as_str) != Some(name) {
+            return Err(ApiError::bad_request(
+                "metadata.name may not be changed by a patch",
+            ));
+        }
+        Ok(())
+    })?;
+    Ok(ok_object(StatusCode::OK, rt, &stored))
+}
+
+fn delete(req: &Request<'_>, rt: &'static ResourceType, ns: &str, name: &str) -> Result<Response, ApiError> {
+    reject_dry_run(req)?;
+    let removed = req.shared.store.delete(rt, ns, name)?;
+    Ok(ok_object(StatusCode::OK, rt, &removed))
+}
+
+fn delete_collection(
+    req: &Request<'_>,
+    rt: &'static ResourceType,
+    ns: Option<&str>,
+) -> Result<Response, ApiError> {
+    reject_dry_run(req)?;
+    let filter = req.filter(rt, ns)?;
+    let removed = req.shared.store.delete_collection(rt, &filter);
+    let page = super::store::ListPage {
+        items: removed,
+        rv: req.shared.store.current_rv(),
+        continue_token: None,
+        remaining: None,
+    };
+    let body = render::list_body(rt, &page, Format::Json, IncludeObject::Metadata)?;
+    Ok(json_response(StatusCode::OK, body))
+}
+
+fn parse_since_time(s: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
+    s.filter(|s| !s.is_empty())
+        .map(|s| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| ApiError::bad_request(format!("invalid sinceTime {s:?}")))
+        })
+        .transpose()
+}
+
+fn pod_log(req: &Request<'_>, ns: &str, name: &str) -> Result<Response, ApiError> {
+    let q = &req.query;
+    let opts = LogOptions {
+        container: q.get("container").map(String::from),
+        follow: q.flag("follow"),
+        previous: q.flag("previous"),
+        timestamps: q.flag("timestamps"),
+        tail_lines: q.number("tailLines")?,
+        since_seconds: q.number("sinceSeconds")?,
+        since_time: parse_since_time(q.get("sinceTime"))?,
+        limit_bytes: q.number("limitBytes")?,
+    };
+    if opts.since_seconds.is_some() && opts.since_time.is_some() {
+        return Err(ApiError::new(
+            422,
+            "Invalid",
+            "PodLogOptions \"\" is invalid: sinceSeconds: Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified",
+        ));
+    }
+    let pod = req.shared.store.get(types::pod_type(), ns, name)?.value()?;
+    let rate = req.shared.log_rate;
+    let (_, tl) = logs::timeline(&pod, &opts, rate)?;
+    if opts.follow {
+        let rx = logs::follow(
+            req.shared.store.clone(),
+            ns.into(),
+            name.into(),
+            opts,
+            rate,
+            tl,
+            req.shared.cancel.clone(),
+        );
+        return Ok(stream_response("text/plain", rx));
+    }
+    let text = logs::snapshot(&tl, &opts, Utc::now());
+    let mut resp = Response::new(Body::from(text));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/plain"),
+    );
+    Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_parse_like_the_apiserver() {
+        let r = parse_route("/apis/argoproj.io/v1alpha1/namespaces/ns/workflows/wf1");
+        let Ok(Route::Resource(p)) = r else {
+            panic!("not a resource route")
+        };
+        assert_eq!(p.rt.kind, "Workflow");
+        assert_eq!(p.namespace.as_deref(), Some("ns"));
+        assert_eq!(p.name.as_deref(), Some("wf1"));
+        let Ok(Route::Resource(p)) = parse_route("/api/v1/namespaces/ns/pods/p/log") else {
+            panic!("not a log route")
+        };
+        assert_eq!(p.sub.as_deref(), Some("log"));
+        let Ok(Route::Resource(p)) = parse_route("/api/v1/namespaces/ns1/status") else {
+            panic!("not a namespace status route")
+        };
+        assert_eq!(
+            (p.rt.kind, p.name.as_deref(), p.sub.as_deref()),
+            ("Namespace", Some("ns1"), Some("status"))
+        );
+        let Ok(Route::Resource(p)) = parse_route("/api/v1/pods") else {
+            panic!("no list")
+        };
+        assert!(p.namespace.is_none() && p.name.is_none());
+        assert!(parse_route("/apis/nope.io/v1/things").is_err());
+        assert!(matches!(parse_route("/apis"), Ok(Route::Groups)));
+    }
+
+    #[test]
+    fn query_decoding() {
+        let q = Query::parse(Some("labelSelector=app%3Dweb%2Ctier+in+(a)&watch=1"));
+        assert_eq!(q.get("labelSelector"), Some("app=web,tier in (a)"));
+        assert!(q.flag("watch"));
+    }
+}

@@ -1,0 +1,97 @@
+//! Simulated controllers that move time forward: Argo workflows and a tiny kubelet.
+
+pub mod argo;
+pub mod pods;
+pub mod workflow;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::Shared;
+use super::selector::{FieldSelector, LabelSelector};
+use super::store::{Filter, Part, Store};
+use super::types;
+
+/// How often the controllers look at the cluster.
+pub const TICK: Duration = Duration::from_millis(500);
+
+/// Runs every controller until the server shuts down.
+pub async fn run(shared: Arc<Shared>, seed: u64) {
+    let mut workflows = workflow::WorkflowController::new(shared.store.clone(), seed, true);
+    let mut kubelet = Kubelet::default();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = shared.cancel.cancelled() => return,
+            _ = tick.tick() => {
+                let now = Utc::now();
+                workflows.tick(now);
+                kubelet.tick(&shared.store, now);
+            }
+        }
+    }
+}
+
+/// Starts and stops pods created directly through the API (not by a workflow).
+/// Per pod: the resourceVersion last seen and when it next needs a look.
+type KubeletMemo = HashMap<(String, String), (u64, Option<DateTime<Utc>>)>;
+
+#[derive(Default)]
+pub struct Kubelet {
+    memo: KubeletMemo,
+}
+
+impl Kubelet {
+    pub fn tick(&mut self, store: &Store, now: DateTime<Utc>) {
+        let pod_type = types::pod_type();
+        let filter = Filter {
+            namespace: None,
+            labels: LabelSelector::parse("!workflows.argoproj.io/workflow").unwrap_or_default(),
+            fields: FieldSelector::parse("status.phase!=Succeeded,status.phase!=Failed", pod_type)
+                .unwrap_or_default(),
+        };
+        let mut seen = HashMap::new();
+        for meta in store.metas(pod_type, &filter) {
+            let key = (meta.namespace.clone(), meta.name.clone());
+            if let Some(&(rv, due)) = self.memo.get(&key)
+                && rv == meta.rv
+                && due.is_none_or(|d| d > now)
+                && meta
+                    .fields
+                    .iter()
+                    .any(|(k, v)| k == "status.phase" && v == "Running")
+            {
+                seen.insert(key, (rv, due));
+                continue;
+            }
+            let Ok(pod) = store
+                .get(pod_type, &meta.namespace, &meta.name)
+                .and_then(|s| s.value())
+            else {
+                continue;
+            };
+            match pods::kubelet_step(&pod, now) {
+                Some((next, due)) => {
+                    if let Ok(s) = store.replace(
+                        pod_type,
+                        &meta.namespace,
+                        &meta.name,
+                        next,
+                        Some(meta.rv),
+                        Part::All,
+                    ) {
+                        seen.insert(key, (s.meta.rv, due));
+                    }
+                }
+                None => {
+                    seen.insert(key, (meta.rv, None));
+                }
+            }
+        }
+        self.memo = seen;
+    }
+}

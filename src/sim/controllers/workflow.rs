@@ -1,0 +1,308 @@
+//! The workflow controller: on every tick, moves each unfinished Workflow forward with the
+//! [`argo`](super::argo) engine, writes its status, and creates/updates/deletes its pods. It
+//! also starts a new demo run every 30–60 s so the Runs list stays alive.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::{Value, json};
+
+use super::argo::{self, LABEL_COMPLETED, PodChanges};
+use crate::sim::error::ApiError;
+use crate::sim::rng::Rng;
+use crate::sim::seed;
+use crate::sim::selector::LabelSelector;
+use crate::sim::store::{Filter, Part, Store};
+use crate::sim::types;
+
+/// What the controller remembers of a workflow so unchanged ones are not re-read every tick.
+#[derive(Debug, Clone, Copy)]
+struct Memo {
+    rv: u64,
+    next_due: Option<DateTime<Utc>>,
+    /// Seen with `spec.suspend: true`; a later tick without it is the resume.
+    suspended: bool,
+}
+
+/// The controller state between ticks.
+pub struct WorkflowController {
+    store: Arc<Store>,
+    memo: HashMap<(String, String), Memo>,
+    rng: Rng,
+    next_spawn: Option<DateTime<Utc>>,
+    spawn: bool,
+}
+
+impl WorkflowController {
+    /// `spawn`: whether new demo runs keep arriving.
+    pub fn new(store: Arc<Store>, seed: u64, spawn: bool) -> Self {
+        Self {
+            store,
+            memo: HashMap::new(),
+            rng: Rng::derive(seed, "spawner"),
+            next_spawn: None,
+            spawn,
+        }
+    }
+
+    /// One pass over the unfinished workflows.
+    pub fn tick(&mut self, now: DateTime<Utc>) {
+        self.maybe_spawn(now);
+        let wf_type = types::workflow_type();
+        let filter = Filter {
+            labels: LabelSelector::parse(&format!("{LABEL_COMPLETED}!=true")).unwrap_or_default(),
+            ..Filter::default()
+        };
+        let metas = self.store.metas(wf_type, &filter);
+        let mut seen = HashMap::with_capacity(metas.len());
+        for meta in metas {
+            let key = (meta.namespace.clone(), meta.name.clone());
+            let memo = self.memo.get(&key).copied();
+            let fresh = memo.is_some_and(|m| m.rv == meta.rv && m.next_due.is_none_or(|d| d > now));
+            if fresh {
+                if let Some(m) = memo {
+                    seen.insert(key, m);
+                }
+                continue;
+            }
+            let was_suspended = memo.is_some_and(|m| m.suspended);
+            match self.reconcile(&meta.namespace, &meta.name, now, was_suspended) {
+                Ok(m) => {
+                    seen.insert(key, m);
+                }
+                Err(e) => tracing::debug!("workflow {}/{}: {}", meta.namespace, meta.name, e),
+            }
+        }
+        self.memo = seen;
+    }
+
+    fn reconcile(
+        &self,
+        ns: &str,
+        name: &str,
+        now: DateTime<Utc>,
+        was_suspended: bool,
+    ) -> Result<Memo, ApiError> {
+        let wf_type = types::workflow_type();
+        let stored = self.store.get(wf_type, ns, name)?;
+        let mut wf = stored.value()?;
+        let suspended = wf.pointer("/spec/suspend").and_then(Value::as_bool) == Some(true);
+        let resumed_at = (was_suspended && !suspended).then_some(now);
+        let before = phases(&wf);
+        let outcome = argo::advance_resumed(&mut wf, now, resumed_at);
+        let rv = if outcome.changed {
+            let events = transitions(&before, &wf);
+            let rv = self
+                .store
+                .replace(wf_type, ns, name, wf, Some(stored.meta.rv), Part::All)?
+                .meta
+                .rv;
+            for (reason, kind, message, at) in events {
+                record_event(
+                    &self.store,
+                    ns,
+                    name,
+                    &stored.meta.uid,
+                    reason,
+                    kind,
+                    &message,
+                    at,
+                );
+            }
+            rv
+        } else {
+            stored.meta.rv
+        };
+        apply_pods(&self.store, ns, outcome.pods, now);
+        Ok(Memo {
+            rv,
+            next_due: outcome.next_due,
+            suspended,
+        })
+    }
+
+    fn maybe_spawn(&mut self, now: DateTime<Utc>) {
+        if !self.spawn {
+            return;
+        }
+        let due = *self
+            .next_spawn
+            .get_or_insert_with(|| now + TimeDelta::seconds(self.rng.range(30, 60) as i64));
+        if now < due {
+            return;
+        }
+        self.next_spawn = Some(now + TimeDelta::seconds(self.rng.range(30, 60) as i64));
+        let mut wf = seed::live_run(&mut self.rng, now);
+        let ns = wf
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        if let Some(m) = wf.get_mut("metadata").and_then(Value::as_object_mut) {
+            m.remove("uid");
+            m.remove("creationTimestamp");
+        }
+        if let Err(e) = self.store.create(types::workflow_type(), &ns, wf, false, now) {
+            tracing::debug!("spawning a demo run failed: {e}");
+        }
+    }
+}
+
+/// The workflow phase and each pod node's (name, phase), keyed by node id ("" = workflow).
+fn phases(wf: &Value) -> BTreeMap<String, (String, String)> {
+    let mut out = BTreeMap::new();
+    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let status = wf.get("status").cloned().unwrap_or(Value::Null);
+    out.insert(String::new(), (String::new(), s(&status, "phase")));
+    if let Some(nodes) = status.get("nodes").and_then(Value::as_object) {
+        for (id, n) in nodes
+            .iter()
+            .filter(|(_, n)| n.get("type").and_then(Value::as_str) == Some("Pod"))
+        {
+            out.insert(id.clone(), (s(n, "name"), s(n, "phase")));
+        }
+    }
+    out
+}
+
+type EventSpec = (&'static str, &'static str, String, String);
+
+/// The events Argo's controller emits for what changed between two states of a run.
+fn transitions(before: &BTreeMap<String, (String, String)>, wf: &Value) -> Vec<EventSpec> {
+    let after = phases(wf);
+    let now = crate::sim::store::timestamp(Utc::now());
+    let message = wf
+        .pointer("/status/message")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let mut out = Vec::new();
+    for (id, (name, phase)) in &after {
+        if before.get(id).is_some_and(|(_, p)| p == phase) {
+            continue;
+        }
+        let node_at = |field: &str| {
+            wf.pointer(&format!("/status/nodes/{id}/{field}"))
+                .and_then(Value::as_str)
+                .unwrap_or(&now)
+                .to_string()
+        };
+        let event = match (id.is_empty(), phase.as_str()) {
+            (true, "Running") => (
+                "WorkflowRunning",
+                "Normal",
+                "Workflow Running".to_string(),
+                now.clone(),
+            ),
+            (true, "Succeeded") => (
+                "WorkflowSucceeded",
+                "Normal",
+                "Workflow completed".to_string(),
+                now.clone(),
+            ),
+            (true, "Failed" | "Error") => ("WorkflowFailed", "Warning", message.to_string(), now.clone()),
+            (false, "Running") => (
+                "WorkflowNodeRunning",
+                "Normal",
+                format!("Running node {name}"),
+                node_at("startedAt"),
+            ),
+            (false, "Succeeded") => (
+                "WorkflowNodeSucceeded",
+                "Normal",
+                format!("Succeeded node {name}"),
+                node_at("finishedAt"),
+            ),
+            (false, "Failed" | "Error") => {
+                let why = wf
+                    .pointer(&format!("/status/nodes/{id}/message"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                (
+                    "WorkflowNodeFailed",
+                    "Warning",
+                    format!("Failed node {name}: {why}"),
+                    node_at("finishedAt"),
+                )
+            }
+            _ => continue,
+        };
+        out.push(event);
+    }
+    out
+}
+
+/// Writes one core/v1 Event about a workflow, as `workflow-controller` reports them.
+#[allow(clippy::too_many_arguments)]
+fn record_event(
+    store: &Store,
+    ns: &str,
+    wf: &str,
+    uid: &str,
+    reason: &str,
+    kind: &str,
+    message: &str,
+    at: String,
+) {
+    let event = json!({
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"generateName": format!("{wf}.")},
+        "involvedObject": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "name": wf, "namespace": ns, "uid": uid},
+        "reason": reason,
+        "message": message,
+        "type": kind,
+        "source": {"component": "workflow-controller"},
+        "reportingComponent": "workflow-controller",
+        "reportingInstance": "",
+        "firstTimestamp": at,
+        "lastTimestamp": at,
+        "count": 1,
+    });
+    if let Err(e) = store.create(types::event_type(), ns, event, false, Utc::now()) {
+        tracing::debug!("recording event for {ns}/{wf}: {e}");
+    }
+}
+
+/// Applies the engine's pod changes: create new pods, update the status of existing ones
+/// (keeping what users changed elsewhere), delete garbage-collected ones.
+pub fn apply_pods(store: &Store, ns: &str, changes: PodChanges, now: DateTime<Utc>) {
+    let pods = types::pod_type();
+    for (name, (created, desired)) in changes.upserts {
+        if created {
+            match store.create(pods, ns, desired.clone(), true, now) {
+                Ok(_) => continue,
+                Err(e) if e.code == 409 => {}
+                Err(e) => {
+                    tracing::debug!("creating pod {ns}/{name}: {e}");
+                    continue;
+                }
+            }
+        }
+        let result = store.mutate(pods, ns, &name, Part::All, |pod| {
+            if let Some(o) = pod.as_object_mut() {
+                o.insert(
+                    "status".into(),
+                    desired.get("status").cloned().unwrap_or(json!({})),
+                );
+            }
+            let completed = desired
+                .pointer("/metadata/labels/workflows.argoproj.io~1completed")
+                .cloned()
+                .unwrap_or(json!("false"));
+            if let Some(labels) = pod.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) {
+                labels.insert(LABEL_COMPLETED.into(), completed);
+            }
+            Ok(())
+        });
+        if let Err(e) = result
+            .map(|_| ())
+            .or_else(|e| if e.code == 404 { Ok(()) } else { Err(e) })
+        {
+            tracing::debug!("updating pod {ns}/{name}: {e}");
+        }
+    }
+    for name in changes.deletes {
+        let _ = store.delete(pods, ns, &name);
+    }
+}

@@ -1,0 +1,191 @@
+//! The embedded Kubeflow cluster: a real HTTP server on loopback speaking the Kubernetes API.
+//!
+//! [`start`] binds, seeds demo data, starts the controllers and serves in a spawned task. The
+//! same kube-rs code paths (and real `kubectl`) work against it as against a real cluster.
+//!
+//! Layout: [`types`] is the registry of kinds; [`store`] the generic object store with
+//! resourceVersions and watch history; [`api`] the HTTP handlers; [`controllers`] move time
+//! forward; [`seed`] makes the demo data; [`logs`] computes container logs.
+
+pub mod api;
+pub mod controllers;
+pub mod error;
+pub mod logs;
+pub mod patch;
+pub mod rng;
+pub mod seed;
+pub mod selector;
+pub mod store;
+pub mod types;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use error::{ApiError, SimError};
+
+/// Knobs of the embedded cluster.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    /// Where to listen (port 0 picks a free one).
+    pub listen: SocketAddr,
+    /// Seed of every random choice: the same seed gives the same names, phases and parameters.
+    pub seed: u64,
+    /// Extra benchmark runs of ~20 steps each (0 = only the normal demo data).
+    pub scale: usize,
+    /// Log lines per second per running pod.
+    pub log_rate: f64,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            seed: 42,
+            scale: 0,
+            log_rate: 2.0,
+        }
+    }
+}
+
+/// What the handlers and controllers share.
+pub struct Shared {
+    pub store: Arc<store::Store>,
+    pub log_rate: f64,
+    pub cancel: CancellationToken,
+    pub bookmark_interval: Duration,
+    pub addr: SocketAddr,
+}
+
+/// A running embedded cluster.
+pub struct SimHandle {
+    addr: SocketAddr,
+    cancel: CancellationToken,
+    server: JoinHandle<()>,
+    controllers: JoinHandle<()>,
+    shared: Arc<Shared>,
+}
+
+/// The name of the kubeconfig cluster, user and context.
+pub const CONTEXT: &str = "kftui-sim";
+
+impl SimHandle {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The object store (for in-process tests and benchmarks).
+    pub fn store(&self) -> Arc<store::Store> {
+        self.shared.store.clone()
+    }
+
+    /// A kubeconfig whose cluster, user and context are all named `kftui-sim`.
+    pub fn kubeconfig_yaml(&self) -> String {
+        kubeconfig_yaml(&self.url(), seed::PROFILE_NAMESPACES[0].0)
+    }
+
+    /// Stops serving: open watches and log streams end, the controllers stop.
+    pub async fn shutdown(self) {
+        self.cancel.cancel();
+        let _ = self.controllers.await;
+        let _ = self.server.await;
+    }
+}
+
+/// A kubeconfig for a server at `url` with `namespace` as the context's default.
+pub fn kubeconfig_yaml(url: &str, namespace: &str) -> String {
+    format!(
+        "apiVersion: v1
+kind: Config
+clusters:
+- name: {CONTEXT}
+  cluster:
+    server: {url}
+users:
+- name: {CONTEXT}
+  user: {{}}
+contexts:
+- name: {CONTEXT}
+  context:
+    cluster: {CONTEXT}
+    user: {CONTEXT}
+    namespace: {namespace}
+current-context: {CONTEXT}
+preferences: {{}}
+"
+    )
+}
+
+/// Binds, seeds, starts the controllers and serves in a spawned task.
+pub async fn start(opts: SimOptions) -> anyhow::Result<SimHandle> {
+    Ok(start_sim(opts).await?)
+}
+
+async fn start_sim(opts: SimOptions) -> Result<SimHandle, SimError> {
+    let listener = tokio::net::TcpListener::bind(opts.listen)
+        .await
+        .map_err(|source| SimError::Bind {
+            addr: opts.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| SimError::Bind {
+        addr: opts.listen,
+        source,
+    })?;
+    let history = store::DEFAULT_HISTORY;
+    let store = Arc::new(store::Store::new(opts.seed, history));
+    let seed_store = store.clone();
+    let (seed, scale) = (opts.seed, opts.scale);
+    tokio::task::spawn_blocking(move || seed::seed(&seed_store, seed, scale, chrono::Utc::now()))
+        .await
+        .map_err(|e| SimError::Seed(ApiError::internal(e.to_string())))??;
+    let cancel = CancellationToken::new();
+    let shared = Arc::new(Shared {
+        store,
+        log_rate: opts.log_rate.max(0.0),
+        cancel: cancel.clone(),
+        bookmark_interval: Duration::from_secs(2),
+        addr,
+    });
+    let controllers = tokio::spawn(controllers::run(shared.clone(), opts.seed));
+    let app = api::router(shared.clone());
+    let stop = cancel.clone();
+    let server = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+            stop.cancelled().await;
+        });
+        if let Err(e) = serve.await {
+            tracing::warn!("embedded cluster stopped: {e}");
+        }
+    });
+    tracing::info!(%addr, "embedded cluster listening");
+    Ok(SimHandle {
+        addr,
+        cancel,
+        server,
+        controllers,
+        shared,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kubeconfig_names_everything_kftui_sim() {
+        let k = kubeconfig_yaml("http://127.0.0.1:1234", "team");
+        assert!(k.contains("current-context: kftui-sim"));
+        assert!(k.contains("server: http://127.0.0.1:1234"));
+        assert!(k.contains("namespace: team"));
+        assert_eq!(k.matches("name: kftui-sim").count(), 3);
+    }
+}

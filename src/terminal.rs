@@ -1,0 +1,92 @@
+//! The terminal, always given back: an RAII guard, a panic hook, and suspend/resume for ctrl-z.
+//! Signals (SIGTERM, SIGHUP) end the event loop, and the guard's Drop restores the terminal.
+//! Nothing here queries the terminal (no cursor-position request), so a slow or silent pty
+//! cannot block start-up.
+
+use std::io::{self, BufWriter, Stdout, Write};
+
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use crossterm::execute;
+use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+pub type Backend = CrosstermBackend<BufWriter<Stdout>>;
+
+/// Owns the terminal while the UI is up; dropping it restores the terminal.
+pub struct TerminalGuard {
+    pub terminal: Terminal<Backend>,
+}
+
+fn enter_modes() -> io::Result<()> {
+    enable_raw_mode()?;
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        crossterm::cursor::Hide
+    )?;
+    Ok(())
+}
+
+/// Leaves raw mode and the alternate screen, and shows the cursor. Safe to call more than once,
+/// and from a panic hook.
+pub fn restore() {
+    let _ = disable_raw_mode();
+    let mut out = io::stdout();
+    let _ = execute!(
+        out,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+    let _ = out.flush();
+}
+
+impl TerminalGuard {
+    pub fn enter() -> io::Result<TerminalGuard> {
+        install_panic_hook();
+        enter_modes()?;
+        let backend = CrosstermBackend::new(BufWriter::with_capacity(64 * 1024, io::stdout()));
+        match Terminal::new(backend) {
+            Ok(terminal) => Ok(TerminalGuard { terminal }),
+            Err(e) => {
+                restore();
+                Err(e)
+            }
+        }
+    }
+
+    /// Gives the terminal back to the shell and stops the process (ctrl-z); returns after `fg`,
+    /// with the UI's modes back on and the next frame drawn in full.
+    pub fn suspend(&mut self) -> io::Result<()> {
+        restore();
+        #[cfg(unix)]
+        {
+            let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGTSTP);
+        }
+        enter_modes()?;
+        self.terminal.clear()
+    }
+
+    /// Clears the screen so the next draw repaints every cell.
+    pub fn clear(&mut self) -> io::Result<()> {
+        self.terminal.clear()
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Restores the terminal before the default panic message prints, so the message is readable
+/// and the shell is usable.
+pub fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}

@@ -1,0 +1,68 @@
+//! Render is a pure function of the State: `render(&State, &View, &mut Frame)`.
+
+pub mod format;
+pub mod layout;
+pub mod panes;
+pub mod svg;
+pub mod widgets;
+
+use ratatui::Frame;
+
+use crate::app::pane::PaneId;
+use crate::app::state::{Mode, State};
+use crate::config::keymap::Keymap;
+use crate::config::theme::Theme;
+
+/// What render needs besides the State: how things look and which keys do what.
+pub struct View<'a> {
+    pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
+    /// The offset local times are shown in.
+    pub tz: chrono::FixedOffset,
+}
+
+/// Draws the whole screen.
+pub fn render(state: &State, view: &View<'_>, frame: &mut Frame) {
+    let areas = layout::areas(frame.area());
+    frame.render_widget(widgets::header::Header { state, view }, areas.header);
+    frame.render_widget(widgets::tabs::Tabs { state, view }, areas.tabs);
+    match state.pane {
+        _ if state.viewer.is_some() => {
+            if let Some(v) = &state.viewer {
+                frame.render_widget(
+                    widgets::viewer::Viewer {
+                        view: v,
+                        theme: view.theme,
+                    },
+                    areas.body,
+                );
+            }
+        }
+        PaneId::Runs => frame.render_widget(panes::runs::RunsPane { state, view }, areas.body),
+        other => frame.render_widget(
+            panes::planned::PlannedPane {
+                pane: other,
+                state,
+                view,
+            },
+            areas.body,
+        ),
+    }
+    let cursor = widgets::status::render(state, view, areas.status, frame.buffer_mut());
+    if let Some(position) = cursor {
+        frame.set_cursor_position(position);
+    }
+    frame.render_widget(widgets::footer::Footer { state, view }, areas.footer);
+    if let Some(picker) = &state.picker {
+        frame.render_widget(
+            widgets::picker::PickerPopup {
+                picker,
+                theme: view.theme,
+            },
+            frame.area(),
+        );
+    }
+    if state.mode == Mode::Help {
+        frame.render_widget(widgets::help::Help { state, view }, frame.area());
+    }
+}

@@ -1,0 +1,3 @@
+pub mod logs;
+pub mod planned;
+pub mod runs;

@@ -1,0 +1,42 @@
+//! The tab bar: one tab per pane, with its number key.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use crate::app::pane::PaneId;
+use crate::app::state::State;
+use crate::config::theme::Role;
+use crate::ui::View;
+
+pub struct Tabs<'a> {
+    pub state: &'a State,
+    pub view: &'a View<'a>,
+}
+
+impl Widget for Tabs<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let theme = self.view.theme;
+        let mut spans = Vec::with_capacity(PaneId::ALL.len() * 2);
+        for pane in PaneId::ALL {
+            let active = pane == self.state.pane;
+            let key = self
+                .view
+                .keymap
+                .keys_for(self.state.pane, pane.action())
+                .into_iter()
+                .find(|k| k.chars().count() == 1)
+                .unwrap_or_default();
+            let label = if key.is_empty() {
+                format!(" {} ", pane.title())
+            } else {
+                format!(" {key} {} ", pane.title())
+            };
+            let role = if active { Role::TabActive } else { Role::Tab };
+            spans.push(Span::styled(label, theme.style(role)));
+            spans.push(Span::raw(" "));
+        }
+        Line::from(spans).render(area, buf);
+    }
+}

@@ -1,0 +1,271 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The real binary in a pseudo-terminal: keys in, screen out.
+
+#[path = "support/pty.rs"]
+mod pty;
+
+use std::time::Duration;
+
+use pty::Pty;
+
+const START: Duration = Duration::from_secs(30);
+
+/// The run count in the Runs pane's title: `Runs (42)` or `Runs (3 of 42)`.
+fn title_counts(screen: &str) -> Option<(usize, usize)> {
+    let line = screen.lines().find(|l| l.contains(" Runs ("))?;
+    let inner = line.split(" Runs (").nth(1)?.split(')').next()?;
+    match inner.split_once(" of ") {
+        Some((a, b)) => Some((a.trim().parse().ok()?, b.trim().parse().ok()?)),
+        None => {
+            let n = inner.trim().parse().ok()?;
+            Some((n, n))
+        }
+    }
+}
+
+/// Rows of the runs table that show a status word.
+fn status_cells(screen: &str) -> Vec<String> {
+    screen
+        .lines()
+        .filter(|l| {
+            ["Running", "Succeeded", "Failed", "Pending", "Error", "Suspended"]
+                .iter()
+                .any(|w| l.contains(w))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn demo_shows_live_runs_filters_and_quits_cleanly() {
+    let mut t = Pty::spawn(&["--demo", "--seed", "7"], 120, 32);
+    let screen = t.wait_for("runs in the Runs pane", START, |s| {
+        title_counts(s).is_some_and(|(n, _)| n > 0) && status_cells(s).len() > 3
+    });
+    for tab in [
+        "Pipelines",
+        "Runs",
+        "Logs",
+        "Notebooks",
+        "Models",
+        "Training",
+        "Experiments",
+    ] {
+        assert!(screen.contains(tab), "tab {tab} missing:\n{screen}");
+    }
+    assert!(
+        screen.contains("kftui-sim"),
+        "header names the context:\n{screen}"
+    );
+    assert!(
+        screen.contains("connected"),
+        "header shows the connection:\n{screen}"
+    );
+
+    // Runs move on screen with no key pressed.
+    let before = status_cells(&screen);
+    t.wait_for("a run to change on screen", Duration::from_secs(40), |s| {
+        status_cells(s) != before
+    });
+
+    // `/` narrows the list to the rows that match.
+    let (_, total) = title_counts(&t.screen()).unwrap();
+    t.send("/");
+    t.type_text("Failed");
+    let filtered = t.wait_for("the filter to narrow the list", Duration::from_secs(5), |s| {
+        title_counts(s).is_some_and(|(n, m)| n < m)
+    });
+    let (shown, all) = title_counts(&filtered).unwrap();
+    assert!(shown < all && all >= total.min(all), "{filtered}");
+    for line in status_cells(&filtered) {
+        assert!(
+            line.contains("Failed"),
+            "a row that does not match stayed: {line}"
+        );
+    }
+    t.send("\r");
+    t.send("q");
+    assert_eq!(t.wait_exit(Duration::from_secs(10)), 0);
+    t.assert_restored();
+}
+
+#[test]
+fn panes_help_and_command_line_work_from_the_keyboard() {
+    let mut t = Pty::spawn(&["--demo"], 100, 30);
+    t.wait_for("first rows", START, |s| {
+        title_counts(s).is_some_and(|(n, _)| n > 0)
+    });
+    t.send("4");
+    t.wait_for("the Notebooks pane", Duration::from_secs(5), |s| {
+        s.contains("kubeflow.org/v1 Notebook")
+    });
+    t.send("\t");
+    t.wait_for("tab to the Models pane", Duration::from_secs(5), |s| {
+        s.contains("serving.kserve.io/v1beta1")
+    });
+    t.send("?");
+    let help = t.wait_for("the help overlay", Duration::from_secs(5), |s| s.contains("Help"));
+    assert!(help.contains(":quit"), "help lists commands:\n{help}");
+    t.esc();
+    t.send(":");
+    t.type_text("runs\r");
+    t.wait_for("the Runs pane after :runs", Duration::from_secs(5), |s| {
+        title_counts(s).is_some()
+    });
+    t.send(":");
+    t.type_text("nonsense\r");
+    t.wait_for("an unknown-command notice", Duration::from_secs(5), |s| {
+        s.contains("unknown command")
+    });
+    t.send(":");
+    t.type_text("quit\r");
+    assert_eq!(t.wait_exit(Duration::from_secs(10)), 0);
+    t.assert_restored();
+}
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal() {
+    for signal in ["TERM", "HUP"] {
+        let mut t = Pty::spawn(&["--demo"], 80, 24);
+        t.wait_for("first frame", START, |s| s.contains("Runs"));
+        let pid = t.child.process_id().expect("pid");
+        let status = std::process::Command::new("kill")
+            .args([format!("-{signal}"), pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        t.wait_exit(Duration::from_secs(10));
+        t.assert_restored();
+    }
+}
+
+#[test]
+fn no_cluster_says_so_and_suggests_demo() {
+    let mut t = Pty::spawn(&["--kubeconfig", "/nonexistent/kubeconfig"], 100, 24);
+    t.wait_for("the offline notice", START, |s| {
+        s.contains("--demo") && s.contains("offline")
+    });
+    t.send("q");
+    assert_eq!(t.wait_exit(Duration::from_secs(10)), 0);
+    t.assert_restored();
+}
+
+#[test]
+fn an_idle_screen_writes_nothing_to_the_terminal() {
+    // Offline: nothing changes, so after the first frames not one byte may be written.
+    let mut t = Pty::spawn(&["--kubeconfig", "/nonexistent/kubeconfig"], 100, 24);
+    t.wait_for("the offline notice", START, |s| s.contains("offline"));
+    std::thread::sleep(Duration::from_millis(500));
+    let before = t.raw.lock().unwrap().len();
+    std::thread::sleep(Duration::from_secs(3));
+    let after = t.raw.lock().unwrap().len();
+    assert_eq!(after - before, 0, "an idle kftui wrote {} bytes", after - before);
+    // One key that changes one line writes a few hundred bytes, not a screen.
+    t.send("/");
+    t.type_text("x");
+    std::thread::sleep(Duration::from_millis(300));
+    let typed = t.raw.lock().unwrap().len() - after;
+    assert!(
+        typed > 0 && typed < 600,
+        "typing a filter character wrote {typed} bytes"
+    );
+    t.send("q");
+}
+
+#[test]
+fn ns_command_shows_another_namespaces_runs() {
+    let mut t = Pty::spawn(&["--demo"], 140, 30);
+    t.wait_for("first rows", START, |s| {
+        title_counts(s).is_some_and(|(n, _)| n > 0)
+    });
+    t.send(":");
+    t.type_text("ns team-vision\r");
+    let screen = t.wait_for("team-vision's runs", Duration::from_secs(15), |s| {
+        s.contains("│ ns team-vision │") && title_counts(s).is_some_and(|(n, _)| n > 0)
+    });
+    assert!(
+        screen.contains("image-classifier"),
+        "team-vision runs image-classifier:\n{screen}"
+    );
+    // The picker: profiles listed, type to narrow, enter picks.
+    t.send("\x0e"); // ctrl-n
+    t.wait_for("the namespace picker", Duration::from_secs(10), |s| {
+        s.contains("Kubeflow profile")
+    });
+    t.type_text("example");
+    t.send("\r");
+    t.wait_for(
+        "back in kubeflow-user-example-com",
+        Duration::from_secs(15),
+        |s| {
+            s.contains("│ ns kubeflow-user-example-com │")
+                && !s.contains("Namespace —")
+                && title_counts(s).is_some_and(|(n, _)| n > 0)
+        },
+    );
+    t.send("q");
+    assert_eq!(t.wait_exit(Duration::from_secs(10)), 0);
+}
+
+/// A free loopback port.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `kftui sim` on a fixed port, headless.
+fn start_sim(port: u16, kubeconfig: &std::path::Path) -> std::process::Child {
+    let child = std::process::Command::new(pty::binary())
+        .args(["sim", "--listen", &format!("127.0.0.1:{port}"), "--kubeconfig"])
+        .arg(kubeconfig)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < START, "kftui sim did not start listening");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    while !kubeconfig.exists() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
+}
+
+#[test]
+fn recovers_when_the_api_server_goes_away_and_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    let port = free_port();
+    let mut sim = start_sim(port, &kubeconfig);
+    let mut t = Pty::spawn(&["--kubeconfig", kubeconfig.to_str().unwrap()], 120, 30);
+    t.wait_for("first rows", START, |s| {
+        title_counts(s).is_some_and(|(n, _)| n > 0)
+    });
+
+    let _ = std::process::Command::new("kill")
+        .arg(sim.id().to_string())
+        .status();
+    sim.wait().unwrap();
+    let screen = t.wait_for("the stale marker", Duration::from_secs(30), |s| {
+        s.contains("reconnecting")
+    });
+    assert!(
+        title_counts(&screen).is_some_and(|(n, _)| n > 0),
+        "rows stay on screen while reconnecting:\n{screen}"
+    );
+
+    std::fs::remove_file(&kubeconfig).unwrap();
+    let mut sim = start_sim(port, &kubeconfig);
+    t.wait_for("recovery without a restart", Duration::from_secs(60), |s| {
+        s.contains("● connected") && !s.contains("stale") && title_counts(s).is_some_and(|(n, _)| n > 0)
+    });
+    t.send("q");
+    assert_eq!(t.wait_exit(Duration::from_secs(10)), 0);
+    let _ = sim.kill();
+    let _ = sim.wait();
+}

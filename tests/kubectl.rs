@@ -1,0 +1,442 @@
+//! The real `kubectl` against the embedded cluster: proof that it speaks Kubernetes.
+//!
+//! Each test starts its own cluster, writes its kubeconfig to a temp dir and runs kubectl with
+//! `--kubeconfig` and `--request-timeout`; spawned kubectl processes are killed on drop. When
+//! kubectl is not on PATH the tests say so loudly and return (CI installs it).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "support/sim.rs"]
+mod simsupport;
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, PostParams};
+use serde_json::json;
+use simsupport::NS;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A started cluster plus a kubeconfig for it.
+struct Cluster {
+    handle: kftui::sim::SimHandle,
+    dir: tempfile::TempDir,
+    kubeconfig: PathBuf,
+}
+
+/// kubectl's output.
+struct Out {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+impl Cluster {
+    /// `None` (after a loud message) when kubectl is not installed.
+    async fn start() -> Option<Self> {
+        if Command::new("kubectl")
+            .arg("version")
+            .arg("--client")
+            .output()
+            .await
+            .is_err()
+        {
+            eprintln!("SKIPPED: kubectl not found on PATH; this test did not run");
+            return None;
+        }
+        let handle = simsupport::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        std::fs::write(&kubeconfig, handle.kubeconfig_yaml()).unwrap();
+        Some(Self {
+            handle,
+            dir,
+            kubeconfig,
+        })
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new("kubectl");
+        cmd.arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .arg("--request-timeout=10s")
+            .args(args)
+            .env("HOME", self.dir.path())
+            .env_remove("KUBECONFIG")
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        cmd
+    }
+
+    async fn run(&self, args: &[&str]) -> Out {
+        let out = tokio::time::timeout(TIMEOUT, self.command(args).output())
+            .await
+            .unwrap_or_else(|_| panic!("kubectl {args:?} timed out"))
+            .unwrap();
+        Out {
+            ok: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Runs and insists on success.
+    async fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args).await;
+        assert!(out.ok, "kubectl {args:?} failed:\n{}\n{}", out.stdout, out.stderr);
+        out.stdout
+    }
+
+    fn write(&self, name: &str, text: &str) -> String {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_string_lossy().into_owned()
+    }
+
+    async fn stop(self) {
+        self.handle.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_pods_and_workflows_in_all_namespaces() {
+    let Some(k) = Cluster::start().await else { return };
+    let pods = k.ok(&["get", "pods", "-A"]).await;
+    let header = pods.lines().next().unwrap();
+    for col in ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"] {
+        assert!(header.contains(col), "{header}");
+    }
+    assert!(
+        pods.contains("kubeflow ") && pods.contains("ml-pipeline-"),
+        "{pods}"
+    );
+    assert!(pods.contains("Completed") && pods.contains("Running"), "{pods}");
+    let wfs = k.ok(&["get", "workflows", "-A"]).await;
+    let header = wfs.lines().next().unwrap();
+    for col in ["NAMESPACE", "NAME", "STATUS", "AGE", "MESSAGE"] {
+        assert!(header.contains(col), "{header}");
+    }
+    assert!(wfs.contains("team-vision") && wfs.contains(NS), "{wfs}");
+    assert!(wfs.contains("Succeeded") && wfs.contains("Failed"), "{wfs}");
+    assert!(wfs.contains("child '"), "failure messages are shown: {wfs}");
+    assert_eq!(wfs.lines().count(), 43, "42 runs and a header: {wfs}");
+    // Short name, and the kubeconfig's default namespace.
+    let short = k.ok(&["get", "wf"]).await;
+    assert!(
+        short.lines().count() > 10 && !short.contains("team-vision"),
+        "{short}"
+    );
+    let ns = k.ok(&["get", "namespaces"]).await;
+    assert!(ns.contains("kubeflow-user-example-com   Active"), "{ns}");
+    k.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_one_workflow_as_yaml_json_and_jsonpath() {
+    let Some(k) = Cluster::start().await else { return };
+    let name = k
+        .ok(&[
+            "get",
+            "wf",
+            "-n",
+            "team-vision",
+            "-o",
+            "jsonpath={.items[0].metadata.name}",
+        ])
+        .await;
+    assert!(!name.is_empty());
+    let yaml = k
+        .ok(&["get", "workflow", &name, "-n", "team-vision", "-o", "yaml"])
+        .await;
+    assert!(yaml.contains("kind: Workflow"), "{yaml}");
+    assert!(yaml.contains(&format!("name: {name}")), "{yaml}");
+    assert!(yaml.contains("apiVersion: argoproj.io/v1alpha1"), "{yaml}");
+    assert!(yaml.contains("workflows.argoproj.io/phase:"), "{yaml}");
+    let json: serde_json::Value = serde_json::from_str(
+        &k.ok(&["get", "wf", &name, "-n", "team-vision", "-o", "json"])
+            .await,
+    )
+    .unwrap();
+    assert_eq!(json["metadata"]["name"], name.as_str());
+    let progress = k
+        .ok(&[
+            "get",
+            "wf",
+            &name,
+            "-n",
+            "team-vision",
+            "-o",
+            "jsonpath={.status.progress}",
+        ])
+        .await;
+    assert!(progress.contains('/'), "{progress}");
+    k.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_object_is_a_not_found_error() {
+    let Some(k) = Cluster::start().await else { return };
+    let out = k.run(&["get", "workflow", "nope"]).await;
+    assert!(!out.ok);
+    assert!(
+        out.stderr.contains("NotFound") && out.stderr.contains("workflows.argoproj.io \"nope\" not found"),
+        "{}",
+        out.stderr
+    );
+    let out = k.run(&["get", "pods", "nope", "-n", "kubeflow"]).await;
+    assert!(
+        !out.ok && out.stderr.contains("pods \"nope\" not found"),
+        "{}",
+        out.stderr
+    );
+    let out = k.run(&["get", "frobnicators"]).await;
+    assert!(
+        !out.ok && out.stderr.contains("the server doesn't have a resource type"),
+        "{}",
+        out.stderr
+    );
+    k.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_select_patch_apply_and_delete() {
+    let Some(k) = Cluster::start().await else { return };
+    let manifest = k.write(
+        "pod.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: hello\n  labels: {app: hello}\nspec:\n  containers:\n  - name: main\n    image: busybox:1.36\n",
+    );
+    let created = k.ok(&["create", "-f", &manifest]).await;
+    assert_eq!(created.trim(), "pod/hello created");
+    let again = k.run(&["create", "-f", &manifest]).await;
+    assert!(
+        !again.ok && again.stderr.contains("AlreadyExists"),
+        "{}",
+        again.stderr
+    );
+    let selected = k.ok(&["get", "pods", "-l", "app=hello", "-o", "name"]).await;
+    assert_eq!(selected.trim(), "pod/hello");
+    let none = k
+        .run(&["get", "pods", "-l", "app=hello,tier notin (web)", "-o", "name"])
+        .await;
+    assert_eq!(none.stdout.trim(), "pod/hello");
+    k.ok(&[
+        "patch",
+        "pod",
+        "hello",
+        "--type=merge",
+        "-p",
+        r#"{"metadata":{"labels":{"tier":"web"}}}"#,
+    ])
+    .await;
+    k.ok(&[
+        "patch",
+        "pod",
+        "hello",
+        "--type=json",
+        "-p",
+        r#"[{"op":"add","path":"/metadata/labels/stage","value":"two"}]"#,
+    ])
+    .await;
+    k.ok(&[
+        "patch",
+        "pod",
+        "hello",
+        "-p",
+        r#"{"metadata":{"annotations":{"strategic":"yes"}}}"#,
+    ])
+    .await;
+    let labels = k
+        .ok(&["get", "pod", "hello", "-o", "jsonpath={.metadata.labels}"])
+        .await;
+    assert!(
+        labels.contains("\"tier\":\"web\"") && labels.contains("\"stage\":\"two\""),
+        "{labels}"
+    );
+    let web = k
+        .ok(&["get", "pods", "--selector", "tier in (web),stage", "-o", "name"])
+        .await;
+    assert_eq!(web.trim(), "pod/hello");
+    let applied = k.ok(&["apply", "-f", &manifest]).await;
+    assert!(applied.contains("pod/hello configured"), "{applied}");
+    let wf = k.write(
+        "wf.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  generateName: from-kubectl-\nspec:\n  entrypoint: main\n  templates:\n  - name: main\n    container:\n      image: alpine:3.20\n",
+    );
+    let out = k.ok(&["create", "-f", &wf]).await;
+    assert!(out.starts_with("workflow.argoproj.io/from-kubectl-"), "{out}");
+    let running = k
+        .ok(&[
+            "get",
+            "pods",
+            "--field-selector",
+            "status.phase=Running",
+            "-n",
+            "kubeflow",
+            "-o",
+            "name",
+        ])
+        .await;
+    assert_eq!(running.lines().count(), 6, "{running}");
+    let deleted = k.ok(&["delete", "pod", "hello"]).await;
+    assert_eq!(deleted.trim(), "pod \"hello\" deleted");
+    let gone = k.run(&["get", "pod", "hello"]).await;
+    assert!(!gone.ok && gone.stderr.contains("not found"), "{}", gone.stderr);
+    let bulk = k
+        .ok(&["delete", "wf", "-l", "workflows.argoproj.io/phase=Failed"])
+        .await;
+    assert!(bulk.contains("deleted"), "{bulk}");
+    let failed = k
+        .ok(&[
+            "get",
+            "wf",
+            "-l",
+            "workflows.argoproj.io/phase=Failed",
+            "-o",
+            "name",
+        ])
+        .await;
+    assert!(failed.trim().is_empty(), "{failed}");
+    k.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_pods_watch_sees_a_new_pod() {
+    let Some(k) = Cluster::start().await else { return };
+    let mut child = k
+        .command(&["get", "pods", "-w", "-n", NS])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // The initial list arrives first.
+    let first = tokio::time::timeout(TIMEOUT, lines.next_line())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(first.starts_with("NAME"), "{first}");
+    let pods: Api<Pod> = Api::namespaced(simsupport::client(&k.handle), NS);
+    let pod: Pod = serde_json::from_value(json!({
+        "metadata": {"name": "watched-pod"},
+        "spec": {"containers": [{"name": "main", "image": "busybox"}]},
+    }))
+    .unwrap();
+    pods.create(&PostParams::default(), &pod).await.unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    let mut saw = Vec::new();
+    loop {
+        let line = tokio::time::timeout_at(deadline.into(), lines.next_line())
+            .await
+            .expect("kubectl -w printed the new pod in time")
+            .unwrap()
+            .expect("kubectl -w still running");
+        if line.starts_with("watched-pod") {
+            saw.push(line);
+            if saw.iter().any(|l| l.contains("Running")) {
+                break;
+            }
+        }
+    }
+    assert!(
+        saw[0].contains("Pending") || saw[0].contains("Running"),
+        "{saw:?}"
+    );
+    child.kill().await.unwrap();
+    k.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_describe_and_follow() {
+    let Some(k) = Cluster::start().await else { return };
+    let deadline = Instant::now() + TIMEOUT;
+    let pod = loop {
+        let out = k
+            .ok(&[
+                "get",
+                "pods",
+                "-l",
+                "workflows.argoproj.io/workflow",
+                "--field-selector",
+                "status.phase=Running",
+                "-o",
+                "name",
+            ])
+            .await;
+        if let Some(first) = out.lines().next() {
+            break first.to_string();
+        }
+        assert!(Instant::now() < deadline, "no running step pod");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // The default-container annotation picks `main`.
+    let main = k.ok(&["logs", &pod]).await;
+    assert!(main.starts_with("Starting step"), "{main}");
+    let wait = k.ok(&["logs", &pod, "-c", "wait"]).await;
+    assert!(wait.contains("Starting Workflow Executor"), "{wait}");
+    let tail = k.ok(&["logs", &pod, "--tail=1", "--timestamps"]).await;
+    assert_eq!(tail.lines().count(), 1, "{tail}");
+    let previous = k.run(&["logs", &pod, "--previous"]).await;
+    assert!(
+        !previous.ok && previous.stderr.contains("previous terminated container \"main\""),
+        "{}",
+        previous.stderr
+    );
+    let describe = k.ok(&["describe", &pod]).await;
+    assert!(describe.contains("Controlled By:  Workflow/"), "{describe}");
+    assert!(describe.contains("workflows.argoproj.io/node-name"), "{describe}");
+
+    let scripted = k.write(
+        "scripted.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: scripted\n  annotations:\n    sim.kftui.dev/log: \"epoch 1 loss 0.9\\nepoch 2 loss 0.4\"\n    sim.kftui.dev/run-seconds: \"2\"\nspec:\n  containers:\n  - name: main\n    image: busybox\n",
+    );
+    k.ok(&["create", "-f", &scripted]).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let started = Instant::now();
+    let followed = k.ok(&["logs", "-f", "scripted"]).await;
+    assert_eq!(followed, "epoch 1 loss 0.9\nepoch 2 loss 0.4\n");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "follow ended with the container"
+    );
+    let wf = k
+        .ok(&["get", "wf", "-o", "jsonpath={.items[0].metadata.name}"])
+        .await;
+    let describe = k.ok(&["describe", "wf", &wf]).await;
+    assert!(describe.contains("Kind:         Workflow"), "{describe}");
+    k.stop().await;
+}
+
+/// Not a test: serves the embedded cluster for manual poking, writing its kubeconfig to
+/// `$KFTUI_SIM_KUBECONFIG` (default /tmp/kftui-sim.kubeconfig), for `$KFTUI_SIM_SECONDS` (600),
+/// with `$KFTUI_SIM_SCALE` extra benchmark runs (0).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "manual: serves the sim for a while"]
+async fn serve_for_manual_use() {
+    let scale = std::env::var("KFTUI_SIM_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let started = Instant::now();
+    let h = simsupport::start_with(kftui::sim::SimOptions {
+        scale,
+        ..Default::default()
+    })
+    .await;
+    eprintln!("started with scale {scale} in {:?}", started.elapsed());
+    let path = std::env::var("KFTUI_SIM_KUBECONFIG").unwrap_or_else(|_| "/tmp/kftui-sim.kubeconfig".into());
+    std::fs::write(&path, h.kubeconfig_yaml()).unwrap();
+    eprintln!("serving {} with kubeconfig {path}", h.url());
+    let secs = std::env::var("KFTUI_SIM_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(600);
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    h.shutdown().await;
+}

@@ -1,0 +1,89 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! `screenshots/` comes from the real render path: each pane of the seeded demo cluster, drawn
+//! with a fixed clock and saved as SVG. This test fails when a committed screenshot no longer
+//! matches what the code renders; `KFTUI_UPDATE_SCREENSHOTS=1 cargo test --test screenshots`
+//! rewrites them.
+
+mod support;
+
+use kftui::app::pane::PaneId;
+use kftui::app::state::State;
+use kftui::kube::resources::workflow::{RunRow, WorkflowLite};
+use kftui::sim::store::{Filter, Store};
+use kftui::sim::{seed, types};
+use support::*;
+
+const NAMESPACE: &str = "kubeflow-user-example-com";
+
+/// The demo cluster's runs as the seed creates them at the fixed clock.
+fn seeded_runs() -> Vec<RunRow> {
+    let store = Store::new(42, 10_000);
+    seed::seed(&store, 42, 0, now()).unwrap();
+    let filter = Filter {
+        namespace: Some(NAMESPACE.into()),
+        ..Filter::default()
+    };
+    let page = store.list(types::workflow_type(), &filter, None, None).unwrap();
+    page.items
+        .iter()
+        .map(|s| {
+            let wf: WorkflowLite = serde_json::from_value(s.value().unwrap()).unwrap();
+            RunRow::from_workflow(&wf)
+        })
+        .collect()
+}
+
+fn shots() -> Vec<(String, State, u16, u16)> {
+    let mut out = Vec::new();
+    let base = state_with(120, 32, NAMESPACE, seeded_runs());
+    out.push(("runs".to_string(), base.clone(), 120, 32));
+    let mut filtered = base.clone();
+    press(&mut filtered, "/");
+    type_text(&mut filtered, "xgboost");
+    press(&mut filtered, "enter");
+    out.push(("runs-filtered".to_string(), filtered, 120, 32));
+    let mut help = base.clone();
+    press(&mut help, "?");
+    out.push(("help".to_string(), help, 120, 32));
+    for pane in PaneId::ALL.into_iter().filter(|p| *p != PaneId::Runs) {
+        let mut s = base.clone();
+        s.pane = pane;
+        out.push((pane.name().to_string(), s, 120, 32));
+    }
+    out
+}
+
+#[test]
+fn committed_screenshots_match_the_render_path() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("screenshots");
+    let update = std::env::var_os("KFTUI_UPDATE_SCREENSHOTS").is_some();
+    let theme = theme("default");
+    let mut stale = Vec::new();
+    for (name, state, w, h) in shots() {
+        let term = draw(&state, w, h, &theme);
+        let svg = kftui::ui::svg::to_svg(term.backend().buffer());
+        let path = dir.join(format!("{name}.svg"));
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &svg).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(svg.as_str()) {
+            stale.push(path.display().to_string());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "screenshots differ from the render path: {stale:?}\nregenerate: KFTUI_UPDATE_SCREENSHOTS=1 cargo test --test screenshots"
+    );
+}
+
+#[test]
+fn the_seeded_demo_has_a_believable_mix_of_runs() {
+    let runs = seeded_runs();
+    assert!(runs.len() >= 20, "{} runs", runs.len());
+    for phase in ["Succeeded", "Failed", "Running"] {
+        assert!(
+            runs.iter().any(|r| r.phase.word() == phase),
+            "no {phase} run in the demo"
+        );
+    }
+}

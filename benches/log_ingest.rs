@@ -105,31 +105,85 @@ fn bench_ingest(c: &mut Criterion) {
             })
         });
     }
-    // Into a view (merge by time, search and filter upkeep), in batches as streams send them.
-    let data = corpus(n, true, false);
+    // Into a view (merge by time, search and filter upkeep), in batches of 1,024 lines as the
+    // streams send them; timestamps keep increasing, as a live log's do.
     let mut view = LogView::new(1, "bench");
     view.add_source("a");
     view.search_set("error");
     view.toggle_filter();
     view.bottom();
-    let mut splitter = LineSplitter::new(
-        0,
-        IngestOptions {
-            timestamps: true,
-            ..IngestOptions::default()
-        },
-    );
-    g.bench_function("view_push_timestamped_200B_with_search_and_filter", |b| {
-        b.iter(|| {
-            for chunk in data.chunks(CHUNK) {
-                let mut out = Vec::with_capacity(400);
-                splitter.push(chunk, &mut out);
-                view.push_lines(0, out);
-            }
-            black_box(view.buffer().len())
-        })
+    let mut round = 0i64;
+    g.bench_function("view_push_batches_with_search_and_filter", |b| {
+        b.iter_batched(
+            || {
+                round += 1;
+                batches(n, 1024, |i| (0, round * 1_000_000_000_000 + i as i64 * 1000))
+            },
+            |batches| {
+                for (source, lines) in batches {
+                    view.push_lines(source, lines);
+                }
+                black_box(view.buffer().len())
+            },
+            BatchSize::LargeInput,
+        )
     });
+    // Merging two steps' whole histories, interleaved in time: in alternating batches (each
+    // lands inside the other's last batch), and the worst case, one whole history after the
+    // other (each batch of the second lands deep inside the first).
+    for (name, sequential) in [
+        ("view_push_two_histories_alternating_batches", false),
+        ("view_push_history_after_history", true),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || {
+                    let mut v = LogView::new(2, "bench");
+                    v.add_source("a");
+                    v.add_source("b");
+                    v.search_set("error");
+                    v.toggle_filter();
+                    v.bottom();
+                    let a = batches(n / 2, 1024, |i| (0, 2 * i as i64));
+                    let b = batches(n / 2, 1024, |i| (1, 2 * i as i64 + 1));
+                    let mixed: Vec<_> = if sequential {
+                        a.into_iter().chain(b).collect()
+                    } else {
+                        a.into_iter().zip(b).flat_map(|(x, y)| [x, y]).collect()
+                    };
+                    (v, mixed)
+                },
+                |(mut v, batches)| {
+                    for (source, lines) in batches {
+                        v.push_lines(source, lines);
+                    }
+                    black_box(v.buffer().len())
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
     g.finish();
+}
+
+/// `n` lines in batches of `size`; `at(i)` gives line `i`'s source and timestamp.
+fn batches(n: usize, size: usize, at: impl Fn(usize) -> (usize, i64)) -> Vec<(usize, Vec<LogLine>)> {
+    let mut out: Vec<(usize, Vec<LogLine>)> = Vec::new();
+    for i in 0..n {
+        let (source, ts) = at(i);
+        if out.last().is_none_or(|(_, b)| b.len() == size) {
+            out.push((source, Vec::with_capacity(size)));
+        }
+        let mut text = body(i);
+        while text.len() < LINE_BYTES - 31 {
+            text.push_str(" pad");
+        }
+        text.truncate(LINE_BYTES - 31);
+        if let Some((_, b)) = out.last_mut() {
+            b.push(LogLine::new(source, Some(Timestamp(ts)), &text));
+        }
+    }
+    out
 }
 
 fn full_buffer() -> LogBuffer {
@@ -182,11 +236,15 @@ fn bench_search(c: &mut Criterion) {
     g.bench_function("set_filter_error", |b| {
         b.iter(|| black_box(view.set_filter("error").is_ok()))
     });
+    view.set_filter("").unwrap();
     view.search_set("warning");
     g.bench_function("toggle_filter_from_search_warning", |b| {
         b.iter_batched(
             || view.clone(),
-            |mut v| black_box(v.toggle_filter()),
+            |mut v| {
+                black_box(v.toggle_filter());
+                v
+            },
             BatchSize::LargeInput,
         )
     });

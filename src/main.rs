@@ -126,6 +126,31 @@ async fn run_ui(cli: &Cli) -> anyhow::Result<ExitCode> {
         tracing::warn!("config: {p}");
     }
 
+    // Signals are caught from here on, so a SIGTERM or SIGHUP during start-up still restores the
+    // terminal: the loop reads the message as soon as it runs.
+    let (tx, rx) = mpsc::channel::<Msg>(1024);
+    tokio::spawn(kftui::event::signals(tx.clone()));
+
+    // The first frame goes up before anything slow (seeding the demo, reading the kubeconfig):
+    // the user sees kftui at once, connecting.
+    let mut term = TerminalGuard::enter().context("cannot set up the terminal (is stdout a terminal?)")?;
+    let tz = *chrono::Local::now().offset();
+    {
+        let starting = State::new(
+            Target {
+                demo: cli.demo,
+                ..Target::default()
+            },
+            chrono::Utc::now(),
+        );
+        let view = kftui::ui::View {
+            theme: &config.theme,
+            keymap: &config.keymap,
+            tz,
+        };
+        term.terminal.draw(|f| kftui::ui::render(&starting, &view, f))?;
+    }
+
     let demo = if cli.demo {
         Some(sim::start(sim_options(([127, 0, 0, 1], 0).into(), &cli.sim)).await?)
     } else {
@@ -139,7 +164,6 @@ async fn run_ui(cli: &Cli) -> anyhow::Result<ExitCode> {
     let choices_file = state_dir.join("state.json");
     let remembered = kftui::app::runner::load_choices(&choices_file);
 
-    let (tx, rx) = mpsc::channel::<Msg>(1024);
     let mut target = Target {
         demo: demo.is_some(),
         ..Target::default()
@@ -173,6 +197,7 @@ async fn run_ui(cli: &Cli) -> anyhow::Result<ExitCode> {
     state.contexts = kf::contexts(&source);
     state.remembered = remembered;
     state.readonly = cli.readonly || config.readonly_for(&state.target.context);
+    state.log_capacity = config.log_buffer_lines;
     if !problems.is_empty() {
         state.notice = Some(Notice {
             level: Level::Warn,
@@ -187,14 +212,12 @@ async fn run_ui(cli: &Cli) -> anyhow::Result<ExitCode> {
         state,
         keymap: config.keymap,
         theme: config.theme,
-        tz: *chrono::Local::now().offset(),
+        tz,
     };
 
-    let mut term = TerminalGuard::enter().context("cannot set up the terminal (is stdout a terminal?)")?;
     let runner = EffectRunner::new(source, kube, tx.clone(), Some(choices_file));
     tokio::spawn(kftui::event::input(tx.clone()));
     tokio::spawn(kftui::event::ticks(tx.clone()));
-    tokio::spawn(kftui::event::signals(tx.clone()));
     if let Some(error) = offline_error {
         let context = String::new();
         let _ = tx.send(Msg::Conn(ConnEvent::Failed { context, error })).await;

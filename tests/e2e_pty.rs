@@ -269,3 +269,87 @@ fn recovers_when_the_api_server_goes_away_and_comes_back() {
     let _ = sim.kill();
     let _ = sim.wait();
 }
+
+#[test]
+fn a_runs_logs_arrive_merged_and_search_highlights_matches() {
+    let mut t = Pty::spawn(&["--demo"], 140, 32);
+    t.wait_for("first rows", START, |s| {
+        title_counts(s).is_some_and(|(n, _)| n > 0)
+    });
+    // The second and third rows are running in the seeded demo.
+    t.send("j");
+    t.send("l");
+    let screen = t.wait_for("log lines", Duration::from_secs(20), |s| {
+        s.contains("Logs workflow/") && s.contains(" │ ")
+    });
+    assert!(screen.contains("following"), "{screen}");
+    t.send("/");
+    t.type_text("loss\r");
+    t.wait_for("the search to find matches", Duration::from_secs(5), |s| {
+        s.contains("loss")
+    });
+    t.send("f");
+    t.wait_for("follow paused", Duration::from_secs(5), |s| s.contains("paused"));
+    t.send("q");
+    assert_eq!(t.wait_exit(Duration::from_secs(10)), 0);
+    t.assert_restored();
+}
+
+#[test]
+fn a_hostile_log_line_changes_neither_the_title_nor_the_screen_outside_the_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    let port = free_port();
+    let mut sim = start_sim(port, &kubeconfig);
+    let hostile = "before\u{1b}]0;PWNED\u{7}\u{1b}[2J\u{1b}[H\u{1b}]52;c;cm0gLXJmIC8=\u{7}\u{9b}31mafter\u{8}\u{8}\rEND\n";
+    let pod = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "evil-logger", "namespace": "kubeflow-user-example-com",
+                     "annotations": {"sim.kftui.dev/log": hostile}},
+        "spec": {"containers": [{"name": "main", "image": "busybox"}]}
+    });
+    let yaml = std::fs::read_to_string(&kubeconfig).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let kc = kube::config::Kubeconfig::from_yaml(&yaml).unwrap();
+        let config = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+            .await
+            .unwrap();
+        let client = kube::Client::try_from(config).unwrap();
+        let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+            kube::Api::namespaced(client, "kubeflow-user-example-com");
+        pods.create(&Default::default(), &serde_json::from_value(pod).unwrap())
+            .await
+            .unwrap();
+    });
+    let mut t = Pty::spawn(&["--kubeconfig", kubeconfig.to_str().unwrap()], 120, 30);
+    t.wait_for("first rows", START, |s| {
+        title_counts(s).is_some_and(|(n, _)| n > 0)
+    });
+    t.send(":");
+    t.type_text("logs pod/evil-logger\r");
+    let screen = t.wait_for("the hostile line, neutralised", Duration::from_secs(20), |s| {
+        s.contains("END")
+    });
+    let parser = t.parser.lock().unwrap();
+    assert_eq!(parser.screen().title(), "", "a log line set the terminal title");
+    assert!(
+        screen.contains("before␛]0;PWNED␇"),
+        "escapes are shown, not obeyed:\n{screen}"
+    );
+    assert!(
+        screen.contains("kftui │ ctx kftui-sim"),
+        "the header survived:\n{screen}"
+    );
+    let raw = t.raw.lock().unwrap();
+    assert!(
+        !raw.windows(4).any(|w| w == b"\x1b]0;" || w == b"\x1b]52"),
+        "an OSC sequence reached the terminal"
+    );
+    drop(raw);
+    drop(parser);
+    t.send("q");
+    t.wait_exit(Duration::from_secs(10));
+    let _ = sim.kill();
+    let _ = sim.wait();
+}

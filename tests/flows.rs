@@ -463,7 +463,11 @@ fn sort_by_any_column_and_reverse() {
     kftui::app::update::run_command(&mut s, "sort status asc", &mut effects);
     assert_eq!(s.runs.visible_rows().next().unwrap().phase.word(), "Pending");
     press(&mut s, "<");
-    assert_eq!(kftui::app::sort::RUN_COLUMNS[s.runs.sort.column], "pipeline");
+    assert_eq!(
+        <kftui::kube::resources::workflow::RunRow as kftui::app::list::ListRow>::SORT_COLUMNS
+            [s.runs.sort.column],
+        "pipeline"
+    );
     kftui::app::update::run_command(&mut s, "sort bogus", &mut effects);
     assert!(s.notice.as_ref().unwrap().text.contains("no column \"bogus\""));
     let term = draw(&s, 100, 30, &theme("default"));
@@ -491,4 +495,88 @@ fn a_label_selector_filter_is_sent_to_the_server_on_enter() {
     );
     let effects = press(&mut s, "esc");
     assert!(subscribed(&effects).iter().any(|k| k.selector.is_none()));
+}
+
+#[test]
+fn verbs_ask_for_confirmation_naming_targets_and_send_one_effect() {
+    let mut s = loaded_state(100, 30);
+    press(&mut s, "j");
+    let effects = press(&mut s, "s");
+    assert!(effects.is_empty(), "nothing happens before the yes");
+    let confirm = s.confirm.clone().expect("a confirmation");
+    assert_eq!(confirm.targets.len(), 1);
+    assert_eq!(confirm.targets[0].name, "xgboost-training-7k2lp");
+    let term = draw(&s, 100, 30, &theme("default"));
+    assert!(format!("{}", term.backend()).contains("Stop run xgboost nightly 2026-11-28?"));
+    press(&mut s, "n");
+    assert!(s.confirm.is_none());
+    press(&mut s, "s");
+    let effects = press(&mut s, "y");
+    assert!(
+        matches!(effects.as_slice(), [Effect::RunVerb { verb: kftui::kube::ops::RunVerb::Stop, targets, .. }] if targets.len() == 1)
+    );
+}
+
+#[test]
+fn marked_runs_get_one_confirmation_and_a_per_run_summary() {
+    let mut s = loaded_state(100, 30);
+    press(&mut s, "space space");
+    assert_eq!(s.runs.marked.len(), 2);
+    let mut effects = Vec::new();
+    kftui::app::update::run_command(&mut s, "mark re:^data-", &mut effects);
+    assert_eq!(
+        s.runs.marked.len(),
+        3,
+        "data-prep-q8x4z was marked already; data-prep-a1b2c joins"
+    );
+    press(&mut s, "D");
+    assert_eq!(s.confirm.as_ref().unwrap().targets.len(), 3);
+    let term = draw(&s, 100, 30, &theme("default"));
+    assert!(format!("{}", term.backend()).contains("Delete 3 runs?"));
+    let effects = press(&mut s, "y");
+    let Effect::RunVerb { request, verb, .. } = effects[0].clone() else {
+        panic!("{effects:?}")
+    };
+    let results = vec![
+        ("a".to_string(), Ok("a: deleted".to_string())),
+        ("b".to_string(), Err("forbidden: nope".to_string())),
+        ("c".to_string(), Ok("c: deleted".to_string())),
+    ];
+    update(
+        &mut s,
+        &keymap(),
+        Msg::VerbDone {
+            request,
+            verb,
+            results,
+        },
+    );
+    assert_eq!(
+        s.notice.as_ref().unwrap().text,
+        "delete: 2 of 3 done, 1 failed — b: forbidden: nope"
+    );
+    assert_eq!(s.runs.marked.len(), 3, "marks stay after a partial failure");
+    press(&mut s, ":");
+    type_text(&mut s, "unmark-all");
+    press(&mut s, "enter");
+    assert!(s.runs.marked.is_empty());
+}
+
+#[test]
+fn read_only_hides_and_refuses_every_verb() {
+    let mut s = loaded_state(100, 80);
+    s.readonly = true;
+    press(&mut s, "D");
+    assert!(s.confirm.is_none());
+    assert!(s.notice.as_ref().unwrap().text.contains("read-only"));
+    let mut effects = Vec::new();
+    kftui::app::update::run_command(&mut s, "terminate", &mut effects);
+    assert!(s.confirm.is_none() && effects.is_empty());
+    press(&mut s, "?");
+    let text = format!("{}", draw(&s, 100, 80, &theme("default")).backend());
+    assert!(text.contains(":unmark-all") && text.contains(":yaml"), "{text}");
+    assert!(
+        !text.contains(":stop") && !text.contains(":terminate") && !text.contains(":delete"),
+        "{text}"
+    );
 }

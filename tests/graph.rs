@@ -1063,3 +1063,66 @@ fn a_wide_dag_routes_edges_through_the_gaps() {
         );
     }
 }
+
+#[test]
+fn exit_handlers_come_last_suspends_pause_and_container_sets_fold() {
+    let wf = "w";
+    let id = |n: &str| node_id(wf, n);
+    let n = |name: &str, kind: &str, phase: &str, children: &[&str], boundary: &str| {
+        let children: Vec<String> = children.iter().map(|c| id(c)).collect();
+        (
+            id(name),
+            json!({"id": id(name), "name": name, "displayName": name.rsplit('.').next().unwrap(),
+            "type": kind, "phase": phase, "templateName": "t", "boundaryID": boundary, "children": children,
+            "startedAt": "2024-01-01T00:00:00Z"}),
+        )
+    };
+    let nodes = [
+        (
+            wf.to_string(),
+            json!({"id": "w", "name": "w", "type": "DAG", "phase": "Running", "children": [id("w.a")]}),
+        ),
+        n("w.a", "Pod", "Succeeded", &["w.approve", "w.loop"], "w"),
+        n("w.approve", "Suspend", "Running", &[], "w"),
+        n(
+            "w.loop",
+            "TaskGroup",
+            "Running",
+            &["w.loop(0:x)", "w.loop(1:y)"],
+            "w",
+        ),
+        n("w.loop(0:x)", "Pod", "Running", &[], "w"),
+        n("w.loop(1:y)", "Pod", "Pending", &["w.loop(1:y).main"], "w"),
+        n("w.loop(1:y).main", "Container", "Pending", &[], "w"),
+        n("w.onExit", "Pod", "Pending", &[], ""),
+    ];
+    let wfv = json!({"metadata": {"name": wf}, "status": {"nodes": nodes.into_iter().collect::<serde_json::Map<_, _>>()}});
+    let graph = graph_of(&wfv);
+    assert_eq!(
+        names(&graph),
+        ["a", "approve", "loop(0:x)", "loop(1:y)", "onExit"],
+        "containers fold into their pod"
+    );
+    assert_eq!(
+        edges(&graph),
+        [
+            pair("a", "approve"),
+            pair("a", "loop(0:x)"),
+            pair("a", "loop(1:y)")
+        ]
+    );
+    assert_eq!(
+        node(&graph, "onExit").layer,
+        2,
+        "the exit handler is laid out after the main run"
+    );
+    assert_eq!(graph.groups.len(), 1);
+    assert_eq!(graph.groups[0].display_name, "loop");
+    assert!(node(&graph, "approve").is_suspended());
+    let mut view = GraphView::new(&graph);
+    view.set_mode(ViewMode::Tree);
+    let text = screen(&draw(&graph, &view, 80, 8, t("2024-01-01T00:01:00Z")));
+    assert!(text.contains("‖ approve"), "{text}");
+    assert!(text.contains("● loop"), "{text}");
+    assert!(text.contains("├─ ● loop(0:x)"), "{text}");
+}

@@ -377,7 +377,11 @@ async fn logs_describe_and_follow() {
     tokio::time::sleep(Duration::from_millis(1200)).await;
     // The default-container annotation picks `main`.
     let main = k.ok(&["logs", &pod]).await;
-    assert!(main.starts_with("Starting step"), "{main}");
+    // A user step starts with its name; a KFP driver pod logs like the Go driver does.
+    assert!(
+        main.starts_with("Starting step") || main.contains("main.go:"),
+        "{main}"
+    );
     let wait = k.ok(&["logs", &pod, "-c", "wait"]).await;
     assert!(wait.contains("Starting Workflow Executor"), "{wait}");
     let tail = k.ok(&["logs", &pod, "--tail=1", "--timestamps"]).await;
@@ -410,6 +414,104 @@ async fn logs_describe_and_follow() {
         .await;
     let describe = k.ok(&["describe", "wf", &wf]).await;
     assert!(describe.contains("Kind:         Workflow"), "{describe}");
+    k.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubeflow_kinds_short_names_describe_and_trainer_logs() {
+    let Some(k) = Cluster::start().await else { return };
+    let all = k.ok(&["get", "notebooks,isvc,trainjobs,experiments", "-A"]).await;
+    for name in [
+        "notebook.kubeflow.org/jupyter-scipy",
+        "inferenceservice.serving.kserve.io/fraud-detector",
+        "trainjob.trainer.kubeflow.org/llama-finetune",
+        "experiment.kubeflow.org/random-search-lr",
+        "trainjob.trainer.kubeflow.org/vit-train",
+    ] {
+        assert!(all.contains(name), "{name} missing:\n{all}");
+    }
+    let isvc = k.ok(&["get", "isvc"]).await;
+    let header = isvc.lines().next().unwrap();
+    for col in ["NAME", "URL", "READY", "PREV", "LATEST", "AGE"] {
+        assert!(header.contains(col), "{header}");
+    }
+    let canary = isvc.lines().find(|l| l.starts_with("fraud-detector")).unwrap();
+    assert!(canary.contains(" 90 ") && canary.contains(" 10 "), "{canary}");
+    let tj = k.ok(&["get", "trainjobs"]).await;
+    assert!(tj.lines().next().unwrap().contains("STATE"), "{tj}");
+    assert!(
+        tj.lines()
+            .any(|l| l.starts_with("mnist-ddp") && l.contains("Complete")),
+        "{tj}"
+    );
+    // Short names of the real CRDs.
+    for short in ["wftmpl", "cwft", "cronwf", "swf", "isvc"] {
+        k.ok(&["get", short, "-A"]).await;
+    }
+    let nb = k.run(&["get", "nb"]).await;
+    assert!(!nb.ok, "Notebook has no short name in its CRD");
+    let exp = k.ok(&["get", "experiments.kubeflow.org", "-o", "wide"]).await;
+    assert!(exp.contains("Succeeded") && exp.contains("Running"), "{exp}");
+    let profiles = k.ok(&["get", "profiles"]).await;
+    assert!(profiles.contains("team-vision"), "{profiles}");
+    let v1beta1 = k
+        .ok(&[
+            "get",
+            "notebooks.v1beta1.kubeflow.org",
+            "jupyter-scipy",
+            "-o",
+            "jsonpath={.apiVersion} {.status.readyReplicas}",
+        ])
+        .await;
+    assert_eq!(v1beta1, "kubeflow.org/v1beta1 1");
+    let describe = k.ok(&["describe", "notebook", "pytorch-gpu"]).await;
+    assert!(describe.contains("ImagePullBackOff"), "{describe}");
+    assert!(describe.contains("BackOff"), "events shown:\n{describe}");
+    let describe = k.ok(&["describe", "isvc", "sklearn-iris"]).await;
+    assert!(describe.contains("Kind:         InferenceService"), "{describe}");
+    let svc = k.ok(&["get", "svc", "-n", "kubeflow", "ml-pipeline"]).await;
+    assert!(svc.contains("8888/TCP"), "{svc}");
+
+    // Trainer pod logs: follow the running job's node 0 for a moment.
+    let pod = k
+        .ok(&[
+            "get",
+            "pods",
+            "-l",
+            "jobset.sigs.k8s.io/jobset-name=llama-finetune",
+            "-o",
+            "name",
+        ])
+        .await;
+    let pod = pod.lines().next().unwrap().to_string();
+    let tail = k.ok(&["logs", &pod, "--tail=3"]).await;
+    assert_eq!(tail.lines().count(), 3, "{tail}");
+    assert!(tail.contains("Epoch"), "{tail}");
+    let mut child = k
+        .command(&["logs", "-f", "--tail=2", &pod])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = 0;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while seen < 3 && Instant::now() < deadline {
+        if let Ok(Ok(Some(line))) = tokio::time::timeout(Duration::from_secs(5), lines.next_line()).await {
+            assert!(line.contains("Epoch") || line.contains("WARNING"), "{line}");
+            seen += 1;
+        }
+    }
+    assert!(seen >= 3, "logs -f delivered {seen} lines");
+    drop(child);
+    // --previous where a container restarted.
+    let prev = k.ok(&["logs", "pytorch-mnist-ddp-worker-0", "--previous"]).await;
+    assert!(prev.contains("CUDA out of memory"), "{prev}");
+    let explain = k.run(&["explain", "notebooks"]).await;
+    eprintln!(
+        "kubectl explain notebooks: ok={} {}",
+        explain.ok,
+        explain.stderr.lines().next().unwrap_or("")
+    );
     k.stop().await;
 }
 

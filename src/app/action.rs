@@ -55,15 +55,51 @@ actions! {
     Context = "ctx": "Pick the kubeconfig context (:ctx NAME)",
     SortNext = "sort-next": "Sort by the next column (:sort COLUMN [asc|desc])",
     SortPrev = "sort-prev": "Sort by the previous column",
+    Open = "open": "Open the selected run: its step graph, live",
+    Tail = "tail": "Follow the logs of the selection (:logs pod/NAME, :logs workflow/NAME)",
+    Follow = "follow": "Logs: follow new lines, or pause",
+    Wrap = "wrap": "Logs: wrap long lines, or not",
+    Timestamps = "timestamps": "Logs: show the server's timestamps, or not",
+    Utc = "utc": "Logs: timestamps in UTC or local time",
+    Grep = "grep": "Logs: show only the lines that match the search, or all",
+    Save = "save": "Logs: save the lines (the filtered ones when filtering) to a file",
+    Previous = "previous": "Logs: the previous instance of the containers, or the current one",
+    ScrollLeft = "scroll-left": "Logs: scroll left (when not wrapping)",
+    ScrollRight = "scroll-right": "Logs: scroll right (when not wrapping)",
+    Layout = "layout": "Switch the step graph between graph and tree",
+    Mark = "mark": "Mark or unmark the selected row for a bulk verb (:mark re:PATTERN)",
+    MarkAll = "mark-all": "Mark every row the filter shows",
+    UnmarkAll = "unmark-all": "Clear every mark",
+    Stop = "stop": "Stop the run: running steps stop, exit handlers still run",
+    Terminate = "terminate": "Terminate the run: everything stops, exit handlers too",
+    SuspendRun = "suspend": "Suspend the run: no new step starts",
+    Resume = "resume": "Resume a suspended run",
+    Retry = "retry": "Retry a failed run: failed steps run again",
+    Resubmit = "resubmit": "Resubmit: a new run from the same spec",
+    Delete = "delete": "Delete the run",
     Yaml = "yaml": "Show the selected object as YAML",
     Describe = "describe": "Describe the selected object: status, conditions, children, events",
     NextMatch = "next-match": "Jump to the next search match",
     PrevMatch = "prev-match": "Jump to the previous search match",
     Redraw = "redraw": "Redraw the whole screen",
-    Suspend = "suspend": "Suspend kftui to the shell (fg resumes)",
+    SuspendApp = "suspend-app": "Suspend kftui to the shell (fg resumes)",
 }
 
 impl Action {
+    /// Changes the cluster: hidden and refused in read-only mode, always confirmed.
+    pub fn is_mutating(self) -> bool {
+        matches!(
+            self,
+            Action::Stop
+                | Action::Terminate
+                | Action::SuspendRun
+                | Action::Resume
+                | Action::Retry
+                | Action::Resubmit
+                | Action::Delete
+        )
+    }
+
     /// Looks an action up by its kebab-case name.
     pub fn from_name(name: &str) -> Option<Action> {
         Action::ALL.iter().copied().find(|a| a.name() == name)

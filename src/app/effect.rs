@@ -20,6 +20,27 @@ pub enum Effect {
     },
     /// Connect to a context (if not yet) and ask its API server for its version.
     Probe(String),
+    /// Perform a verb on runs, one after another; the answer is `Msg::VerbDone`.
+    RunVerb {
+        request: u64,
+        context: String,
+        verb: crate::kube::ops::RunVerb,
+        targets: Vec<crate::app::state::VerbTarget>,
+    },
+    /// Follow one pod container's log into a log view's source.
+    StreamLogs {
+        context: String,
+        view: u64,
+        source: usize,
+        namespace: String,
+        pod: String,
+        container: Option<String>,
+        previous: bool,
+    },
+    /// Stop every stream of a log view.
+    StopLogs { view: u64 },
+    /// Write bytes to a file; the answer is `Msg::Saved`.
+    WriteFile { path: String, bytes: Vec<u8> },
     /// Remember each context's namespace choice between runs.
     SaveChoices(std::collections::BTreeMap<String, Option<String>>),
     /// Leave the terminal to the shell until `fg`.

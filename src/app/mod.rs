@@ -2,8 +2,11 @@
 
 pub mod action;
 pub mod describe;
+pub mod detail;
 pub mod effect;
 pub mod filter;
+pub mod list;
+pub mod logs;
 pub mod msg;
 pub mod pane;
 pub mod picker;
@@ -30,6 +33,35 @@ use crate::ui::{self, View};
 /// The shortest time between two frames (about 60 per second).
 pub const FRAME: Duration = Duration::from_millis(16);
 
+/// Frame timings, logged at exit (`KFTUI_LOG=info`): what the benchmarks read.
+#[derive(Debug, Default)]
+pub struct FrameStats {
+    micros: Vec<u32>,
+}
+
+impl FrameStats {
+    fn record(&mut self, d: Duration) {
+        if self.micros.len() < 1_000_000 {
+            self.micros.push(u32::try_from(d.as_micros()).unwrap_or(u32::MAX));
+        }
+    }
+
+    /// `frames N, p50 X µs, p99 Y µs, max Z µs, over 16 ms: K`.
+    pub fn summary(&self) -> String {
+        let mut v = self.micros.clone();
+        v.sort_unstable();
+        let pct = |p: usize| v.get((v.len().saturating_sub(1)) * p / 100).copied().unwrap_or(0);
+        let over = v.iter().filter(|m| **m > 16_000).count();
+        format!(
+            "frames {}, p50 {} µs, p99 {} µs, max {} µs, over 16 ms: {over}",
+            v.len(),
+            pct(50),
+            pct(99),
+            v.last().copied().unwrap_or(0)
+        )
+    }
+}
+
 /// Everything the loop owns.
 pub struct App {
     pub state: State,
@@ -55,7 +87,8 @@ pub async fn run(
             height: size.height,
         },
     );
-    draw(&mut app, term)?;
+    let mut stats = FrameStats::default();
+    draw(&mut app, term, &mut stats)?;
     let mut last_draw = Instant::now();
     if !app.state.target.context.is_empty() {
         runner.probe(&app.state.target.context);
@@ -78,7 +111,7 @@ pub async fn run(
         if app.state.dirty {
             let due = last_draw + FRAME;
             if Instant::now() >= due {
-                draw(&mut app, term)?;
+                draw(&mut app, term, &mut stats)?;
                 last_draw = Instant::now();
             } else {
                 tokio::select! {
@@ -94,10 +127,12 @@ pub async fn run(
         }
     }
     runner.shutdown().await;
+    tracing::info!("{}", stats.summary());
     Ok(())
 }
 
-fn draw(app: &mut App, term: &mut TerminalGuard) -> std::io::Result<()> {
+fn draw(app: &mut App, term: &mut TerminalGuard, stats: &mut FrameStats) -> std::io::Result<()> {
+    let started = Instant::now();
     app.state.take_dirty();
     let view = View {
         theme: &app.theme,
@@ -106,5 +141,6 @@ fn draw(app: &mut App, term: &mut TerminalGuard) -> std::io::Result<()> {
     };
     let state = &app.state;
     term.terminal.draw(|f| ui::render(state, &view, f))?;
+    stats.record(started.elapsed());
     Ok(())
 }

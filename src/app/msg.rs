@@ -26,6 +26,19 @@ pub enum Msg {
         request: u64,
         result: Result<Vec<String>, String>,
     },
+    /// Results of `Effect::RunVerb`, one per run: the run's name and what happened.
+    VerbDone {
+        request: u64,
+        verb: crate::kube::ops::RunVerb,
+        results: Vec<(String, Result<String, String>)>,
+    },
+    /// Lines or stream news for a log view.
+    Log(crate::logs::LogEvent),
+    /// A file was written (or not).
+    Saved {
+        path: String,
+        result: Result<u64, String>,
+    },
     /// SIGTERM, SIGHUP or the like: leave now, restoring the terminal.
     Terminate,
 }
@@ -37,6 +50,16 @@ pub enum DataEvent {
     Runs { key: SubKey, rows: Arc<[RunRow]> },
     /// The namespaces of a context, for the picker.
     Namespaces { key: SubKey, rows: Arc<[NamespaceRow]> },
+    /// The pods of a run whose logs are open.
+    Pods {
+        key: SubKey,
+        rows: Arc<[crate::kube::resources::pod::PodRow]>,
+    },
+    /// The open run's step graph, rebuilt from the full Workflow (or why it could not be).
+    RunGraph {
+        key: SubKey,
+        graph: Result<Arc<crate::runs::model::RunGraph>, String>,
+    },
     /// The subscription's health changed.
     Status { key: SubKey, status: SubStatus },
 }
@@ -61,4 +84,10 @@ pub enum SubStatus {
 pub enum ConnEvent {
     Connected { context: String, version: String },
     Failed { context: String, error: String },
+}
+
+impl From<crate::logs::LogEvent> for Msg {
+    fn from(event: crate::logs::LogEvent) -> Msg {
+        Msg::Log(event)
+    }
 }

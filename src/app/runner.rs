@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::app::effect::Effect;
 use crate::app::msg::{ConnEvent, DataEvent, Msg, SubStatus};
 use crate::app::subs::SubKey;
-use crate::kube::{ClusterSource, KubeHandle, connect, describe_error, fetch, subscribe};
+use crate::kube::{ClusterSource, KubeHandle, connect, describe_error, fetch, logs, ops, subscribe};
 
 type ClientCell = Arc<OnceCell<Result<KubeHandle, String>>>;
 
@@ -21,6 +21,8 @@ pub struct EffectRunner {
     clients: HashMap<String, ClientCell>,
     tx: mpsc::Sender<Msg>,
     subs: HashMap<SubKey, CancellationToken>,
+    /// Log streams by (view, source).
+    streams: HashMap<(u64, usize), CancellationToken>,
     tasks: JoinSet<()>,
     /// Where each context's namespace choice is saved.
     choices_file: Option<PathBuf>,
@@ -46,6 +48,7 @@ impl EffectRunner {
             clients,
             tx,
             subs: HashMap::new(),
+            streams: HashMap::new(),
             tasks: JoinSet::new(),
             choices_file,
         }
@@ -139,6 +142,93 @@ impl EffectRunner {
                 }
             }
             Effect::Probe(context) => self.probe(&context),
+            Effect::StreamLogs {
+                context,
+                view,
+                source,
+                namespace,
+                pod,
+                container,
+                previous,
+            } => {
+                let cell = self.client(&context);
+                let cancel = CancellationToken::new();
+                if let Some(old) = self.streams.insert((view, source), cancel.clone()) {
+                    old.cancel();
+                }
+                let (tx, src) = (self.tx.clone(), self.source.clone());
+                self.tasks.spawn(async move {
+                    let key = logs::StreamKey { view, source };
+                    match Self::ready(cell, src, context).await {
+                        Ok(kube) => {
+                            let target = logs::LogTarget {
+                                namespace,
+                                pod,
+                                container,
+                            };
+                            let opts = logs::StreamOptions {
+                                previous,
+                                ..logs::StreamOptions::default()
+                            };
+                            logs::stream_pod_logs::<Msg>(kube.client, target, opts, key, tx, cancel).await;
+                        }
+                        Err(reason) => {
+                            let state = crate::logs::view::StreamState::Failed { reason };
+                            let _ = tx
+                                .send(Msg::Log(crate::logs::LogEvent::State { view, source, state }))
+                                .await;
+                        }
+                    }
+                });
+            }
+            Effect::StopLogs { view } => {
+                self.streams.retain(|(v, _), token| {
+                    if *v == view {
+                        token.cancel();
+                    }
+                    *v != view
+                });
+            }
+            Effect::WriteFile { path, bytes } => {
+                let tx = self.tx.clone();
+                self.tasks.spawn(async move {
+                    let len = bytes.len() as u64;
+                    let result = tokio::fs::write(&path, bytes)
+                        .await
+                        .map(|()| len)
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Saved { path, result }).await;
+                });
+            }
+            Effect::RunVerb {
+                request,
+                context,
+                verb,
+                targets,
+            } => {
+                let cell = self.client(&context);
+                let (tx, source) = (self.tx.clone(), self.source.clone());
+                self.tasks.spawn(async move {
+                    let results = match Self::ready(cell, source, context).await {
+                        Ok(kube) => {
+                            let mut out = Vec::with_capacity(targets.len());
+                            for t in targets {
+                                let r = ops::run_verb(&kube.client, &t.namespace, &t.name, verb).await;
+                                out.push((t.name, r.map_err(|e| e.to_string())));
+                            }
+                            out
+                        }
+                        Err(e) => targets.into_iter().map(|t| (t.name, Err(e.clone()))).collect(),
+                    };
+                    let _ = tx
+                        .send(Msg::VerbDone {
+                            request,
+                            verb,
+                            results,
+                        })
+                        .await;
+                });
+            }
             Effect::Suspend | Effect::FullRedraw => {}
         }
         // Reap finished tasks so the set does not grow.
@@ -147,6 +237,9 @@ impl EffectRunner {
 
     /// Cancels every task and waits briefly for them to end.
     pub async fn shutdown(mut self) {
+        for token in self.streams.values() {
+            token.cancel();
+        }
         for token in self.subs.values() {
             token.cancel();
         }

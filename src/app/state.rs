@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use crate::app::list::{AnyList, ListView};
 use crate::app::pane::PaneId;
+use crate::app::subs::Kind;
 use crate::app::subs::SubKey;
 use crate::config::keymap::Key;
 use crate::kube::resources::workflow::RunRow;
@@ -180,44 +182,20 @@ pub struct Sort {
     pub descending: bool,
 }
 
-/// A list pane's rows and the view over them.
-#[derive(Debug, Clone, Default)]
-pub struct ListView<R> {
-    /// Every row from the source, in display order.
-    pub rows: Arc<[R]>,
-    /// Indices into `rows` that pass the filter, in display order.
-    pub visible: Vec<usize>,
-    /// Index into `visible` of the selected row.
-    pub selected: usize,
-    /// Index into `visible` of the first row on screen.
-    pub offset: usize,
-    /// The active filter text (the bar may be open or closed).
-    pub filter: LineInput,
-    pub source: SourceState,
-    pub sort: Sort,
+/// A run the user asked a verb for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerbTarget {
+    pub kind: crate::app::subs::Kind,
+    pub namespace: String,
+    pub name: String,
+    pub display: String,
 }
 
-impl<R> ListView<R> {
-    pub fn new() -> Self {
-        ListView {
-            rows: Arc::from(Vec::new()),
-            visible: Vec::new(),
-            selected: 0,
-            offset: 0,
-            filter: LineInput::default(),
-            source: SourceState::Loading,
-            sort: Sort::default(),
-        }
-    }
-
-    pub fn selected_row(&self) -> Option<&R> {
-        self.visible.get(self.selected).and_then(|i| self.rows.get(*i))
-    }
-
-    /// The visible rows, in order.
-    pub fn visible_rows(&self) -> impl Iterator<Item = &R> {
-        self.visible.iter().filter_map(|i| self.rows.get(*i))
-    }
+/// A verb waiting for the user's yes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    pub verb: crate::kube::ops::RunVerb,
+    pub targets: Vec<VerbTarget>,
 }
 
 /// The State of the whole app.
@@ -232,8 +210,8 @@ pub struct State {
     pub runs: ListView<RunRow>,
     pub command: LineInput,
     pub notice: Option<Notice>,
-    /// The label selector of the committed runs filter, applied by the API server.
-    pub runs_selector: Option<String>,
+    /// A verb waiting for confirmation.
+    pub confirm: Option<Confirm>,
     /// The kubeconfig's contexts.
     pub contexts: Vec<ContextInfo>,
     /// The namespace chosen last time in each context (`None` = all namespaces); persisted.
@@ -242,6 +220,12 @@ pub struct State {
     pub picker: Option<crate::app::picker::Picker>,
     /// The latest namespace list of the current context (while the picker wants it).
     pub namespaces: Arc<[crate::kube::resources::namespace::NamespaceRow]>,
+    /// The Logs pane's session.
+    pub logs: Option<crate::app::logs::LogSession>,
+    /// Lines a log view keeps.
+    pub log_capacity: usize,
+    /// The open run's detail (step graph), when open.
+    pub detail: Option<crate::app::detail::RunDetail>,
     /// The YAML or describe view, when open.
     pub viewer: Option<crate::app::viewer::TextView>,
     /// The id of the last request sent; answers to older ones are dropped.
@@ -272,11 +256,14 @@ impl State {
             runs: ListView::new(),
             command: LineInput::default(),
             notice: None,
-            runs_selector: None,
+            confirm: None,
             contexts: Vec::new(),
             remembered: std::collections::BTreeMap::new(),
             picker: None,
             namespaces: Arc::from(Vec::new()),
+            logs: None,
+            log_capacity: crate::logs::buffer::DEFAULT_CAPACITY,
+            detail: None,
             viewer: None,
             request_seq: 0,
             help_scroll: 0,
@@ -287,6 +274,30 @@ impl State {
             subs: BTreeSet::new(),
             readonly: false,
             dirty: true,
+        }
+    }
+
+    /// The list a pane shows, if it has one.
+    pub fn list(&self, pane: PaneId) -> Option<&dyn AnyList> {
+        match pane {
+            PaneId::Runs => Some(&self.runs),
+            _ => None,
+        }
+    }
+
+    /// The list a pane shows, if it has one, to change.
+    pub fn list_mut(&mut self, pane: PaneId) -> Option<&mut dyn AnyList> {
+        match pane {
+            PaneId::Runs => Some(&mut self.runs),
+            _ => None,
+        }
+    }
+
+    /// The list fed by a kind's watch.
+    pub fn list_for_kind_mut(&mut self, kind: Kind) -> Option<&mut dyn AnyList> {
+        match kind {
+            Kind::Workflows => Some(&mut self.runs),
+            Kind::Namespaces | Kind::Pods | Kind::RunGraph => None,
         }
     }
 

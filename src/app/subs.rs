@@ -10,22 +10,35 @@ use crate::app::state::State;
 pub enum Kind {
     Workflows,
     Namespaces,
+    Pods,
+    /// One Workflow in full, for the run detail (the key's `field` names it).
+    RunGraph,
 }
 
 impl Kind {
     /// Plural resource name with its group, as an error message would name it.
     pub fn resource(self) -> &'static str {
         match self {
-            Kind::Workflows => "workflows.argoproj.io",
+            Kind::Workflows | Kind::RunGraph => "workflows.argoproj.io",
             Kind::Namespaces => "namespaces",
+            Kind::Pods => "pods",
+        }
+    }
+
+    /// The lower-case singular name, as in `workflow/NAME`.
+    pub fn singular(self) -> &'static str {
+        match self {
+            Kind::Workflows | Kind::RunGraph => "workflow",
+            Kind::Namespaces => "namespace",
+            Kind::Pods => "pod",
         }
     }
 
     /// The product that serves this API, for "not installed" messages.
     pub fn product(self) -> &'static str {
         match self {
-            Kind::Workflows => "Argo Workflows",
-            Kind::Namespaces => "Kubernetes",
+            Kind::Workflows | Kind::RunGraph => "Argo Workflows",
+            Kind::Namespaces | Kind::Pods => "Kubernetes",
         }
     }
 }
@@ -38,6 +51,8 @@ pub struct SubKey {
     pub kind: Kind,
     /// A label selector the API server applies.
     pub selector: Option<String>,
+    /// A field selector the API server applies (`metadata.name=X`).
+    pub field: Option<String>,
 }
 
 /// The subscriptions the state wants right now.
@@ -50,8 +65,29 @@ pub fn wanted(state: &State) -> BTreeSet<SubKey> {
         context: state.target.context.clone(),
         namespace: state.target.namespace.clone(),
         kind: Kind::Workflows,
-        selector: state.runs_selector.clone(),
+        selector: state.runs.selector.clone(),
+        field: None,
     });
+    if let Some(crate::app::logs::LogSubject::Run { namespace, name }) =
+        state.logs.as_ref().map(|l| &l.subject)
+    {
+        set.insert(SubKey {
+            context: state.target.context.clone(),
+            namespace: Some(namespace.clone()),
+            kind: Kind::Pods,
+            selector: Some(format!("workflows.argoproj.io/workflow={name}")),
+            field: None,
+        });
+    }
+    if let Some(d) = &state.detail {
+        set.insert(SubKey {
+            context: state.target.context.clone(),
+            namespace: Some(d.namespace.clone()),
+            kind: Kind::RunGraph,
+            selector: None,
+            field: Some(format!("metadata.name={}", d.name)),
+        });
+    }
     if state
         .picker
         .as_ref()
@@ -62,6 +98,7 @@ pub fn wanted(state: &State) -> BTreeSet<SubKey> {
             namespace: None,
             kind: Kind::Namespaces,
             selector: None,
+            field: None,
         });
     }
     set

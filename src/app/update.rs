@@ -1,24 +1,26 @@
 //! `update(&mut State, &Keymap, Msg) -> Vec<Effect>`: every change to the State happens here.
 //! It does no IO and reads no clock, so a test can drive it with a script of messages.
 
-use std::cmp::Ordering;
 use std::sync::Arc;
 
 use chrono::Timelike;
 
 use crate::app::action::Action;
+use crate::app::detail::RunDetail;
 use crate::app::effect::Effect;
 use crate::app::filter::Filter;
+use crate::app::logs::{LogSession, LogSubject};
 use crate::app::msg::{ConnEvent, DataEvent, Msg, SubStatus};
 use crate::app::pane::PaneId;
 use crate::app::picker::{Picker, PickerItem, PickerKind};
-use crate::app::sort::{RUN_COLUMNS, column_index, compare_runs};
-use crate::app::state::{ConnState, Level, ListView, Mode, Notice, Sort, SourceState, State};
-use crate::app::subs::{self, Kind, SubKey};
+use crate::app::sort::column_index;
+use crate::app::state::{Confirm, ConnState, Level, Mode, Notice, SourceState, State, VerbTarget};
+use crate::app::subs::{self, Kind};
 use crate::app::viewer::{TextView, ViewBody, ViewKind};
 use crate::config::keymap::{Key, Keymap, KeymapResult};
+use crate::kube::ops::RunVerb;
 use crate::kube::resources::namespace::{NamespaceRow, picker_order};
-use crate::kube::resources::workflow::RunRow;
+use crate::kube::resources::pod::PodRow;
 use crate::ui::layout;
 
 /// Applies one message to the state and returns the effects to perform.
@@ -33,8 +35,11 @@ pub fn update(state: &mut State, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
             state.dirty = true;
             match state.mode {
                 Mode::Filter => {
-                    state.runs.filter.insert_str(&text);
-                    refilter(state);
+                    let now = state.now;
+                    if let Some(list) = state.list_mut(state.pane) {
+                        list.filter_input().insert_str(&text);
+                        list.refilter(now);
+                    }
                 }
                 Mode::Command => state.command.insert_str(&text),
                 Mode::Normal | Mode::Help => {}
@@ -44,7 +49,23 @@ pub fn update(state: &mut State, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
             state.width = width;
             state.height = height;
             state.list_height = layout::list_height(width, height);
-            clamp_offset(&mut state.runs, state.list_height);
+            let body = layout::areas(ratatui::layout::Rect::new(0, 0, width, height)).body;
+            let logs_area = crate::ui::panes::logs::LogsPane::body_area(body);
+            if let Some(session) = state.logs.as_mut() {
+                session.view.set_viewport(logs_area.width, logs_area.height);
+            }
+            let area = layout::run_graph_area(width, height);
+            if let Some(d) = state.detail.as_mut()
+                && let Some(g) = d.graph.as_ref().and_then(|g| g.as_ref().ok()).cloned()
+            {
+                d.view.keep_visible(&g, area);
+            }
+            let height = state.list_height;
+            for pane in PaneId::ALL {
+                if let Some(list) = state.list_mut(pane) {
+                    list.clamp_to(height);
+                }
+            }
             state.dirty = true;
         }
         Msg::Tick(now) => {
@@ -54,7 +75,7 @@ pub fn update(state: &mut State, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
                 state.dirty = true;
             }
         }
-        Msg::Data(event) => on_data(state, event),
+        Msg::Data(event) => on_data(state, event, &mut effects),
         Msg::Conn(event) => on_conn(state, event),
         Msg::Fetched { request, result } => {
             if let Some(v) = state.viewer.as_mut().filter(|v| v.request == request) {
@@ -66,6 +87,35 @@ pub fn update(state: &mut State, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
                 state.dirty = true;
             }
         }
+        Msg::VerbDone { verb, results, .. } => {
+            let (level, text) = verb_summary(verb, &results);
+            if level == Level::Info
+                && let Some(list) = state.list_mut(state.pane)
+            {
+                list.unmark_all();
+            }
+            notice(state, level, text);
+        }
+        Msg::Log(event) => {
+            if let Some(session) = state.logs.as_mut()
+                && session.view.apply(event)
+                && state.pane == PaneId::Logs
+            {
+                state.dirty = true;
+            }
+        }
+        Msg::Saved { path, result } => match result {
+            Ok(bytes) => notice(
+                state,
+                Level::Info,
+                format!("saved {bytes} bytes of logs to {path}"),
+            ),
+            Err(e) => notice(
+                state,
+                Level::Error,
+                format!("cannot save the logs to {path}: {e}"),
+            ),
+        },
         Msg::Terminate => state.running = false,
     }
     sync_subscriptions(state, &mut effects);
@@ -78,12 +128,30 @@ fn on_key(state: &mut State, keymap: &Keymap, key: Key, effects: &mut Vec<Effect
         state.running = false;
         return;
     }
+    if state.confirm.is_some() {
+        on_confirm_key(state, &name, effects);
+        return;
+    }
     if state.picker.is_some() {
         on_picker_key(state, &name, effects);
         return;
     }
     if state.viewer.is_some() && state.mode == Mode::Normal {
         on_viewer_key(state, keymap, key, &name, effects);
+        return;
+    }
+    if state.pane == PaneId::Logs
+        && state.mode == Mode::Normal
+        && state.logs.is_some()
+        && on_logs_key(state, keymap, key, &name, effects)
+    {
+        return;
+    }
+    if state.detail.is_some()
+        && state.pane == PaneId::Runs
+        && state.mode == Mode::Normal
+        && on_detail_key(state, keymap, key, &name, effects)
+    {
         return;
     }
     match state.mode {
@@ -114,6 +182,14 @@ fn on_key(state: &mut State, keymap: &Keymap, key: Key, effects: &mut Vec<Effect
 /// Performs an action, whether it came from a key or the command line.
 pub fn apply(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
     state.dirty = true;
+    if action.is_mutating() && state.readonly {
+        notice(
+            state,
+            Level::Warn,
+            format!("read-only: {} is disabled", action.name()),
+        );
+        return;
+    }
     if let Some(pane) = PaneId::for_action(action) {
         state.pane = pane;
         return;
@@ -129,9 +205,9 @@ pub fn apply(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
             state.command.clear();
         }
         Action::Filter => {
-            if state.pane == PaneId::Runs {
+            if let Some(list) = state.list_mut(state.pane) {
+                list.filter_input().end();
                 state.mode = Mode::Filter;
-                state.runs.filter.end();
             } else {
                 notice(
                     state,
@@ -142,10 +218,11 @@ pub fn apply(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
         }
         Action::Cancel => {
             state.notice = None;
-            if !state.runs.filter.text.is_empty() && state.pane == PaneId::Runs {
-                state.runs.filter.clear();
-                state.runs_selector = None;
-                refilter(state);
+            let now = state.now;
+            if let Some(list) = state.list_mut(state.pane).filter(|l| !l.filter_text().is_empty()) {
+                list.filter_input().clear();
+                list.set_selector(None);
+                list.refilter(now);
             }
         }
         Action::Up => move_selection(state, -1),
@@ -157,9 +234,37 @@ pub fn apply(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
         Action::NextPane => state.pane = state.pane.next(),
         Action::PrevPane => state.pane = state.pane.prev(),
         Action::SortNext | Action::SortPrev => {
-            let n = RUN_COLUMNS.len();
-            let step = if action == Action::SortNext { 1 } else { n - 1 };
-            sort_runs(state, (state.runs.sort.column + step) % n, Some(false));
+            let (now, height) = (state.now, state.list_height);
+            if let Some(list) = state.list_mut(state.pane) {
+                let n = list.sort_columns().len().max(1);
+                let step = if action == Action::SortNext { 1 } else { n - 1 };
+                let column = (list.sort_state().column + step) % n;
+                list.sort_by(column, Some(false), now, height);
+            }
+        }
+        Action::Open => open_detail(state),
+        Action::Tail => tail_selection(state, effects),
+        Action::Follow
+        | Action::Wrap
+        | Action::Timestamps
+        | Action::Utc
+        | Action::Grep
+        | Action::Save
+        | Action::Previous
+        | Action::ScrollLeft
+        | Action::ScrollRight => {
+            if state.pane != PaneId::Logs || state.logs.is_none() {
+                notice(
+                    state,
+                    Level::Info,
+                    format!("{} works in the Logs pane, on open logs", action.name()),
+                );
+            }
+        }
+        Action::Layout => {
+            if let Some(d) = state.detail.as_mut() {
+                d.view.cycle_mode();
+            }
         }
         Action::Namespace => open_picker(state, PickerKind::Namespace),
         Action::Context => open_picker(state, PickerKind::Context),
@@ -167,7 +272,25 @@ pub fn apply(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
         Action::Describe => open_viewer(state, ViewKind::Describe, effects),
         Action::NextMatch | Action::PrevMatch => {}
         Action::Redraw => effects.push(Effect::FullRedraw),
-        Action::Suspend => effects.push(Effect::Suspend),
+        Action::SuspendApp => effects.push(Effect::Suspend),
+        Action::Mark => toggle_mark(state),
+        Action::MarkAll => {
+            if let Some(list) = state.list_mut(state.pane) {
+                list.mark_all();
+            }
+        }
+        Action::UnmarkAll => {
+            if let Some(list) = state.list_mut(state.pane) {
+                list.unmark_all();
+            }
+        }
+        Action::Stop => request_verb(state, RunVerb::Stop),
+        Action::Terminate => request_verb(state, RunVerb::Terminate),
+        Action::SuspendRun => request_verb(state, RunVerb::Suspend),
+        Action::Resume => request_verb(state, RunVerb::Resume),
+        Action::Retry => request_verb(state, RunVerb::Retry),
+        Action::Resubmit => request_verb(state, RunVerb::Resubmit),
+        Action::Delete => request_verb(state, RunVerb::Delete),
         Action::Pipelines
         | Action::Runs
         | Action::Logs
@@ -175,6 +298,107 @@ pub fn apply(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
         | Action::Models
         | Action::Training
         | Action::Experiments => {}
+    }
+}
+
+fn toggle_mark(state: &mut State) {
+    let height = state.list_height;
+    if let Some(list) = state.list_mut(state.pane) {
+        list.toggle_mark();
+        list.move_by(1, height);
+    }
+}
+
+/// Marks the rows whose name matches `pattern` (`re:` for a regex).
+fn mark_matching(state: &mut State, pattern: &str) {
+    match Filter::parse(pattern) {
+        Ok(filter) => {
+            let n = state.list_mut(state.pane).map_or(0, |l| l.mark_matching(&filter));
+            notice(
+                state,
+                Level::Info,
+                format!("marked {n} row(s) matching {pattern}"),
+            );
+        }
+        Err(e) => notice(state, Level::Error, e),
+    }
+}
+
+/// Asks for confirmation of a verb on the marked or selected runs.
+fn request_verb(state: &mut State, verb: RunVerb) {
+    if state.pane != PaneId::Runs {
+        notice(
+            state,
+            Level::Info,
+            format!("{} works on runs: go to the Runs pane", verb.name()),
+        );
+        return;
+    }
+    let targets = match &state.detail {
+        // With a run open, its verbs apply to that run.
+        Some(d) => vec![VerbTarget {
+            kind: Kind::Workflows,
+            namespace: d.namespace.clone(),
+            name: d.name.clone(),
+            display: d.display.clone(),
+        }],
+        None => state
+            .list(state.pane)
+            .map(|l| l.verb_targets())
+            .unwrap_or_default(),
+    };
+    if targets.is_empty() {
+        notice(state, Level::Info, "no run selected".to_string());
+        return;
+    }
+    state.confirm = Some(Confirm { verb, targets });
+}
+
+fn on_confirm_key(state: &mut State, name: &str, effects: &mut Vec<Effect>) {
+    let Some(confirm) = state.confirm.take() else {
+        return;
+    };
+    if matches!(name, "y" | "Y" | "enter") {
+        state.request_seq += 1;
+        let n = confirm.targets.len();
+        effects.push(Effect::RunVerb {
+            request: state.request_seq,
+            context: state.target.context.clone(),
+            verb: confirm.verb,
+            targets: confirm.targets,
+        });
+        notice(
+            state,
+            Level::Info,
+            format!("{}: sent for {n} run(s)…", confirm.verb.name()),
+        );
+    } else {
+        notice(state, Level::Info, format!("{} cancelled", confirm.verb.name()));
+    }
+}
+
+/// Summarises a verb's per-run results for the status line.
+fn verb_summary(verb: RunVerb, results: &[(String, Result<String, String>)]) -> (Level, String) {
+    let failed: Vec<String> = results
+        .iter()
+        .filter_map(|(name, r)| r.as_ref().err().map(|e| format!("{name}: {e}")))
+        .collect();
+    match (results.len(), failed.len()) {
+        (1, 0) => (Level::Info, results[0].1.clone().unwrap_or_default()),
+        (1, _) => (
+            Level::Error,
+            format!("{} failed: {}", verb.name(), failed.join("; ")),
+        ),
+        (n, 0) => (Level::Info, format!("{}: {n} of {n} done", verb.name())),
+        (n, f) => (
+            Level::Error,
+            format!(
+                "{}: {} of {n} done, {f} failed — {}",
+                verb.name(),
+                n - f,
+                failed.join("; ")
+            ),
+        ),
     }
 }
 
@@ -295,25 +519,391 @@ pub fn set_context(state: &mut State, ctx: &str, effects: &mut Vec<Effect>) {
     state.dirty = true;
 }
 
+/// Opens a log session, closing the previous one's streams.
+pub fn open_logs(state: &mut State, subject: LogSubject, effects: &mut Vec<Effect>) {
+    if let Some(old) = state.logs.take() {
+        effects.push(Effect::StopLogs { view: old.id() });
+    }
+    state.request_seq += 1;
+    let mut session = LogSession::new(state.request_seq, subject, state.log_capacity);
+    let body = layout::areas(ratatui::layout::Rect::new(0, 0, state.width, state.height)).body;
+    let area = crate::ui::panes::logs::LogsPane::body_area(body);
+    session.view.set_viewport(area.width, area.height);
+    if let LogSubject::Pod {
+        namespace,
+        name,
+        container,
+        label,
+    } = &session.subject
+    {
+        let source = session.view.add_source(label.clone());
+        session.pods.insert(name.clone(), source);
+        effects.push(Effect::StreamLogs {
+            context: state.target.context.clone(),
+            view: session.id(),
+            source,
+            namespace: namespace.clone(),
+            pod: name.clone(),
+            container: container.clone(),
+            previous: false,
+        });
+    }
+    state.logs = Some(session);
+    state.pane = PaneId::Logs;
+    state.dirty = true;
+}
+
+/// `l`: the logs of what is selected — the run (all steps), or in a run's graph the step.
+fn tail_selection(state: &mut State, effects: &mut Vec<Effect>) {
+    if state.pane != PaneId::Runs {
+        notice(
+            state,
+            Level::Info,
+            "select a run (or a step of a run) to follow its logs".to_string(),
+        );
+        return;
+    }
+    if let Some(d) = &state.detail {
+        let node = d.graph().and_then(|g| d.view.selected_node(g));
+        let subject = match node.and_then(|n| n.logs_pod().map(|p| (p.to_string(), n.display_name.clone()))) {
+            Some((pod, label)) => LogSubject::Pod {
+                namespace: d.namespace.clone(),
+                name: pod,
+                container: Some("main".into()),
+                label,
+            },
+            None => LogSubject::Run {
+                namespace: d.namespace.clone(),
+                name: d.name.clone(),
+            },
+        };
+        return open_logs(state, subject, effects);
+    }
+    match state.runs.selected_row() {
+        Some(r) => {
+            let subject = LogSubject::Run {
+                namespace: r.namespace.clone(),
+                name: r.name.clone(),
+            };
+            open_logs(state, subject, effects);
+        }
+        None => notice(state, Level::Info, "no run selected".to_string()),
+    }
+}
+
+/// `:logs pod/NAME [CONTAINER]`, `:logs workflow/NAME`.
+fn logs_command(state: &mut State, arg: &str, container: Option<&str>, effects: &mut Vec<Effect>) {
+    let Some((kind, name)) = arg.split_once('/') else {
+        notice(
+            state,
+            Level::Error,
+            format!("logs of what? :logs pod/NAME or :logs workflow/NAME, not \"{arg}\""),
+        );
+        return;
+    };
+    let namespace = match &state.target.namespace {
+        Some(ns) => ns.clone(),
+        None => match state.runs.rows.iter().find(|r| r.name == name) {
+            Some(r) => r.namespace.clone(),
+            None => {
+                notice(
+                    state,
+                    Level::Error,
+                    "showing all namespaces: pick one with :ns first".to_string(),
+                );
+                return;
+            }
+        },
+    };
+    let subject = match kind {
+        "pod" | "po" | "pods" => LogSubject::Pod {
+            namespace,
+            name: name.to_string(),
+            container: container.map(str::to_string),
+            label: name.to_string(),
+        },
+        "workflow" | "wf" | "workflows" | "run" => LogSubject::Run {
+            namespace,
+            name: name.to_string(),
+        },
+        other => {
+            notice(
+                state,
+                Level::Error,
+                format!("no logs for \"{other}\" yet: use pod/NAME or workflow/NAME"),
+            );
+            return;
+        }
+    };
+    open_logs(state, subject, effects);
+}
+
+/// Keys in the Logs pane. Returns false for keys it leaves to the global keymap.
+fn on_logs_key(state: &mut State, keymap: &Keymap, key: Key, name: &str, effects: &mut Vec<Effect>) -> bool {
+    let Some(session) = state.logs.as_mut() else {
+        return false;
+    };
+    let view = &mut session.view;
+    if view.search().editing() {
+        match name {
+            "esc" => view.search_cancel(),
+            "enter" => view.search_commit(),
+            "backspace" => view.search_backspace(),
+            "space" => view.search_input(' '),
+            other => {
+                let mut chars = other.chars();
+                if let (Some(c), None) = (chars.next(), chars.next()) {
+                    view.search_input(c);
+                }
+            }
+        }
+        return true;
+    }
+    let KeymapResult::Matched(action) = keymap.resolve(PaneId::Logs, std::slice::from_ref(&key)) else {
+        return false;
+    };
+    match action {
+        Action::Up => view.scroll_up(1),
+        Action::Down => view.scroll_down(1),
+        Action::PageUp => view.page_up(),
+        Action::PageDown => view.page_down(),
+        Action::Top => view.top(),
+        Action::Bottom => view.bottom(),
+        Action::Follow => view.toggle_follow(),
+        Action::Wrap => view.toggle_wrap(),
+        Action::Timestamps => view.toggle_timestamps(),
+        Action::Utc => view.toggle_utc(),
+        Action::ScrollLeft => view.scroll_left(8),
+        Action::ScrollRight => view.scroll_right(8),
+        Action::Filter => view.search_start(),
+        Action::NextMatch => view.search_next(),
+        Action::PrevMatch => view.search_prev(),
+        Action::Cancel => {
+            if view.filter().is_some() {
+                view.toggle_filter();
+            } else {
+                view.search_clear();
+            }
+        }
+        Action::Grep => {
+            if !view.toggle_filter() && view.filter().is_none() {
+                notice(
+                    state,
+                    Level::Info,
+                    "search first (/), then & shows only the matching lines".to_string(),
+                );
+            }
+        }
+        Action::Save => save_logs(state, effects),
+        Action::Previous => restart_logs(state, effects),
+        _ => return false,
+    }
+    state.dirty = true;
+    true
+}
+
+/// Writes the log lines (the filtered ones while filtering) to a file in the current directory.
+fn save_logs(state: &mut State, effects: &mut Vec<Effect>) {
+    let Some(session) = state.logs.as_ref() else {
+        return;
+    };
+    let filtered = session.view.filter().is_some();
+    let mut bytes = Vec::new();
+    if let Err(e) = session.view.write_to(&mut bytes, filtered) {
+        notice(state, Level::Error, format!("cannot save the logs: {e}"));
+        return;
+    }
+    let subject: String = session
+        .subject
+        .title()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let path = format!("kftui-{subject}-{}.log", state.now.format("%Y%m%d-%H%M%S"));
+    effects.push(Effect::WriteFile { path, bytes });
+}
+
+/// `p`: the previous instance of the containers, or back to the current one.
+fn restart_logs(state: &mut State, effects: &mut Vec<Effect>) {
+    let context = state.target.context.clone();
+    let Some(session) = state.logs.as_mut() else {
+        return;
+    };
+    session.previous = !session.previous;
+    effects.push(Effect::StopLogs { view: session.id() });
+    session.view.clear();
+    let (namespace, container) = match &session.subject {
+        LogSubject::Pod {
+            namespace, container, ..
+        } => (namespace.clone(), container.clone()),
+        LogSubject::Run { namespace, .. } => (namespace.clone(), Some("main".to_string())),
+    };
+    for (pod, source) in &session.pods {
+        effects.push(Effect::StreamLogs {
+            context: context.clone(),
+            view: session.id(),
+            source: *source,
+            namespace: namespace.clone(),
+            pod: pod.clone(),
+            container: container.clone(),
+            previous: session.previous,
+        });
+    }
+    let which = if session.previous { "previous" } else { "current" };
+    notice(state, Level::Info, format!("logs of the {which} containers"));
+}
+
+/// New pods of a run whose logs are open join the view as they appear.
+fn on_run_pods(state: &mut State, rows: &[PodRow], effects: &mut Vec<Effect>) {
+    let context = state.target.context.clone();
+    let Some(session) = state.logs.as_mut() else {
+        return;
+    };
+    let mut fresh: Vec<&PodRow> = rows
+        .iter()
+        .filter(|p| !p.driver && !session.pods.contains_key(&p.name))
+        .collect();
+    fresh.sort_by(|a, b| a.created.cmp(&b.created).then_with(|| a.name.cmp(&b.name)));
+    for pod in fresh {
+        let source = session.view.add_source(pod.step.clone());
+        session.pods.insert(pod.name.clone(), source);
+        effects.push(Effect::StreamLogs {
+            context: context.clone(),
+            view: session.id(),
+            source,
+            namespace: pod.namespace.clone(),
+            pod: pod.name.clone(),
+            container: Some("main".into()),
+            previous: session.previous,
+        });
+    }
+    state.dirty = true;
+}
+
+/// Opens the selected run's step graph; a watch of that run follows from the state.
+fn open_detail(state: &mut State) {
+    if state.pane != PaneId::Runs {
+        return;
+    }
+    match state.runs.selected_row() {
+        Some(r) => {
+            state.detail = Some(RunDetail::new(
+                r.namespace.clone(),
+                r.name.clone(),
+                r.display_name.clone(),
+            ))
+        }
+        None => notice(state, Level::Info, "no run selected".to_string()),
+    }
+}
+
+/// Keys while a run's step graph is open. Returns false for keys it leaves to the list.
+fn on_detail_key(
+    state: &mut State,
+    keymap: &Keymap,
+    key: Key,
+    name: &str,
+    effects: &mut Vec<Effect>,
+) -> bool {
+    let area = layout::run_graph_area(state.width, state.height);
+    let Some(detail) = state.detail.as_mut() else {
+        return false;
+    };
+    let Some(graph) = detail.graph.as_ref().and_then(|g| g.as_ref().ok()).cloned() else {
+        // Nothing to move in yet: only closing (and verbs) apply.
+        return match keymap.resolve(state.pane, &[key]) {
+            KeymapResult::Matched(Action::Cancel | Action::Quit) => {
+                state.detail = None;
+                true
+            }
+            _ => false,
+        };
+    };
+    let view = &mut detail.view;
+    match name {
+        "left" | "h" => view.move_left(&graph, area),
+        "right" | "l" => view.move_right(&graph, area),
+        "[" => view.select_parent(&graph),
+        "]" => view.select_child(&graph),
+        _ => match keymap.resolve(state.pane, std::slice::from_ref(&key)) {
+            KeymapResult::Matched(Action::Up) => view.move_up(&graph, area),
+            KeymapResult::Matched(Action::Down) => view.move_down(&graph, area),
+            KeymapResult::Matched(Action::Top) => view.select_first(&graph),
+            KeymapResult::Matched(Action::Bottom) => view.select_last(&graph),
+            KeymapResult::Matched(Action::PageDown) => view.scroll_detail(10),
+            KeymapResult::Matched(Action::PageUp) => view.scroll_detail(-10),
+            KeymapResult::Matched(Action::Cancel | Action::Quit) => state.detail = None,
+            KeymapResult::Matched(a @ (Action::Yaml | Action::Describe)) => {
+                let kind = if a == Action::Yaml {
+                    ViewKind::Yaml
+                } else {
+                    ViewKind::Describe
+                };
+                open_node_viewer(state, kind, effects);
+                return true;
+            }
+            _ => return false,
+        },
+    }
+    if let Some(d) = state.detail.as_mut() {
+        d.view.keep_visible(&graph, area);
+    }
+    true
+}
+
+/// YAML or describe of the selected step's pod (of the run itself when the step has none).
+fn open_node_viewer(state: &mut State, kind: ViewKind, effects: &mut Vec<Effect>) {
+    let Some(detail) = state.detail.as_ref() else {
+        return;
+    };
+    let pod = detail
+        .graph()
+        .and_then(|g| detail.view.selected_node(g))
+        .and_then(|n| n.logs_pod().map(str::to_string));
+    let (object_kind, name) = match pod {
+        Some(pod) => (Kind::Pods, pod),
+        None => (Kind::Workflows, detail.name.clone()),
+    };
+    let namespace = detail.namespace.clone();
+    state.request_seq += 1;
+    let request = state.request_seq;
+    state.viewer = Some(TextView::loading(
+        request,
+        kind,
+        format!("{}/{name}", object_kind.singular()),
+    ));
+    effects.push(Effect::Fetch {
+        request,
+        context: state.target.context.clone(),
+        kind: object_kind,
+        namespace,
+        name,
+        view: kind,
+    });
+}
+
 /// Opens the YAML or describe view of the selected object and asks for it.
 fn open_viewer(state: &mut State, kind: ViewKind, effects: &mut Vec<Effect>) {
-    let Some(row) = (state.pane == PaneId::Runs)
-        .then(|| state.runs.selected_row())
-        .flatten()
-    else {
+    let Some(target) = state.list(state.pane).and_then(|l| l.selected()) else {
         notice(state, Level::Info, "nothing selected".to_string());
         return;
     };
     state.request_seq += 1;
     let request = state.request_seq;
-    let (namespace, name) = (row.namespace.clone(), row.name.clone());
-    state.viewer = Some(TextView::loading(request, kind, format!("workflow/{name}")));
+    let title = format!("{}/{}", target.kind.singular(), target.name);
+    state.viewer = Some(TextView::loading(request, kind, title));
     effects.push(Effect::Fetch {
         request,
         context: state.target.context.clone(),
-        kind: Kind::Workflows,
-        namespace,
-        name,
+        kind: target.kind,
+        namespace: target.namespace,
+        name: target.name,
         view: kind,
     });
 }
@@ -380,17 +970,23 @@ fn on_viewer_key(state: &mut State, keymap: &Keymap, key: Key, name: &str, effec
 fn on_filter_key(state: &mut State, keymap: &Keymap, key: &Key, name: &str) {
     match name {
         "esc" => {
-            state.runs.filter.clear();
             state.mode = Mode::Normal;
-            state.runs_selector = None;
-            refilter(state);
+            let now = state.now;
+            if let Some(list) = state.list_mut(state.pane) {
+                list.filter_input().clear();
+                list.set_selector(None);
+                list.refilter(now);
+            }
         }
         "enter" => {
             state.mode = Mode::Normal;
             // A label selector goes to the API server, so a huge namespace is filtered at the source.
-            state.runs_selector = Filter::parse(&state.runs.filter.text)
-                .ok()
-                .and_then(|f| f.server_selector().map(str::to_string));
+            if let Some(list) = state.list_mut(state.pane) {
+                let selector = Filter::parse(list.filter_text())
+                    .ok()
+                    .and_then(|f| f.server_selector().map(str::to_string));
+                list.set_selector(selector);
+            }
         }
         "up" | "down" | "pageup" | "pagedown" => {
             if let KeymapResult::Matched(action) = keymap.resolve(state.pane, std::slice::from_ref(key)) {
@@ -399,8 +995,11 @@ fn on_filter_key(state: &mut State, keymap: &Keymap, key: &Key, name: &str) {
             }
         }
         _ => {
-            if edit_line(&mut state.runs.filter, name) {
-                refilter(state);
+            let now = state.now;
+            if let Some(list) = state.list_mut(state.pane)
+                && edit_line(list.filter_input(), name)
+            {
+                list.refilter(now);
             }
         }
     }
@@ -480,18 +1079,37 @@ pub fn run_command(state: &mut State, line: &str, effects: &mut Vec<Effect>) {
         ("ns" | "namespace", Some("all" | "-A" | "*")) => return set_namespace(state, None, effects),
         ("ns" | "namespace", Some(ns)) => return set_namespace(state, Some(ns.to_string()), effects),
         ("ctx" | "context", Some(ctx)) => return set_context(state, ctx, effects),
+        ("logs", Some(target)) => {
+            let container = words.next();
+            return logs_command(state, target, container, effects);
+        }
+        ("mark", Some(pattern)) => {
+            let rest = line
+                .split_once(char::is_whitespace)
+                .map(|x| x.1)
+                .unwrap_or(pattern)
+                .trim();
+            return mark_matching(state, rest);
+        }
         ("sort", Some(col)) => {
             let descending = match words.next() {
                 Some("desc" | "d" | "-") => Some(true),
                 Some("asc" | "a" | "+") => Some(false),
                 _ => None,
             };
-            match column_index(RUN_COLUMNS, col) {
-                Some(c) => sort_runs(state, c, descending),
+            let (now, height) = (state.now, state.list_height);
+            let columns = state.list(state.pane).map(|l| l.sort_columns()).unwrap_or(&[]);
+            match column_index(columns, col) {
+                Some(c) => {
+                    if let Some(list) = state.list_mut(state.pane) {
+                        list.sort_by(c, descending, now, height);
+                    }
+                    state.dirty = true;
+                }
                 None => notice(
                     state,
                     Level::Error,
-                    format!("no column \"{col}\": sort by {}", RUN_COLUMNS.join(", ")),
+                    format!("no column \"{col}\": sort by {}", columns.join(", ")),
                 ),
             }
             return;
@@ -542,14 +1160,18 @@ fn notice(state: &mut State, level: Level, text: String) {
     state.dirty = true;
 }
 
-fn on_data(state: &mut State, event: DataEvent) {
+fn on_data(state: &mut State, event: DataEvent, effects: &mut Vec<Effect>) {
     match event {
+        DataEvent::Pods { key, rows } => {
+            if state.subs.contains(&key) {
+                on_run_pods(state, &rows, effects);
+            }
+        }
         DataEvent::Runs { key, rows } => {
             if !state.subs.contains(&key) {
                 return; // a late event from a watch that was cancelled
             }
-            set_rows(&mut state.runs, rows, state.list_height, state.now);
-            state.runs.source = SourceState::Live;
+            state.runs.set_rows(rows, state.list_height, state.now);
             state.dirty = true;
         }
         DataEvent::Namespaces { key, rows } => {
@@ -563,11 +1185,29 @@ fn on_data(state: &mut State, event: DataEvent) {
             }
             state.dirty = true;
         }
+        DataEvent::RunGraph { key, graph } => {
+            if !state.subs.contains(&key) {
+                return;
+            }
+            let area = layout::run_graph_area(state.width, state.height);
+            if let Some(d) = state.detail.as_mut() {
+                d.set_graph(graph, area);
+            }
+            state.dirty = true;
+        }
         DataEvent::Status { key, status } => {
             if !state.subs.contains(&key) {
                 return;
             }
             state.dirty = true;
+            if key.kind == Kind::RunGraph {
+                if let (Some(d), SubStatus::Failed { message } | SubStatus::Forbidden { message }) =
+                    (state.detail.as_mut(), &status)
+                {
+                    d.graph = Some(Err(message.clone()));
+                }
+                return;
+            }
             if key.kind == Kind::Namespaces {
                 if let Some(p) = state.picker.as_mut() {
                     p.loading = false;
@@ -652,126 +1292,21 @@ fn sync_subscriptions(state: &mut State, effects: &mut Vec<Effect>) {
     for new in wanted.difference(&state.subs) {
         effects.push(Effect::Subscribe(new.clone()));
     }
-    let runs_key =
-        |set: &std::collections::BTreeSet<SubKey>| set.iter().find(|k| k.kind == Kind::Workflows).cloned();
-    if !state.subs.is_empty() && runs_key(&state.subs) != runs_key(&wanted) {
-        // The view now shows another namespace or context: its old rows must not linger.
-        state.runs = ListView {
-            filter: std::mem::take(&mut state.runs.filter),
-            sort: state.runs.sort,
-            ..ListView::new()
-        };
+    // A list whose watch changed (another namespace, context or selector) must not keep the
+    // old rows, not even for a frame.
+    for gone in state.subs.difference(&wanted).cloned().collect::<Vec<_>>() {
+        if let Some(list) = state.list_for_kind_mut(gone.kind) {
+            list.reset();
+        }
     }
     state.subs = wanted;
 }
 
-/// Replaces the rows, keeping the selection on the same run when it is still there.
-fn set_rows(
-    view: &mut ListView<RunRow>,
-    rows: Arc<[RunRow]>,
-    height: usize,
-    now: chrono::DateTime<chrono::Utc>,
-) {
-    let selected_uid = view.selected_row().map(|r| r.uid.clone());
-    view.rows = rows;
-    recompute_visible(view, now);
-    if let Some(pos) = selected_uid.and_then(|uid| {
-        view.visible
-            .iter()
-            .position(|i| view.rows.get(*i).is_some_and(|r| r.uid == uid))
-    }) {
-        view.selected = pos;
-    }
-    view.selected = view.selected.min(view.visible.len().saturating_sub(1));
-    clamp_offset(view, height);
-}
-
-fn refilter(state: &mut State) {
-    let view = &mut state.runs;
-    recompute_visible(view, state.now);
-    view.selected = 0;
-    view.offset = 0;
-    state.dirty = true;
-}
-
-/// Recomputes which rows pass the filter, newest first.
-pub fn recompute_visible(view: &mut ListView<RunRow>, now: chrono::DateTime<chrono::Utc>) {
-    let filter = match Filter::parse(&view.filter.text) {
-        Ok(f) => f,
-        Err(_) => Filter::All,
-    };
-    let mut visible: Vec<usize> = view
-        .rows
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| {
-            filter.matches_row(
-                [
-                    r.display_name.as_str(),
-                    r.name.as_str(),
-                    r.pipeline.as_str(),
-                    r.phase.word(),
-                    r.namespace.as_str(),
-                ],
-                &r.labels,
-            )
-        })
-        .map(|(i, _)| i)
-        .collect();
-    let rows = &view.rows;
-    let sort = view.sort;
-    visible.sort_by(|a, b| match (rows.get(*a), rows.get(*b)) {
-        (Some(x), Some(y)) => {
-            let o = compare_runs(x, y, sort.column, now);
-            if sort.descending { o.reverse() } else { o }
-        }
-        _ => Ordering::Equal,
-    });
-    view.visible = visible;
-}
-
-/// Sorts the runs by a column; choosing the sorted column again reverses it.
-fn sort_runs(state: &mut State, column: usize, descending: Option<bool>) {
-    let view = &mut state.runs;
-    let descending = descending.unwrap_or(view.sort.column == column && !view.sort.descending);
-    view.sort = Sort { column, descending };
-    let selected = view.selected_row().map(|r| r.uid.clone());
-    recompute_visible(view, state.now);
-    if let Some(pos) = selected.and_then(|uid| {
-        view.visible
-            .iter()
-            .position(|i| view.rows.get(*i).is_some_and(|r| r.uid == uid))
-    }) {
-        view.selected = pos;
-    }
-    clamp_offset(view, state.list_height);
-    state.dirty = true;
-}
-
 fn move_selection(state: &mut State, delta: isize) {
-    if state.pane != PaneId::Runs {
-        return;
+    let height = state.list_height;
+    if let Some(list) = state.list_mut(state.pane) {
+        list.move_by(delta, height);
     }
-    let view = &mut state.runs;
-    let len = view.visible.len();
-    if len == 0 {
-        return;
-    }
-    let target = (view.selected as isize).saturating_add(delta);
-    view.selected = target.clamp(0, len as isize - 1) as usize;
-    clamp_offset(view, state.list_height);
-}
-
-/// Keeps the selected row on screen.
-fn clamp_offset<R>(view: &mut ListView<R>, height: usize) {
-    let height = height.max(1);
-    if view.selected < view.offset {
-        view.offset = view.selected;
-    } else if view.selected >= view.offset + height {
-        view.offset = view.selected + 1 - height;
-    }
-    let max_offset = view.visible.len().saturating_sub(height);
-    view.offset = view.offset.min(max_offset);
 }
 
 /// Whether a clock tick changes anything on screen: a live duration, or an age that is still
@@ -780,15 +1315,15 @@ fn tick_changes_screen(state: &State, before: chrono::DateTime<chrono::Utc>) -> 
     if state.now.minute() != before.minute() || state.now.hour() != before.hour() {
         return true;
     }
-    let on_screen = state
-        .runs
-        .visible
-        .iter()
-        .skip(state.runs.offset)
-        .take(state.list_height.max(1))
-        .filter_map(|i| state.runs.rows.get(*i));
-    let young = chrono::Duration::minutes(2);
-    on_screen.into_iter().any(|r| {
-        r.phase.is_active() && r.started.is_some() || r.created.is_some_and(|c| state.now - c < young)
-    })
+    let detail_live = state.pane == PaneId::Runs
+        && state.detail.as_ref().and_then(|d| d.graph()).is_some_and(|g| {
+            matches!(
+                g.phase,
+                crate::runs::model::Phase::Running | crate::runs::model::Phase::Pending
+            )
+        });
+    detail_live
+        || state
+            .list(state.pane)
+            .is_some_and(|l| l.live_on_screen(state.now, state.list_height))
 }

@@ -12,8 +12,9 @@ use crate::kube::describe_error;
 /// The API resource behind a kind.
 pub fn api_resource(kind: Kind) -> ApiResource {
     let (group, version, kind_name, plural) = match kind {
-        Kind::Workflows => ("argoproj.io", "v1alpha1", "Workflow", "workflows"),
+        Kind::Workflows | Kind::RunGraph => ("argoproj.io", "v1alpha1", "Workflow", "workflows"),
         Kind::Namespaces => ("", "v1", "Namespace", "namespaces"),
+        Kind::Pods => ("", "v1", "Pod", "pods"),
     };
     ApiResource {
         group: group.into(),
@@ -31,8 +32,8 @@ pub fn api_resource(kind: Kind) -> ApiResource {
 /// Children worth listing in describe: the pods a run created.
 async fn children(client: &kube::Client, kind: Kind, ns: &str, name: &str) -> Vec<Value> {
     let selector = match kind {
-        Kind::Workflows => format!("workflows.argoproj.io/workflow={name}"),
-        Kind::Namespaces => return Vec::new(),
+        Kind::Workflows | Kind::RunGraph => format!("workflows.argoproj.io/workflow={name}"),
+        Kind::Namespaces | Kind::Pods => return Vec::new(),
     };
     let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
     match pods.list(&ListParams::default().labels(&selector)).await {

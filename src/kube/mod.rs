@@ -2,6 +2,7 @@
 
 pub mod fetch;
 pub mod logs;
+pub mod ops;
 pub mod resources;
 pub mod subscribe;
 

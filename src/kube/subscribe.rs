@@ -16,8 +16,9 @@ use crate::app::msg::{DataEvent, Msg, SubStatus};
 use crate::app::subs::{Kind, SubKey};
 use crate::kube::describe_error;
 use crate::kube::resources::namespace::NamespaceRow;
+use crate::kube::resources::pod::PodRow;
 use crate::kube::resources::workflow::{RunRow, WorkflowLite};
-use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::api::core::v1::{Namespace, Pod};
 
 /// How often at most a subscription sends a snapshot.
 pub const COALESCE: Duration = Duration::from_millis(250);
@@ -35,6 +36,14 @@ pub async fn run(client: kube::Client, key: SubKey, tx: mpsc::Sender<Msg>, cance
         Kind::Namespaces => {
             let api: Api<Namespace> = Api::all(client);
             watch_rows(api, key, tx, cancel, NamespaceRow::from_namespace).await;
+        }
+        Kind::RunGraph => watch_graph(client, key, tx, cancel).await,
+        Kind::Pods => {
+            let api: Api<Pod> = match &key.namespace {
+                Some(ns) => Api::namespaced(client, ns),
+                None => Api::all(client),
+            };
+            watch_rows(api, key, tx, cancel, PodRow::from_pod).await;
         }
     }
 }
@@ -167,10 +176,73 @@ async fn watch_rows<K, R>(
     }
 }
 
+/// Watches one Workflow in full and sends its step graph, rebuilt off the UI thread, at most
+/// once per [`COALESCE`].
+async fn watch_graph(client: kube::Client, key: SubKey, tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
+    let ar = crate::kube::fetch::api_resource(Kind::RunGraph);
+    let ns = key.namespace.clone().unwrap_or_default();
+    let api: Api<kube::api::DynamicObject> = Api::namespaced_with(client, &ns, &ar);
+    let mut config = watcher::Config::default();
+    if let Some(field) = &key.field {
+        config = config.fields(field);
+    }
+    let mut stream = watcher::watcher(api, config).default_backoff().boxed();
+    let mut latest: Option<kube::api::DynamicObject> = None;
+    let mut dirty = false;
+    let mut ticker = tokio::time::interval(COALESCE);
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            event = stream.next() => match event {
+                None => return,
+                Some(Ok(Event::Apply(o) | Event::InitApply(o))) => {
+                    latest = Some(o);
+                    dirty = true;
+                }
+                Some(Ok(Event::Delete(_))) => {
+                    let graph = Err("the run was deleted".to_string());
+                    if tx.send(Msg::Data(DataEvent::RunGraph { key: key.clone(), graph })).await.is_err() {
+                        return;
+                    }
+                }
+                Some(Ok(Event::Init | Event::InitDone)) => {}
+                Some(Err(e)) => {
+                    let status = status_for(&e, 1);
+                    if send(&tx, DataEvent::Status { key: key.clone(), status }).await.is_err() {
+                        return;
+                    }
+                }
+            },
+            _ = ticker.tick(), if dirty => {
+                dirty = false;
+                let Some(obj) = latest.take() else { continue };
+                let graph = tokio::task::spawn_blocking(move || {
+                    serde_json::to_value(&obj)
+                        .map_err(|e| e.to_string())
+                        .and_then(|v| crate::runs::model::RunGraph::from_workflow(&v).map_err(|e| e.to_string()))
+                        .map(Arc::new)
+                })
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()));
+                if tx.send(Msg::Data(DataEvent::RunGraph { key: key.clone(), graph })).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
 /// Rows of any kind, on their way to a `DataEvent`.
 pub enum RowsFor {
     Runs(Arc<[RunRow]>),
+    Pods(Arc<[PodRow]>),
     Namespaces(Arc<[NamespaceRow]>),
+}
+
+impl From<Arc<[PodRow]>> for RowsFor {
+    fn from(rows: Arc<[PodRow]>) -> RowsFor {
+        RowsFor::Pods(rows)
+    }
 }
 
 impl From<Arc<[NamespaceRow]>> for RowsFor {
@@ -189,6 +261,7 @@ impl DataEvent {
     fn from_rows(key: SubKey, rows: RowsFor) -> DataEvent {
         match rows {
             RowsFor::Runs(rows) => DataEvent::Runs { key, rows },
+            RowsFor::Pods(rows) => DataEvent::Pods { key, rows },
             RowsFor::Namespaces(rows) => DataEvent::Namespaces { key, rows },
         }
     }

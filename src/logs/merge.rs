@@ -12,12 +12,15 @@ use super::buffer::LogBuffer;
 use super::line::{LogLine, Timestamp};
 
 /// What a merge changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Merged {
     /// Position of the first line that is new or moved; lines before it are untouched.
     pub first_changed: u64,
     /// Lines added.
     pub added: usize,
+    /// For each position from `first_changed` on, whether the line there is new (`true`) or an
+    /// older line that moved (`false`, in their old order). Empty when the batch was appended.
+    pub region: Vec<bool>,
 }
 
 /// Merges `batch` (one source's lines, in order) into `buf` by timestamp, without evicting.
@@ -34,17 +37,20 @@ pub fn merge_batch(buf: &mut LogBuffer, batch: Vec<LogLine>, tracked: &mut [u64]
     for t in tracked.iter_mut().filter(|t| **t >= end) {
         *t += added as u64;
     }
+    let mut region = Vec::new();
     if p == end {
         for line in batch {
             buf.append(line);
         }
     } else {
         let tail = buf.take_tail(p);
-        interleave(buf, tail, batch, p, tracked);
+        region.reserve(tail.len() + batch.len());
+        interleave(buf, tail, batch, p, tracked, &mut region);
     }
     Merged {
         first_changed: p,
         added,
+        region,
     }
 }
 
@@ -68,6 +74,7 @@ fn interleave(
     batch: Vec<LogLine>,
     p: u64,
     tracked: &mut [u64],
+    region: &mut Vec<bool>,
 ) {
     let old_end = p + tail.len() as u64;
     let moved: Vec<(usize, u64)> = tracked
@@ -79,16 +86,18 @@ fn interleave(
     let mut next_old = p;
     let mut out = p;
     let mut carry = None;
-    let mut emit_old = |buf: &mut LogBuffer, line: LogLine, next_old: &mut u64, out: &mut u64| {
-        for &(i, old) in &moved {
-            if old == *next_old {
-                tracked[i] = *out;
+    let mut emit_old =
+        |buf: &mut LogBuffer, line: LogLine, next_old: &mut u64, out: &mut u64, region: &mut Vec<bool>| {
+            for &(i, old) in &moved {
+                if old == *next_old {
+                    tracked[i] = *out;
+                }
             }
-        }
-        buf.put_back(line);
-        *next_old += 1;
-        *out += 1;
-    };
+            region.push(false);
+            buf.put_back(line);
+            *next_old += 1;
+            *out += 1;
+        };
     for line in batch {
         let key = line.timestamp().or(carry);
         carry = key;
@@ -98,14 +107,15 @@ fn interleave(
                 break;
             }
             if let Some(old) = tail.pop_front() {
-                emit_old(buf, old, &mut next_old, &mut out);
+                emit_old(buf, old, &mut next_old, &mut out, region);
             }
         }
+        region.push(true);
         buf.append(line);
         out += 1;
     }
     while let Some(old) = tail.pop_front() {
-        emit_old(buf, old, &mut next_old, &mut out);
+        emit_old(buf, old, &mut next_old, &mut out, region);
     }
 }
 
@@ -130,16 +140,12 @@ mod tests {
             &mut [],
         );
         let m = merge_batch(&mut buf, vec![l(1, 15, "b15"), l(1, 25, "b25")], &mut []);
-        assert_eq!(
-            m,
-            Merged {
-                first_changed: 1,
-                added: 2
-            }
-        );
+        assert_eq!((m.first_changed, m.added), (1, 2));
+        assert_eq!(m.region, [true, false, true, false]);
         merge_batch(&mut buf, vec![l(2, 5, "c05"), l(2, 40, "c40")], &mut []);
         let m = merge_batch(&mut buf, vec![l(0, 50, "a50")], &mut []);
         assert_eq!(m.first_changed, 7);
+        assert!(m.region.is_empty(), "an append moves nothing");
         assert_eq!(
             order(&buf),
             ["c05", "a10", "b15", "a20", "b25", "a30", "c40", "a50"]

@@ -312,10 +312,10 @@ impl LogView {
         }
         let shown_before = self.filter.as_ref().map(MatchSet::len);
         if let Some(set) = &mut self.search.set {
-            set.rescan_from(&self.buffer, merged.first_changed);
+            set.apply_merge(&self.buffer, &merged);
         }
         if let Some(f) = &mut self.filter {
-            f.rescan_from(&self.buffer, merged.first_changed);
+            f.apply_merge(&self.buffer, &merged);
         }
         if !self.follow {
             self.new_lines += match (shown_before, &self.filter) {
@@ -648,7 +648,7 @@ impl LogView {
         widest.min(MAX_PREFIX_NAME) + display_width(PREFIX_SEPARATOR)
     }
 
-    /// What is shown after a cut line's text (`" ✂ cut, 1048576 bytes"`).
+    /// What is shown after a cut line's text (`" ✂ line cut, 1048576 bytes"`).
     pub fn cut_marker(line: &LogLine) -> Option<String> {
         line.received_len().map(|n| format!(" ✂ line cut, {n} bytes"))
     }

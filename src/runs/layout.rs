@@ -112,6 +112,19 @@ pub struct Column {
     pub nodes: Vec<usize>,
 }
 
+/// A group's name shown above its first task in a column (layered mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caption {
+    /// Column.
+    pub x: u32,
+    /// Row.
+    pub y: u32,
+    /// Width available.
+    pub w: u32,
+    /// The group (index into [`RunGraph::groups`]).
+    pub group: usize,
+}
+
 /// One row of the tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TreeRow {
@@ -138,6 +151,8 @@ pub struct GraphLayout {
     pub segments: Vec<Segment>,
     /// Layered: arrowheads (x, y) just before a target.
     pub arrows: Vec<(u32, u32)>,
+    /// Layered: group names above the first of their tasks in a column.
+    pub captions: Vec<Caption>,
     /// Tree: the rows.
     pub rows: Vec<TreeRow>,
     /// Tree: columns taken by prefix, glyph and name before the duration.
@@ -213,6 +228,7 @@ impl GraphLayout {
             columns: Vec::new(),
             segments: Vec::new(),
             arrows: Vec::new(),
+            captions: Vec::new(),
             rows,
             tree_name_width,
         }
@@ -254,8 +270,6 @@ pub fn retry_width(retries: usize) -> u32 {
 struct Layered {
     /// Items: graph nodes first, then placeholders.
     layer_of: Vec<u32>,
-    /// Per item: the task it stands for, or its chain's source for a placeholder.
-    origin: Vec<u32>,
     /// Per item: its predecessors and successors.
     preds: Vec<Vec<u32>>,
     succs: Vec<Vec<u32>>,
@@ -278,9 +292,11 @@ impl Layered {
         }
         let mut l = Layered::items(graph)?;
         l.order();
-        l.place(2);
+        // A free top row lets the first task of a group carry the group's name above it.
+        let top = u32::from(!graph.groups.is_empty());
+        l.place(2, top);
         if l.height > area_height {
-            l.place(1);
+            l.place(1, top);
         }
         Some(l)
     }
@@ -289,7 +305,6 @@ impl Layered {
     fn items(graph: &RunGraph) -> Option<Layered> {
         let n = graph.nodes.len();
         let mut layer_of: Vec<u32> = graph.nodes.iter().map(|g| g.layer as u32).collect();
-        let mut origin: Vec<u32> = (0..n as u32).collect();
         let mut preds = vec![Vec::new(); n];
         let mut succs = vec![Vec::new(); n];
         for (u, node) in graph.nodes.iter().enumerate() {
@@ -305,7 +320,6 @@ impl Layered {
                         return None;
                     }
                     layer_of.push(layer);
-                    origin.push(u as u32);
                     preds.push(vec![prev]);
                     succs.push(Vec::new());
                     succs[prev as usize].push(d);
@@ -323,7 +337,6 @@ impl Layered {
         let y = vec![0; layer_of.len()];
         Some(Layered {
             layer_of,
-            origin,
             preds,
             succs,
             layers,
@@ -335,55 +348,53 @@ impl Layered {
 
     /// Barycenter sweeps: down, up, down. Placeholders start next to their source.
     fn order(&mut self) {
-        let mut pos = vec![0f64; self.layer_of.len()];
-        // A placeholder sorts just after the task its chain starts from.
-        let seq = |item: u32| -> u64 {
-            u64::from(self.origin[item as usize]) * 2 + u64::from(item as usize >= self.nodes)
-        };
-        for layer in &mut self.layers {
-            layer.sort_by_key(|&a| seq(a));
+        // Positions in fixed point (x256) so the keys sort as integers; ties keep the current
+        // order. Layer 0 starts in tree order; the first sweep places everything else.
+        let mut pos = vec![0u64; self.layer_of.len()];
+        for layer in &self.layers {
             for (i, &item) in layer.iter().enumerate() {
-                pos[item as usize] = i as f64;
+                pos[item as usize] = i as u64;
             }
         }
         let count = self.layers.len();
+        let mut keyed: Vec<(u64, u32)> = Vec::new();
         for pass in 0..3 {
             let down = pass % 2 == 0;
-            let order: Vec<usize> = if down {
-                (1..count).collect()
-            } else {
-                (0..count.saturating_sub(1)).rev().collect()
-            };
-            for l in order {
-                let adj = if down { &self.preds } else { &self.succs };
+            let adj = if down { &self.preds } else { &self.succs };
+            for step in 0..count.saturating_sub(1) {
+                let l = if down { step + 1 } else { count - 2 - step };
                 let layer = &mut self.layers[l];
-                let keys: Vec<(f64, u32)> = layer
-                    .iter()
-                    .map(|&item| {
-                        let ns = &adj[item as usize];
-                        let key = if ns.is_empty() {
-                            pos[item as usize]
-                        } else {
-                            ns.iter().map(|&p| pos[p as usize]).sum::<f64>() / ns.len() as f64
-                        };
-                        (key, item)
-                    })
-                    .collect();
-                let mut keys = keys;
-                keys.sort_by(|a, b| a.0.total_cmp(&b.0));
-                for (i, (_, item)) in keys.iter().enumerate() {
-                    layer[i] = *item;
-                    pos[*item as usize] = i as f64;
+                keyed.clear();
+                for &item in layer.iter() {
+                    let own = pos[item as usize];
+                    let ns = &adj[item as usize];
+                    let mut sum = 0u64;
+                    for &p in ns {
+                        sum += pos[p as usize];
+                    }
+                    let bary = if ns.is_empty() {
+                        own * 256
+                    } else {
+                        sum * 256 / ns.len() as u64
+                    };
+                    keyed.push(((bary << 24) | own, item));
+                }
+                if !keyed.is_sorted_by_key(|k| k.0) {
+                    keyed.sort_unstable_by_key(|k| k.0);
+                }
+                for (i, &(_, item)) in keyed.iter().enumerate() {
+                    layer[i] = item;
+                    pos[item as usize] = i as u64;
                 }
             }
         }
     }
 
     /// Rows: each item as high as its first parent allows, `spacing` rows apart in a column.
-    fn place(&mut self, spacing: u32) {
+    fn place(&mut self, spacing: u32, top: u32) {
         let mut height = 0;
         for layer in &self.layers {
-            let mut next_free = 0;
+            let mut next_free = top;
             for &item in layer {
                 let desired = self.preds[item as usize]
                     .iter()
@@ -503,6 +514,7 @@ impl Layered {
             }
         }
         let (segments, arrows) = self.route(&columns, gaps);
+        let captions = self.captions(graph, &columns);
         GraphLayout {
             mode: LayoutMode::Layered,
             width: total,
@@ -511,9 +523,38 @@ impl Layered {
             columns,
             segments,
             arrows,
+            captions,
             rows: Vec::new(),
             tree_name_width: 0,
         }
+    }
+
+    /// A group's name above the first of its tasks in each column, where that row is free.
+    fn captions(&self, graph: &RunGraph, columns: &[Column]) -> Vec<Caption> {
+        let mut out = Vec::new();
+        for (l, col) in columns.iter().enumerate() {
+            let mut taken: Vec<u32> = self.layers[l].iter().map(|&i| self.y[i as usize]).collect();
+            taken.sort_unstable();
+            let mut prev_group = None;
+            for &n in &col.nodes {
+                let group = graph.nodes[n].group;
+                let y = self.y[n];
+                if let Some(g) = group
+                    && group != prev_group
+                    && y > 0
+                    && taken.binary_search(&(y - 1)).is_err()
+                {
+                    out.push(Caption {
+                        x: col.x,
+                        y: y - 1,
+                        w: col.width,
+                        group: g,
+                    });
+                }
+                prev_group = group;
+            }
+        }
+        out
     }
 
     /// Edge lines through the gaps, and placeholder lines through the columns.

@@ -20,6 +20,8 @@ use super::types;
 pub const SCRIPTED_LOG: &str = "sim.kftui.dev/log";
 /// Annotation naming the error a failing container prints last.
 pub const ERROR_ANNOTATION: &str = "sim.kftui.dev/error";
+/// Annotation naming the error the previous instance of a restarted container printed last.
+pub const PREVIOUS_ERROR: &str = "sim.kftui.dev/previous-error";
 /// Annotation choosing the log profile (`train`, `data`, `eval`, `server`, `generic`).
 pub const PROFILE_ANNOTATION: &str = "sim.kftui.dev/log-profile";
 
@@ -44,6 +46,9 @@ enum Profile {
     Data,
     Eval,
     Server,
+    Jupyter,
+    Model,
+    Driver,
     Generic,
 }
 
@@ -56,6 +61,9 @@ impl Profile {
             "data" => Self::Data,
             "eval" => Self::Eval,
             "server" => Self::Server,
+            "jupyter" => Self::Jupyter,
+            "model" => Self::Model,
+            "driver" => Self::Driver,
             _ => Self::Generic,
         }
     }
@@ -86,7 +94,9 @@ impl Profile {
     fn rate_factor(self) -> f64 {
         match self {
             Self::Wait | Self::Init => 0.0,
-            Self::Server => 0.1,
+            Self::Server | Self::Jupyter => 0.1,
+            Self::Model => 0.2,
+            Self::Driver => 0.0,
             Self::Eval => 0.5,
             _ => 1.0,
         }
@@ -269,7 +279,44 @@ impl Timeline {
                     r.range(1, 40)
                 )
             }
-            Profile::Generic | Profile::Wait | Profile::Init => {
+            Profile::Jupyter => {
+                let (verb, path, code) = *r
+                    .pick(&[
+                        ("GET", "api/kernels", 200),
+                        ("GET", "api/contents", 200),
+                        ("GET", "api/sessions", 200),
+                        ("PATCH", "api/sessions/3f1c", 200),
+                        ("GET", "lab/api/workspaces", 200),
+                        ("GET", "api/kernelspecs", 304),
+                    ])
+                    .unwrap_or(&("GET", "api/status", 200));
+                format!(
+                    "[I {} ServerApp] {code} {verb} /notebook/{}/{}/{path} (10.244.1.7) {:.2}ms",
+                    self.body_ts(i).format("%Y-%m-%d %H:%M:%S%.3f"),
+                    self.namespace,
+                    self.pod.trim_end_matches("-0"),
+                    r.unit() * 9.0 + 0.6
+                )
+            }
+            Profile::Model => {
+                let (path, code) = *r
+                    .pick(&[
+                        ("/v1/models/{m}:predict", 200),
+                        ("/v2/models/{m}/infer", 200),
+                        ("/v2/health/ready", 200),
+                        ("/v1/models/{m}", 200),
+                    ])
+                    .unwrap_or(&("/v2/health/live", 200));
+                let model = self.pod.split("-predictor").next().unwrap_or("model");
+                format!(
+                    "\x1b[32mINFO\x1b[0m:     10.244.0.{}:{} - \"POST {} HTTP/1.1\" {code} OK ({:.1} ms)",
+                    r.range(2, 40),
+                    r.range(30000, 60000),
+                    path.replace("{m}", model),
+                    r.unit() * 20.0 + 1.5
+                )
+            }
+            Profile::Generic | Profile::Wait | Profile::Init | Profile::Driver => {
                 format!("[{}/{}] working: item {} ok", self.namespace, self.pod, i + 1)
             }
         }
@@ -324,11 +371,6 @@ pub fn timeline(pod: &Value, opts: &LogOptions, rate: f64) -> Result<(String, Ti
     let pod_name = str_at(pod, "/metadata/name").unwrap_or("");
     let namespace = str_at(pod, "/metadata/namespace").unwrap_or("");
     let container = choose_container(pod, pod_name, opts.container.as_deref())?;
-    if opts.previous {
-        return Err(ApiError::bad_request(format!(
-            "previous terminated container \"{container}\" in pod \"{pod_name}\" not found"
-        )));
-    }
     let status = ["containerStatuses", "initContainerStatuses"]
         .iter()
         .filter_map(|f| pod.pointer(&format!("/status/{f}")).and_then(Value::as_array))
@@ -339,6 +381,46 @@ pub fn timeline(pod: &Value, opts: &LogOptions, rate: f64) -> Result<(String, Ti
             "container \"{container}\" in pod \"{pod_name}\" is waiting to start: {reason}"
         ))
     };
+    if opts.previous {
+        // Only a restarted container has a previous instance.
+        let last = status.and_then(|s| s.pointer("/lastState/terminated"));
+        let Some(t) = last else {
+            return Err(ApiError::bad_request(format!(
+                "previous terminated container \"{container}\" in pod \"{pod_name}\" not found"
+            )));
+        };
+        let end = parse_time(str_at(t, "/finishedAt"));
+        let start = parse_time(str_at(t, "/startedAt"))
+            .or(end)
+            .unwrap_or_else(Utc::now);
+        let annotations = pod.pointer("/metadata/annotations");
+        let annotation = |k: &str| annotations.and_then(|a| a.get(k)).and_then(Value::as_str);
+        let profile = annotation(PROFILE_ANNOTATION)
+            .map(Profile::from_name)
+            .unwrap_or_else(|| Profile::guess(pod_name));
+        let mut tl = Timeline {
+            start,
+            end: end.or(Some(start)),
+            exit_code: t.get("exitCode").and_then(Value::as_i64).unwrap_or(1),
+            rate: rate * profile.rate_factor(),
+            profile,
+            seed: hash64(&format!(
+                "{}/{container}/previous",
+                str_at(pod, "/metadata/uid").unwrap_or(pod_name)
+            )),
+            pod: pod_name.into(),
+            namespace: namespace.into(),
+            error: annotation(PREVIOUS_ERROR)
+                .or(annotation(ERROR_ANNOTATION))
+                .unwrap_or("RuntimeError: container exited")
+                .into(),
+            header: Vec::new(),
+            footer: Vec::new(),
+        };
+        tl.header = header(&tl, pod_name);
+        tl.footer = footer(&tl);
+        return Ok((container, tl));
+    }
     let Some(status) = status else {
         return Err(waiting("ContainerCreating"));
     };
@@ -431,6 +513,66 @@ fn header(tl: &Timeline, node: &str) -> Vec<String> {
         Profile::Server => vec![
             "I0101 00:00:00.000000       1 main.go:92] Starting server".into(),
             "I0101 00:00:00.000000       1 main.go:130] Listening on :8888 (HTTP) and :8887 (gRPC)".into(),
+        ],
+        Profile::Jupyter => {
+            let d = tl.start.format("%Y-%m-%d %H:%M:%S%.3f");
+            let prefix = format!("/notebook/{}/{}/", tl.namespace, tl.pod.trim_end_matches("-0"));
+            vec![
+                format!("[I {d} ServerApp] jupyter_lsp | extension was successfully linked."),
+                format!("[I {d} ServerApp] jupyter_server_terminals | extension was successfully linked."),
+                format!("[I {d} ServerApp] jupyterlab | extension was successfully linked."),
+                format!(
+                    "[W {d} ServerApp] WARNING: The Jupyter server is listening on all IP addresses and not using encryption. This is not recommended."
+                ),
+                format!("[I {d} ServerApp] Serving notebooks from local directory: /home/jovyan"),
+                format!("[I {d} ServerApp] Jupyter Server 2.14.2 is running at:"),
+                format!("[I {d} ServerApp] http://{}:8888{prefix}lab", tl.pod),
+                format!(
+                    "[I {d} ServerApp] Use Control-C to stop this server and shut down all kernels (twice to skip confirmation)."
+                ),
+            ]
+        }
+        Profile::Model => {
+            let model = tl.pod.split("-predictor").next().unwrap_or("model").to_string();
+            let mut h = vec![
+                "\x1b[32mINFO\x1b[0m:root:Copying contents of /mnt/models to local".to_string(),
+                format!("\x1b[32mINFO\x1b[0m:kserve:Registering model: {model}"),
+                "\x1b[32mINFO\x1b[0m:kserve:Setting max asyncio worker threads as 12".into(),
+                "\x1b[32mINFO\x1b[0m:kserve:Starting uvicorn with 1 workers".into(),
+                "\x1b[32mINFO\x1b[0m:     Started server process [1]".into(),
+                "\x1b[32mINFO\x1b[0m:     Waiting for application startup.".into(),
+                "\x1b[32mINFO\x1b[0m:     Application startup complete.".into(),
+                "\x1b[32mINFO\x1b[0m:     Uvicorn running on http://0.0.0.0:8080 (Press CTRL+C to quit)"
+                    .into(),
+            ];
+            if tl.exit_code != 0 {
+                h.truncate(2);
+            }
+            h
+        }
+        Profile::Driver => vec![
+            format!(
+                "I{} 1 main.go:108] input ComponentSpec:{{\"executorLabel\":\"exec-{}\"}}",
+                tl.start.format("%m%d %H:%M:%S%.6f"),
+                node.rsplit('.')
+                    .next()
+                    .unwrap_or(node)
+                    .trim_end_matches("-driver")
+            ),
+            format!(
+                "I{} 1 cache.go:139] Cannot find the cache entry; cache disabled or new inputs",
+                tl.start.format("%m%d %H:%M:%S%.6f")
+            ),
+            format!(
+                "I{} 1 driver.go:989] parent DAG: id:42 name:\"run/{}\"",
+                tl.start.format("%m%d %H:%M:%S%.6f"),
+                tl.namespace
+            ),
+            format!(
+                "I{} 1 main.go:201] output execution.ID=4{}",
+                tl.start.format("%m%d %H:%M:%S%.6f"),
+                tl.seed % 1000
+            ),
         ],
         Profile::Generic => vec![format!("Starting step {node}")],
     }

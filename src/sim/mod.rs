@@ -10,10 +10,13 @@
 pub mod api;
 pub mod controllers;
 pub mod error;
+pub mod faults;
+pub mod kfp;
 pub mod logs;
 pub mod patch;
 pub mod rng;
 pub mod seed;
+pub mod seed_kubeflow;
 pub mod selector;
 pub mod store;
 pub mod types;
@@ -26,6 +29,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use error::{ApiError, SimError};
+pub use faults::{Faults, parse_faults};
 
 /// Knobs of the embedded cluster.
 #[derive(Debug, Clone)]
@@ -58,6 +62,38 @@ pub struct Shared {
     pub cancel: CancellationToken,
     pub bookmark_interval: Duration,
     pub addr: SocketAddr,
+    /// The faults in force (see [`faults`]).
+    pub faults: std::sync::RwLock<Faults>,
+    /// Bumped to drop every open watch connection.
+    pub drops: tokio::sync::watch::Sender<u64>,
+    /// KFP state that lives in KFP's database, not in Kubernetes (experiments).
+    pub kfp: api::kfp_api::KfpState,
+}
+
+impl Shared {
+    /// A copy of the faults in force.
+    pub fn faults(&self) -> Faults {
+        self.faults
+            .read()
+            .map(|f| f.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
+    }
+
+    /// Replaces the faults; `drop_watches` drops every open watch now.
+    pub fn set_faults(&self, mut f: Faults) {
+        if std::mem::take(&mut f.drop_watches) {
+            self.drop_watches();
+        }
+        match self.faults.write() {
+            Ok(mut g) => *g = f,
+            Err(e) => *e.into_inner() = f,
+        }
+    }
+
+    /// Ends every open watch connection (clients see the stream end and re-watch).
+    pub fn drop_watches(&self) {
+        self.drops.send_modify(|n| *n += 1);
+    }
 }
 
 /// A running embedded cluster.
@@ -92,6 +128,16 @@ impl SimHandle {
         kubeconfig_yaml(&self.url(), seed::PROFILE_NAMESPACES[0].0)
     }
 
+    /// Replaces the faults in force (as `POST /sim/faults` does).
+    pub fn set_faults(&self, faults: Faults) {
+        self.shared.set_faults(faults);
+    }
+
+    /// The faults in force.
+    pub fn faults(&self) -> Faults {
+        self.shared.faults()
+    }
+
     /// Stops serving: open watches and log streams end, the controllers stop.
     pub async fn shutdown(self) {
         self.cancel.cancel();
@@ -124,12 +170,24 @@ preferences: {{}}
     )
 }
 
-/// Binds, seeds, starts the controllers and serves in a spawned task.
+/// Binds, seeds, starts the controllers and serves in a spawned task. Faults can be set with
+/// the environment variable `KFTUI_SIM_FAULTS` (a [`parse_faults`] spec).
 pub async fn start(opts: SimOptions) -> anyhow::Result<SimHandle> {
-    Ok(start_sim(opts).await?)
+    let faults = match std::env::var("KFTUI_SIM_FAULTS") {
+        Ok(spec) if !spec.trim().is_empty() => {
+            parse_faults(&spec).map_err(|e| anyhow::anyhow!("KFTUI_SIM_FAULTS: {e}"))?
+        }
+        _ => Faults::default(),
+    };
+    Ok(start_sim(opts, faults).await?)
 }
 
-async fn start_sim(opts: SimOptions) -> Result<SimHandle, SimError> {
+/// Like [`start`], with faults in force from the beginning.
+pub async fn start_with_faults(opts: SimOptions, faults: Faults) -> anyhow::Result<SimHandle> {
+    Ok(start_sim(opts, faults).await?)
+}
+
+async fn start_sim(opts: SimOptions, faults: Faults) -> Result<SimHandle, SimError> {
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .map_err(|source| SimError::Bind {
@@ -154,7 +212,11 @@ async fn start_sim(opts: SimOptions) -> Result<SimHandle, SimError> {
         cancel: cancel.clone(),
         bookmark_interval: Duration::from_secs(2),
         addr,
+        faults: std::sync::RwLock::new(faults),
+        drops: tokio::sync::watch::Sender::new(0),
+        kfp: api::kfp_api::KfpState::default(),
     });
+    tokio::spawn(periodic_drops(shared.clone()));
     let controllers = tokio::spawn(controllers::run(shared.clone(), opts.seed));
     let app = api::router(shared.clone());
     let stop = cancel.clone();
@@ -174,6 +236,25 @@ async fn start_sim(opts: SimOptions) -> Result<SimHandle, SimError> {
         controllers,
         shared,
     })
+}
+
+/// Drops every watch each `drop_watches_every_s` seconds while that fault is set.
+async fn periodic_drops(shared: Arc<Shared>) {
+    let mut last = tokio::time::Instant::now();
+    loop {
+        tokio::select! {
+            () = shared.cancel.cancelled() => return,
+            () = tokio::time::sleep(Duration::from_millis(250)) => {}
+        }
+        match shared.faults().drop_watches_every_s {
+            Some(n) if last.elapsed() >= Duration::from_secs(n) => {
+                shared.drop_watches();
+                last = tokio::time::Instant::now();
+            }
+            Some(_) => {}
+            None => last = tokio::time::Instant::now(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::controllers::argo::{self, PLAN_ANNOTATION, Plan, StepPlan};
 use super::controllers::pods;
 use super::error::ApiError;
+use super::kfp;
 use super::logs::PROFILE_ANNOTATION;
 use super::rng::Rng;
 use super::store::{Store, timestamp};
@@ -281,7 +282,22 @@ fn container_template(p: &PipelineDef, s: &StepDef) -> Value {
     t
 }
 
-fn spec_for(p: &PipelineDef, params: &[(String, String)]) -> Value {
+/// The KFP tasks of a KFP-shaped demo pipeline.
+fn kfp_tasks(p: &PipelineDef) -> Vec<kfp::KfpTask> {
+    p.steps
+        .iter()
+        .map(|s| kfp::KfpTask {
+            name: s.name.into(),
+            deps: s.deps.iter().map(|d| (*d).to_string()).collect(),
+            image: s.image.into(),
+        })
+        .collect()
+}
+
+fn spec_for(p: &PipelineDef, params: &[(String, String)], retry: bool) -> Value {
+    if p.kfp {
+        return kfp::workflow_spec(&kfp_tasks(p), params, retry);
+    }
     let mut templates = Vec::new();
     if p.kfp {
         let tasks: Vec<Value> = p
@@ -377,6 +393,42 @@ fn run(rng: &mut Rng, p: &PipelineDef, ns: &str, created: DateTime<Utc>, fate: F
         }
         Fate::Succeed => {}
     }
+    // KFP runs: plans are keyed by pod path; some runs hit the cache, some retry a step.
+    let h = crate::sim::rng::hash64(&name);
+    let kfp_retry = p.kfp && fate == Fate::Succeed && h % 5 == 1;
+    if p.kfp {
+        let steps = std::mem::take(&mut plan.steps);
+        for (task, mut sp) in steps {
+            plan.steps.insert(
+                kfp::driver_key(&task),
+                StepPlan {
+                    seconds: Some(3 + (crate::sim::rng::hash64(&format!("{name}/{task}")) % 4) as i64),
+                    pending: Some(1),
+                    ..StepPlan::default()
+                },
+            );
+            if kfp_retry && p.steps.iter().position(|s| s.name == task) == Some(1) {
+                sp.fail_attempts = Some(1);
+                sp.error =
+                    Some("ConnectionResetError: [Errno 104] Connection reset by peer (minio:9000)".into());
+            }
+            if fate == Fate::Succeed
+                && h.is_multiple_of(4)
+                && p.steps.first().map(|s| s.name) == Some(task.as_str())
+            {
+                sp.skip = Some(true);
+            }
+            plan.steps.insert(kfp::executor_key(&task), sp);
+        }
+        plan.steps.insert(
+            "root-driver".into(),
+            StepPlan {
+                seconds: Some(4),
+                pending: Some(1),
+                ..StepPlan::default()
+            },
+        );
+    }
     let plan_json = serde_json::to_string(&plan).unwrap_or_default();
     let mut wf = json!({
         "apiVersion": "argoproj.io/v1alpha1",
@@ -390,7 +442,7 @@ fn run(rng: &mut Rng, p: &PipelineDef, ns: &str, created: DateTime<Utc>, fate: F
             "labels": {},
             "annotations": { PLAN_ANNOTATION: plan_json },
         },
-        "spec": spec_for(p, &params),
+        "spec": spec_for(p, &params, kfp_retry),
     });
     if p.kfp {
         let runid = rng.uuid();
@@ -402,7 +454,11 @@ fn run(rng: &mut Rng, p: &PipelineDef, ns: &str, created: DateTime<Utc>, fate: F
         wf["metadata"]["annotations"]["pipelines.kubeflow.org/run_name"] =
             json!(format!("Run of {} ({short})", p.name));
         wf["metadata"]["annotations"]["pipelines.kubeflow.org/v2_pipeline"] = json!("true");
-        wf["spec"]["podMetadata"]["labels"] = json!({"pipeline/runid": runid});
+        wf["metadata"]["annotations"][kfp::PIPELINE_ID] = json!(kfp::pipeline_id(ns, p.name));
+        wf["metadata"]["annotations"][kfp::VERSION_ID] =
+            json!(kfp::version_id(ns, &format!("{}-v1", p.name)));
+        wf["metadata"]["annotations"][kfp::EXPERIMENT_ID] = json!(kfp::default_experiment_id(ns));
+        wf["spec"]["podMetadata"]["labels"]["pipeline/runid"] = json!(runid);
     } else {
         wf["metadata"]["generateName"] = json!(format!("{}-", p.name));
         wf["metadata"]["labels"] =
@@ -480,6 +536,67 @@ fn system_pods(store: &Store, rng: &mut Rng, now: DateTime<Utc>) -> Result<(), A
     Ok(())
 }
 
+/// KFP Pipelines and PipelineVersions (Kubernetes-native store) for the KFP demo pipelines,
+/// plus hello-world, in every profile namespace.
+fn kfp_pipelines(store: &Store, now: DateTime<Utc>) -> Result<(), ApiError> {
+    let (Some(pt), Some(vt)) = (
+        types::find("pipelines.kubeflow.org", "pipelines"),
+        types::find("pipelines.kubeflow.org", "pipelineversions"),
+    ) else {
+        return Ok(());
+    };
+    let hello: Value = serde_json::from_str(kfp::HELLO_WORLD_IR).unwrap_or_default();
+    for (ns, owner) in PROFILE_NAMESPACES {
+        let mut list: Vec<(String, String, Value)> = vec![(
+            "hello-world".into(),
+            "A one-step pipeline that echoes hello world.".into(),
+            hello.clone(),
+        )];
+        for p in PIPELINES.iter().filter(|p| p.kfp) {
+            let params: Vec<(&str, &str)> = p
+                .params
+                .iter()
+                .map(|(k, vs)| (*k, vs.first().copied().unwrap_or("")))
+                .collect();
+            list.push((
+                p.name.into(),
+                format!("{} ({} steps).", p.name.replace('-', " "), p.steps.len()),
+                kfp::pipeline_ir(p.name, &kfp_tasks(p), &params),
+            ));
+        }
+        for (i, (name, description, ir)) in list.into_iter().enumerate() {
+            let created = now - TimeDelta::days(20 - i as i64) - TimeDelta::minutes(13 * i as i64);
+            let pid = kfp::pipeline_id(ns, &name);
+            let pipeline = json!({
+                "apiVersion": "pipelines.kubeflow.org/v2beta1", "kind": "Pipeline",
+                "metadata": {"name": name, "namespace": ns, "uid": pid, "creationTimestamp": timestamp(created),
+                    "annotations": {"pipelines.kubeflow.org/creator": owner}},
+                "spec": {"displayName": name, "description": description},
+            });
+            store.create(pt, ns, pipeline, true, now)?;
+            let versions = if i == 1 { 2 } else { 1 };
+            for v in 1..=versions {
+                let vname = format!("{name}-v{v}");
+                let vcreated = created + TimeDelta::hours(v - 1);
+                let version = json!({
+                    "apiVersion": "pipelines.kubeflow.org/v2beta1", "kind": "PipelineVersion",
+                    "metadata": {"name": vname, "namespace": ns, "uid": kfp::version_id(ns, &vname),
+                        "creationTimestamp": timestamp(vcreated),
+                        "labels": {"pipelines.kubeflow.org/pipeline-id": pid, "pipelines.kubeflow.org/pipeline": name},
+                        "ownerReferences": [{"apiVersion": "pipelines.kubeflow.org/v2beta1", "kind": "Pipeline",
+                            "name": name, "uid": pid, "blockOwnerDeletion": true}]},
+                    "spec": {"pipelineName": name, "displayName": format!("{name} v{v}"),
+                        "description": description, "pipelineSpec": ir,
+                        "codeSourceURL": format!("https://github.com/kubeflow-demo/pipelines/blob/main/{name}.py")},
+                    "status": {"conditions": [{"type": "PipelineVersionStatus", "status": "True", "reason": "READY", "message": "READY"}]},
+                });
+                store.create(vt, ns, version, true, now)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Seeds the demo cluster.
 pub fn seed(store: &Store, seed: u64, scale: usize, now: DateTime<Utc>) -> Result<(), ApiError> {
     let ns_type = types::namespace_type();
@@ -496,6 +613,8 @@ pub fn seed(store: &Store, seed: u64, scale: usize, now: DateTime<Utc>) -> Resul
     }
     let mut rng = Rng::derive(seed, "seed");
     system_pods(store, &mut rng, now)?;
+    kfp_pipelines(store, now)?;
+    super::seed_kubeflow::seed(store, seed, now)?;
     let plans: [(&str, &[&str], usize); 2] = [
         (
             PROFILE_NAMESPACES[0].0,
@@ -557,6 +676,7 @@ fn seed_scale(store: &Store, rng: &mut Rng, scale: usize, now: DateTime<Utc>) ->
     let groups: Vec<Value> = (0..10)
         .map(|g| json!([{"name": format!("shard-{g}a"), "template": "work"}, {"name": format!("shard-{g}b"), "template": "work"}]))
         .collect();
+    let mut runs = Vec::with_capacity(scale);
     for i in 0..scale {
         let ns = PROFILE_NAMESPACES[i % PROFILE_NAMESPACES.len()].0;
         let created = now - TimeDelta::seconds(rng.range(600, 30 * 86_400) as i64);
@@ -596,9 +716,75 @@ fn seed_scale(store: &Store, rng: &mut Rng, scale: usize, now: DateTime<Utc>) ->
                 "annotations": {PLAN_ANNOTATION: serde_json::to_string(&plan).unwrap_or_default()}},
             "spec": spec,
         });
-        store_run(store, wf, now, false)?;
+        runs.push(wf);
+    }
+    store_runs_parallel(store, runs, now)
+}
+
+/// Advances, serializes and compacts runs and their pods on every core, outside the store's
+/// lock, a batch at a time (so only one batch of JSON trees is ever alive), then inserts each
+/// batch at once.
+fn store_runs_parallel(store: &Store, runs: Vec<Value>, now: DateTime<Utc>) -> Result<(), ApiError> {
+    const BATCH: usize = 32;
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 8);
+    let mut runs = runs.into_iter().peekable();
+    while runs.peek().is_some() {
+        let batch: Vec<Value> = runs.by_ref().take(BATCH).collect();
+        let per = batch.len().div_ceil(threads).max(1);
+        let mut parts: Vec<Vec<Value>> = Vec::new();
+        let mut it = batch.into_iter().peekable();
+        while it.peek().is_some() {
+            parts.push(it.by_ref().take(per).collect());
+        }
+        let prepared: Vec<Result<Vec<super::store::Prepared>, ApiError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = parts
+                .into_iter()
+                .map(|part| scope.spawn(move || prepare_runs(store, part, now)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(ApiError::internal("seeding thread panicked")))
+                })
+                .collect()
+        });
+        let mut all = Vec::new();
+        for p in prepared {
+            all.extend(p?);
+        }
+        all.sort_by_key(|p| p.stored.meta.rv);
+        store.insert_prepared(all)?;
     }
     Ok(())
+}
+
+/// Moves runs to `now` and builds their stored objects (RVs reserved as one block).
+fn prepare_runs(
+    store: &Store,
+    runs: Vec<Value>,
+    now: DateTime<Utc>,
+) -> Result<Vec<super::store::Prepared>, ApiError> {
+    let mut objects: Vec<(&'static types::ResourceType, Value)> = Vec::new();
+    for mut wf in runs {
+        let outcome = argo::advance(&mut wf, now);
+        objects.push((types::workflow_type(), wf));
+        objects.extend(
+            outcome
+                .pods
+                .upserts
+                .into_values()
+                .map(|(_, p)| (types::pod_type(), p)),
+        );
+    }
+    let first = store.reserve_rvs(objects.len() as u64);
+    objects
+        .into_iter()
+        .enumerate()
+        .map(|(i, (rt, obj))| Store::prepare(rt, obj, first + i as u64))
+        .collect()
 }
 
 /// A new run arriving now (the live demo keeps a trickle of them).

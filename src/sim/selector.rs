@@ -175,11 +175,11 @@ impl FieldSelector {
     }
 
     /// `fields` holds the selectable field values of one object.
-    pub fn matches(&self, fields: &[(String, String)]) -> bool {
+    pub fn matches(&self, fields: &[(&'static str, String)]) -> bool {
         self.0.iter().all(|(f, eq, v)| {
             let actual = fields
                 .iter()
-                .find(|(k, _)| k == f)
+                .find(|(k, _)| *k == f.as_str())
                 .map_or("", |(_, x)| x.as_str());
             (actual == v) == *eq
         })
@@ -229,8 +229,8 @@ mod tests {
         let pods = types::pod_type();
         let sel = FieldSelector::parse("status.phase=Running,metadata.name!=x", pods);
         let fields = vec![
-            ("metadata.name".to_string(), "a".to_string()),
-            ("status.phase".to_string(), "Running".to_string()),
+            ("metadata.name", "a".to_string()),
+            ("status.phase", "Running".to_string()),
         ];
         assert!(sel.as_ref().is_ok_and(|s| s.matches(&fields)));
         let err = FieldSelector::parse("spec.foo=bar", pods).err();

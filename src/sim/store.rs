@@ -47,7 +47,7 @@ pub struct Meta {
     pub rv: u64,
     pub labels: BTreeMap<String, String>,
     /// Selectable fields (`metadata.name`, `status.phase`, …) and their values.
-    pub fields: Vec<(String, String)>,
+    pub fields: Vec<(&'static str, String)>,
     /// UIDs of the owners in `metadata.ownerReferences`.
     pub owners: Vec<String>,
 }
@@ -65,11 +65,8 @@ impl Meta {
             })
             .unwrap_or_default();
         let mut fields = vec![
-            ("metadata.name".to_string(), s("/metadata/name").to_string()),
-            (
-                "metadata.namespace".to_string(),
-                s("/metadata/namespace").to_string(),
-            ),
+            ("metadata.name", s("/metadata/name").to_string()),
+            ("metadata.namespace", s("/metadata/namespace").to_string()),
         ];
         for f in rt.field_selectors {
             let v = match obj.pointer(&format!("/{}", f.replace('.', "/"))) {
@@ -82,7 +79,7 @@ impl Meta {
                     .to_string(),
                 Some(other) => other.to_string(),
             };
-            fields.push(((*f).to_string(), v));
+            fields.push((*f, v));
         }
         let owners = obj
             .pointer("/metadata/ownerReferences")
@@ -183,11 +180,11 @@ fn settled(meta: &Meta) -> bool {
         .get("workflows.argoproj.io/completed")
         .map(String::as_str)
         == Some("true")
-        && meta.fields.iter().all(|(k, _)| k != "status.phase")
+        && meta.fields.iter().all(|(k, _)| *k != "status.phase")
         || meta
             .fields
             .iter()
-            .any(|(k, v)| k == "status.phase" && (v == "Succeeded" || v == "Failed"))
+            .any(|(k, v)| *k == "status.phase" && (v == "Succeeded" || v == "Failed"))
 }
 
 /// The body an object is kept as.
@@ -227,6 +224,13 @@ pub struct Change {
     /// The metadata before a modification, so selector watches can turn it into ADDED/DELETED.
     pub prev: Option<Arc<Meta>>,
     pub json: Body,
+}
+
+/// An object built outside the store's lock, ready for [`Store::insert_prepared`].
+pub struct Prepared {
+    pub rt: &'static ResourceType,
+    pub key: ObjKey,
+    pub stored: Stored,
 }
 
 /// Which objects a list, watch or collection delete is about.
@@ -559,6 +563,97 @@ impl Store {
         }
         default_object(rt, &mut obj);
         Ok(self.commit(&mut inner, rt, key, obj, None))
+    }
+
+    /// Reserves `n` resourceVersions for objects prepared outside the lock; returns the first.
+    pub fn reserve_rvs(&self, n: u64) -> u64 {
+        let mut inner = self.lock();
+        let first = inner.rv + 1;
+        inner.rv += n;
+        first
+    }
+
+    /// Builds a stored object for seeding without taking the lock: create semantics with kept
+    /// metadata (uid, creationTimestamp), the given resourceVersion, serialized and compacted.
+    pub fn prepare(rt: &'static ResourceType, mut obj: Value, rv: u64) -> Result<Prepared, ApiError> {
+        let ns = obj
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        {
+            let meta = meta_mut(&mut obj)?;
+            let name = meta.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+            if !valid_name(&name) {
+                return Err(ApiError::invalid(rt, &name, "metadata.name", "Invalid value"));
+            }
+            meta.insert("generation".into(), json!(1));
+            meta.insert("resourceVersion".into(), Value::String(rv.to_string()));
+            meta.remove("managedFields");
+            if !rt.namespaced {
+                meta.remove("namespace");
+            }
+        }
+        if let Some(o) = obj.as_object_mut() {
+            let storage = types::by_key(rt.key()).unwrap_or(rt);
+            o.insert("apiVersion".into(), Value::String(storage.api_version()));
+            o.insert("kind".into(), Value::String(rt.kind.into()));
+        }
+        default_object(rt, &mut obj);
+        let meta = Meta::extract(rt, &obj);
+        let key = ObjKey::new(if rt.namespaced { &ns } else { "" }, &meta.name);
+        let json = body_for(&meta, serde_json::to_vec(&obj).unwrap_or_default());
+        Ok(Prepared {
+            rt,
+            key,
+            stored: Stored {
+                meta: Arc::new(meta),
+                json,
+            },
+        })
+    }
+
+    /// Inserts prepared objects (RVs from [`Store::reserve_rvs`]) in one go.
+    pub fn insert_prepared(&self, batch: Vec<Prepared>) -> Result<(), ApiError> {
+        let mut inner = self.lock();
+        let ns_key = types::namespace_type().key();
+        let skip = batch.len().saturating_sub(inner.history_cap);
+        for (i, p) in batch.into_iter().enumerate() {
+            if p.rt.namespaced {
+                let exists = inner
+                    .collections
+                    .get(&ns_key)
+                    .is_some_and(|c| c.contains_key(&ObjKey::new("", &p.key.namespace)));
+                if !exists {
+                    return Err(ApiError::not_found(types::namespace_type(), &p.key.namespace));
+                }
+            }
+            let coll = inner.collections.entry(p.rt.key()).or_default();
+            if coll.contains_key(&p.key) {
+                return Err(ApiError::already_exists(p.rt, &p.key.name));
+            }
+            coll.insert(p.key.clone(), p.stored.clone());
+            for owner in &p.stored.meta.owners {
+                inner
+                    .dependents
+                    .entry(owner.clone())
+                    .or_default()
+                    .insert((p.rt.key(), p.key.clone()));
+            }
+            inner.rv = inner.rv.max(p.stored.meta.rv);
+            if i >= skip {
+                let change = Change {
+                    rv: p.stored.meta.rv,
+                    ty: p.rt.key(),
+                    kind: ChangeType::Added,
+                    meta: p.stored.meta.clone(),
+                    prev: None,
+                    json: p.stored.json.clone(),
+                };
+                self.record(&mut inner, change);
+            }
+        }
+        Ok(())
     }
 
     /// Replaces an object. `expected_rv` (when given) must match the stored one, else 409.

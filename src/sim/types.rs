@@ -1087,7 +1087,10 @@ mod tests {
         assert!(is_storage(notebook_v1()));
         let nb_beta = lookup("kubeflow.org", "v1beta1", "notebooks");
         assert!(nb_beta.is_some_and(|rt| !is_storage(rt)));
-        assert_eq!(lookup("kubeflow.org", "v1", "profiles").map(|rt| rt.namespaced), Some(false));
+        assert_eq!(
+            lookup("kubeflow.org", "v1", "profiles").map(|rt| rt.namespaced),
+            Some(false)
+        );
     }
 
     fn notebook_v1() -> &'static ResourceType {

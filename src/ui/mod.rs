@@ -38,7 +38,23 @@ pub fn render(state: &State, view: &View<'_>, frame: &mut Frame) {
                 );
             }
         }
-        PaneId::Runs => frame.render_widget(panes::runs::RunsPane { state, view }, areas.body),
+        PaneId::Runs => match &state.detail {
+            Some(detail) => frame.render_widget(
+                panes::run_detail::RunDetailPane { detail, state, view },
+                areas.body,
+            ),
+            None => frame.render_widget(panes::runs::RunsPane { state, view }, areas.body),
+        },
+        PaneId::Logs if state.logs.is_some() => {
+            if let Some(session) = &state.logs {
+                let pane = panes::logs::LogsPane {
+                    view: &session.view,
+                    theme: view.theme,
+                    tz: view.tz,
+                };
+                frame.render_widget(pane, areas.body);
+            }
+        }
         other => frame.render_widget(
             panes::planned::PlannedPane {
                 pane: other,
@@ -57,6 +73,15 @@ pub fn render(state: &State, view: &View<'_>, frame: &mut Frame) {
         frame.render_widget(
             widgets::picker::PickerPopup {
                 picker,
+                theme: view.theme,
+            },
+            frame.area(),
+        );
+    }
+    if let Some(confirm) = &state.confirm {
+        frame.render_widget(
+            widgets::confirm::ConfirmPopup {
+                confirm,
                 theme: view.theme,
             },
             frame.area(),

@@ -135,6 +135,7 @@ pub fn key_for(ns: Option<&str>) -> SubKey {
         namespace: ns.map(str::to_string),
         kind: Kind::Workflows,
         selector: None,
+        field: None,
     }
 }
 

@@ -33,6 +33,17 @@ impl Pty {
 
     /// Starts a given kftui binary.
     pub fn spawn_bin(bin: &std::path::Path, args: &[&str], cols: u16, rows: u16) -> Pty {
+        Pty::spawn_env(bin, args, cols, rows, &[])
+    }
+
+    /// Starts a given kftui binary with extra environment variables.
+    pub fn spawn_env(
+        bin: &std::path::Path,
+        args: &[&str],
+        cols: u16,
+        rows: u16,
+        env: &[(&str, &str)],
+    ) -> Pty {
         let dirs = tempfile::tempdir().unwrap();
         let pair = native_pty_system()
             .openpty(PtySize {
@@ -50,6 +61,9 @@ impl Pty {
         cmd.env("HOME", dirs.path());
         cmd.env_remove("NO_COLOR");
         cmd.env_remove("KUBECONFIG");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).unwrap();
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().unwrap();
@@ -77,6 +91,12 @@ impl Pty {
             _master: pair.master,
             _dirs: dirs,
         }
+    }
+
+    /// The state dir the process was given (its log file lives here).
+    #[allow(dead_code)]
+    pub fn state_dir(&self) -> PathBuf {
+        self._dirs.path().join("state")
     }
 
     pub fn screen(&self) -> String {

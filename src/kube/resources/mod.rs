@@ -1,6 +1,7 @@
 //! Typed views of the resources kftui lists, each with its projection to a row.
 
 pub mod namespace;
+pub mod pod;
 pub mod workflow;
 
 use chrono::{DateTime, Utc};

@@ -11,6 +11,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::core::NamespaceResourceScope;
 use serde::{Deserialize, Serialize};
 
+use std::cmp::Ordering;
+
+use crate::app::list::ListRow;
+use crate::app::subs::Kind;
 use crate::kube::resources::{meta_time, parse_time};
 use crate::text::sanitized;
 
@@ -280,6 +284,70 @@ impl RunRow {
         let start = self.started?;
         let end = self.finished.unwrap_or(now);
         Some(end - start)
+    }
+}
+
+fn fraction(p: Option<(u32, u32)>) -> f64 {
+    p.map_or(
+        -1.0,
+        |(d, t)| if t == 0 { 0.0 } else { f64::from(d) / f64::from(t) },
+    )
+}
+
+impl ListRow for RunRow {
+    const KIND: Kind = Kind::Workflows;
+    const SORT_COLUMNS: &'static [&'static str] = &[
+        "age",
+        "name",
+        "namespace",
+        "pipeline",
+        "status",
+        "progress",
+        "started",
+        "duration",
+    ];
+
+    fn uid(&self) -> &str {
+        &self.uid
+    }
+    fn namespace(&self) -> &str {
+        &self.namespace
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn display(&self) -> &str {
+        &self.display_name
+    }
+    fn search_fields(&self) -> Vec<&str> {
+        vec![
+            &self.display_name,
+            &self.name,
+            &self.pipeline,
+            self.phase.word(),
+            &self.namespace,
+        ]
+    }
+    fn labels(&self) -> &BTreeMap<String, String> {
+        &self.labels
+    }
+    fn created(&self) -> Option<DateTime<Utc>> {
+        self.created
+    }
+    fn is_live(&self) -> bool {
+        self.phase.is_active() && self.started.is_some()
+    }
+    fn compare(&self, other: &Self, column: &str, now: DateTime<Utc>) -> Ordering {
+        match column {
+            "name" => self.display_name.cmp(&other.display_name),
+            "namespace" => self.namespace.cmp(&other.namespace),
+            "pipeline" => self.pipeline.cmp(&other.pipeline),
+            "status" => self.phase.cmp(&other.phase),
+            "progress" => fraction(self.progress).total_cmp(&fraction(other.progress)),
+            "started" => self.started.cmp(&other.started),
+            "duration" => self.duration(now).cmp(&other.duration(now)),
+            _ => other.created.cmp(&self.created),
+        }
     }
 }
 

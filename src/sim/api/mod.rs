@@ -2,7 +2,9 @@
 //! dispatches to generic handlers that work for every registered kind.
 
 mod discovery;
+pub mod kfp_api;
 mod openapi;
+mod proxy;
 pub mod render;
 mod watch;
 
@@ -49,6 +51,14 @@ enum Route {
     OpenApi(String, String),
     NoOpenApi,
     Resource(ResourcePath),
+    /// `/api/v1/namespaces/{ns}/services/{name}/proxy/{tail}`.
+    Proxy {
+        namespace: String,
+        service: String,
+        tail: String,
+    },
+    /// `/sim/faults`: the fault-injection admin endpoint.
+    Faults,
 }
 
 /// A path that names a kind, and maybe a namespace, an object and a subresource.
@@ -63,7 +73,20 @@ struct ResourcePath {
 
 fn parse_route(path: &str) -> Result<Route, ApiError> {
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    if let ["api", "v1", "namespaces", ns, "services", svc, "proxy", ..] = segs.as_slice() {
+        let marker = format!("/services/{svc}/proxy");
+        let tail = path
+            .find(&marker)
+            .map(|i| path[i + marker.len()..].to_string())
+            .unwrap_or_default();
+        return Ok(Route::Proxy {
+            namespace: percent_decode(ns),
+            service: percent_decode(svc),
+            tail,
+        });
+    }
     Ok(match segs.as_slice() {
+        ["sim", "faults"] => Route::Faults,
         ["version"] => Route::Version,
         ["healthz" | "livez" | "readyz", ..] => Route::Health,
         ["openapi", "v3"] => Route::OpenApiRoot,
@@ -235,7 +258,19 @@ async fn handle(
         headers: &headers,
         body,
     };
-    let result = match parse_route(uri.path()) {
+    let route = parse_route(uri.path());
+    if !matches!(route, Ok(Route::Faults)) {
+        let delay = shared.faults().delay_ms;
+        if delay > 0 {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
+    }
+    let result = match route {
+        Ok(Route::Proxy {
+            namespace,
+            service,
+            tail,
+        }) => proxy::handle(&req, &namespace, &service, &tail, uri.query()).await,
         Ok(route) => dispatch(&req, route).await,
         Err(e) => Err(e),
     };
@@ -300,6 +335,49 @@ async fn dispatch(req: &Request<'_>, route: Route) -> Result<Response, ApiError>
         Route::OpenApi(g, v) => get_only(openapi::serves(&g, &v).then(|| openapi::group_version(&g, &v))),
         Route::NoOpenApi => Err(ApiError::no_route()),
         Route::Resource(path) => resource(req, path).await,
+        Route::Faults => faults_admin(req),
+        Route::Proxy { .. } => Err(ApiError::no_route()),
+    }
+}
+
+/// `GET /sim/faults` shows the faults in force; `POST` (or `PUT`) replaces them.
+fn faults_admin(req: &Request<'_>) -> Result<Response, ApiError> {
+    if *req.method == Method::POST || *req.method == Method::PUT {
+        let f: super::faults::Faults =
+            serde_json::from_slice(&req.body).map_err(|e| ApiError::bad_request(format!("faults: {e}")))?;
+        req.shared.set_faults(f);
+    } else if *req.method != Method::GET {
+        return Err(ApiError::method_not_allowed(req.method.as_str()));
+    }
+    let current = serde_json::to_value(req.shared.faults()).unwrap_or_default();
+    Ok(value_response(StatusCode::OK, &current))
+}
+
+/// The injected error for a request about `rt`, as the apiserver words it.
+fn injected(req: &Request<'_>, rt: &ResourceType, ns: Option<&str>, verb: &str) -> Result<(), ApiError> {
+    match req.shared.faults().error_for(rt.plural) {
+        Some(403) => {
+            let scope = ns.map_or_else(
+                || " at the cluster scope".to_string(),
+                |n| format!(" in the namespace \"{n}\""),
+            );
+            Err(ApiError::new(
+                403,
+                "Forbidden",
+                format!(
+                    "{} is forbidden: User \"system:serviceaccount:kubeflow:kftui\" cannot {verb} resource \"{}\" in API group \"{}\"{scope}",
+                    rt.qualified(),
+                    rt.plural,
+                    rt.group
+                ),
+            ))
+        }
+        Some(code) => Err(ApiError::new(
+            code,
+            "InternalError",
+            format!("Internal error occurred: injected fault for {}", rt.qualified()),
+        )),
+        None => Ok(()),
     }
 }
 
@@ -310,6 +388,16 @@ async fn resource(req: &Request<'_>, path: ResourcePath) -> Result<Response, Api
         return Err(ApiError::no_route());
     }
     let m = req.method;
+    let verb = match (m.as_str(), path.name.is_some()) {
+        ("GET", _) if path.legacy_watch || req.query.flag("watch") => "watch",
+        ("GET", false) => "list",
+        ("GET", true) => "get",
+        ("POST", _) => "create",
+        ("PUT", _) => "update",
+        ("PATCH", _) => "patch",
+        _ => "delete",
+    };
+    injected(req, rt, ns, verb)?;
     match (path.name.as_deref(), path.sub.as_deref()) {
         (None, _) => {
             if *m == Method::GET && (path.legacy_watch || req.query.flag("watch")) {
@@ -384,6 +472,18 @@ fn watch_filtered(
     filter: Filter,
 ) -> Result<Response, ApiError> {
     let format = req.format()?;
+    if req.shared.faults().watch_gone.contains(rt.plural) {
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        let status = ApiError::gone(format!(
+            "too old resource version: {} ({})",
+            req.query.get("resourceVersion").unwrap_or("0"),
+            req.shared.store.current_rv()
+        ))
+        .status();
+        let line = Bytes::from(format!("{}\n", json!({"type": "ERROR", "object": status})));
+        let _ = tx.try_send(line);
+        return Ok(stream_response("application/json", rx));
+    }
     let initial = req.query.flag("sendInitialEvents");
     let from = if initial {
         super::store::WatchFrom::Now
@@ -590,6 +690,11 @@ fn pod_log(req: &Request<'_>, ns: &str, name: &str) -> Result<Response, ApiError
             "PodLogOptions \"\" is invalid: sinceSeconds: Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified",
         ));
     }
+    let faults = req.shared.faults();
+    let mut opts = opts;
+    if let Some(b) = faults.log_bytes {
+        opts.limit_bytes = Some(opts.limit_bytes.map_or(b, |l| l.min(b)));
+    }
     let pod = req.shared.store.get(types::pod_type(), ns, name)?.value()?;
     let rate = req.shared.log_rate;
     let (_, tl) = logs::timeline(&pod, &opts, rate)?;
@@ -603,15 +708,51 @@ fn pod_log(req: &Request<'_>, ns: &str, name: &str) -> Result<Response, ApiError
             tl,
             req.shared.cancel.clone(),
         );
+        let rx = match faults.log_lines {
+            Some(n) => cut_lines(rx, n),
+            None => rx,
+        };
         return Ok(stream_response("text/plain", rx));
     }
-    let text = logs::snapshot(&tl, &opts, Utc::now());
+    let mut text = logs::snapshot(&tl, &opts, Utc::now());
+    if let Some(n) = faults.log_lines {
+        let end = text
+            .match_indices('\n')
+            .nth(n.saturating_sub(1))
+            .map_or(text.len(), |(i, _)| i + 1);
+        text.truncate(if n == 0 { 0 } else { end });
+    }
     let mut resp = Response::new(Body::from(text));
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
         header::HeaderValue::from_static("text/plain"),
     );
     Ok(resp)
+}
+
+/// Forwards a log stream until `n` lines have passed, then cuts it (the fault `log-lines`).
+fn cut_lines(mut rx: tokio::sync::mpsc::Receiver<Bytes>, n: usize) -> tokio::sync::mpsc::Receiver<Bytes> {
+    let (tx, out) = tokio::sync::mpsc::channel(64);
+    tokio::spawn(async move {
+        let mut left = n;
+        while left > 0 {
+            let Some(chunk) = rx.recv().await else { return };
+            let mut cut = chunk.len();
+            for (i, b) in chunk.iter().enumerate() {
+                if *b == b'\n' {
+                    left -= 1;
+                    if left == 0 {
+                        cut = i + 1;
+                        break;
+                    }
+                }
+            }
+            if tx.send(chunk.slice(..cut)).await.is_err() {
+                return;
+            }
+        }
+    });
+    out
 }
 
 #[cfg(test)]

@@ -136,9 +136,12 @@ async fn run(
     let mut bookmark = tokio::time::interval(shared.bookmark_interval);
     bookmark.tick().await;
     let mut last_rv = start_rv;
+    let mut drops = shared.drops.subscribe();
+    drops.mark_unchanged();
     loop {
         tokio::select! {
             () = shared.cancel.cancelled() => return,
+            _ = drops.changed() => return,
             () = &mut deadline => return,
             () = tx.closed() => return,
             _ = bookmark.tick(), if req.bookmarks => {

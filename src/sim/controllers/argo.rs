@@ -19,6 +19,8 @@ use crate::sim::store::timestamp;
 pub const PLAN_ANNOTATION: &str = "sim.kftui.dev/plan";
 pub const LABEL_PHASE: &str = "workflows.argoproj.io/phase";
 pub const LABEL_COMPLETED: &str = "workflows.argoproj.io/completed";
+/// Annotation: nothing is (re)scheduled before this instant (set by a retry).
+pub const NOT_BEFORE: &str = "sim.kftui.dev/not-before";
 
 // ---- spec (only what the engine interprets) ----
 
@@ -50,6 +52,7 @@ pub struct Template {
     pub container: Option<Value>,
     pub script: Option<Value>,
     pub retry_strategy: Option<RetryStrategy>,
+    pub metadata: Value,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -73,6 +76,7 @@ pub struct Task {
     pub template: String,
     pub dependencies: Vec<String>,
     pub depends: Option<String>,
+    pub when: Option<String>,
 }
 
 impl Task {
@@ -127,6 +131,9 @@ pub struct StepPlan {
     /// The first N attempts of a retried step fail.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fail_attempts: Option<u32>,
+    /// The task's `when` evaluates false (a KFP cache hit): the node is Skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skip: Option<bool>,
 }
 
 /// The plan of a run.
@@ -307,9 +314,24 @@ impl<'a> Engine<'a> {
         self.touched = true;
     }
 
-    fn timing(&self, node_name: &str, display: &str) -> Timing {
+    /// The plan of a node: by its path below the workflow (`root.train.executor`, retry
+    /// attempts folded), else by its display name.
+    fn step_plan(&self, node_name: &str, display: &str) -> Option<&'a StepPlan> {
+        let plan: &'a Plan = self.plan;
+        let path = node_name
+            .strip_prefix(self.owner.name.as_str())
+            .and_then(|p| p.strip_prefix('.'))
+            .unwrap_or(node_name);
+        let path = match path.rsplit_once('(') {
+            Some((head, tail)) if tail.ends_with(')') => head,
+            _ => path,
+        };
         let base = display.split('(').next().unwrap_or(display);
-        let p = self.plan.steps.get(base);
+        plan.steps.get(path).or_else(|| plan.steps.get(base))
+    }
+
+    fn timing(&self, node_name: &str, display: &str) -> Timing {
+        let p = self.step_plan(node_name, display);
         let h = hash64(&format!("{}/{node_name}", self.owner.name));
         let run = p.and_then(|p| p.seconds).unwrap_or(5 + (h % 20) as i64);
         let pending = p.and_then(|p| p.pending).unwrap_or(1 + ((h >> 8) % 3) as i64);
@@ -319,12 +341,12 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn exit_code(&self, display: &str) -> (i64, Option<String>) {
-        let (base, attempt) = match display.split_once('(') {
-            Some((b, rest)) => (b, rest.trim_end_matches(')').parse::<u32>().unwrap_or(0)),
-            None => (display, 0),
+    fn exit_code(&self, node_name: &str, display: &str) -> (i64, Option<String>) {
+        let attempt = match display.split_once('(') {
+            Some((_, rest)) => rest.trim_end_matches(')').parse::<u32>().unwrap_or(0),
+            None => 0,
         };
-        let Some(p) = self.plan.steps.get(base) else {
+        let Some(p) = self.step_plan(node_name, display) else {
             return (0, None);
         };
         let exit = p.exit.unwrap_or(0);
@@ -513,7 +535,7 @@ impl<'a> Engine<'a> {
                 if dep_phases.iter().any(|p| failed(p) || p == "Omitted") {
                     continue; // never runs
                 }
-                let ready = dep_phases.iter().all(|p| p == "Succeeded");
+                let ready = dep_phases.iter().all(|p| p == "Succeeded" || p == "Skipped");
                 if !ready || (fail_fast && first_failure.is_some()) {
                     running |= !ready && first_failure.is_none();
                     continue;
@@ -523,6 +545,32 @@ impl<'a> Engine<'a> {
                 } else {
                     deps.clone()
                 };
+                let skip = task.when.is_some()
+                    && self
+                        .step_plan(&tname, &task.name)
+                        .is_some_and(|p| p.skip == Some(true));
+                if skip {
+                    let when = task.when.clone().unwrap_or_default();
+                    if let Some(sid) = self.ensure(
+                        &tname,
+                        &task.name,
+                        "Skipped",
+                        Some(&task.template),
+                        Some(id),
+                        &parents,
+                    ) {
+                        self.finish(
+                            &sid,
+                            "Skipped",
+                            self.t,
+                            Some(format!("when 'true != true' evaluated false ({when})")),
+                        );
+                    }
+                    if !dag.tasks.iter().any(|t| t.deps().contains(&task.name)) {
+                        leaves.push(tid);
+                    }
+                    continue;
+                }
                 if self
                     .exec(&tname, &task.name, &task.template, Some(id), &parents)
                     .is_none()
@@ -606,7 +654,7 @@ impl<'a> Engine<'a> {
         let timing = self.timing(&node_name, &display);
         let run_at = started + timing.pending;
         let end_at = run_at + timing.run;
-        let (exit, error) = self.exit_code(&display);
+        let (exit, error) = self.exit_code(&node_name, &display);
         let pod = pod_name(&self.owner.name, &node_name, &tmpl.name);
         let desc = |created, state| PodDesc {
             created,
@@ -801,6 +849,14 @@ pub fn advance_resumed(wf: &mut Value, now: DateTime<Utc>, resumed_at: Option<Da
         .and_then(|s| serde_json::from_str(s).ok())
         .unwrap_or_default();
     let owner = owner_of(wf);
+    let not_before = parse_time(
+        wf.pointer(&format!(
+            "/metadata/annotations/{}",
+            NOT_BEFORE.replace('/', "~1")
+        ))
+        .and_then(Value::as_str),
+    )
+    .filter(|t| *t > now - TimeDelta::hours(1));
     let created =
         parse_time(wf.pointer("/metadata/creationTimestamp").and_then(Value::as_str)).unwrap_or(now);
     let phase = wf
@@ -839,7 +895,7 @@ pub fn advance_resumed(wf: &mut Value, now: DateTime<Utc>, resumed_at: Option<Da
         t: started,
         schedule: false,
         may_schedule: spec.suspend != Some(true) && shutdown.is_none(),
-        schedule_floor: resumed_at,
+        schedule_floor: resumed_at.max(not_before),
         pods: PodPlan::default(),
         fresh: std::collections::BTreeSet::new(),
         dirty: false,

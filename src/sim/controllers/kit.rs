@@ -132,7 +132,7 @@ pub fn suffix(seed: &str, n: usize) -> String {
     (0..n)
         .map(|_| {
             let c = ALPHABET[(h % ALPHABET.len() as u64) as usize];
-            h = h / ALPHABET.len() as u64 ^ u64::from(fnv32a(seed)).rotate_left(17);
+            h = (h / ALPHABET.len() as u64) ^ u64::from(fnv32a(seed)).rotate_left(17);
             char::from(c)
         })
         .collect()
@@ -157,9 +157,9 @@ pub fn keep_transitions(old: Option<&Value>, new: &mut [Value]) {
         return;
     };
     for c in new.iter_mut() {
-        let same = old.iter().find(|o| {
-            o.get("type") == c.get("type") && o.get("status") == c.get("status")
-        });
+        let same = old
+            .iter()
+            .find(|o| o.get("type") == c.get("type") && o.get("status") == c.get("status"));
         if let (Some(o), Some(m)) = (same, c.as_object_mut()) {
             for k in ["lastTransitionTime", "lastUpdateTime"] {
                 if let (Some(t), true) = (o.get(k), m.contains_key(k)) {
@@ -279,7 +279,8 @@ impl PodDef {
             if let Some(o) = v.as_object_mut() {
                 o.insert("name".into(), json!(c.name));
                 o.insert("image".into(), json!(c.image));
-                o.entry("imagePullPolicy").or_insert_with(|| json!("IfNotPresent"));
+                o.entry("imagePullPolicy")
+                    .or_insert_with(|| json!("IfNotPresent"));
                 o.entry("resources").or_insert_with(|| json!({}));
                 o.entry("terminationMessagePath")
                     .or_insert_with(|| json!("/dev/termination-log"));
@@ -300,9 +301,7 @@ impl PodDef {
             .collect();
         let mut status = pods::pod_status(&self.name, self.created, &cs, &is, &host, self.state);
         if let Some((reason, message)) = &self.waiting
-            && let Some(list) = status
-                .get_mut("containerStatuses")
-                .and_then(Value::as_array_mut)
+            && let Some(list) = status.get_mut("containerStatuses").and_then(Value::as_array_mut)
         {
             for c in list.iter_mut() {
                 c["state"] = json!({"waiting": {"reason": reason, "message": message}});
@@ -522,10 +521,39 @@ pub fn planned_state(
 }
 
 /// When a planned pod next changes state.
-pub fn next_change(start: DateTime<Utc>, end: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+pub fn next_change(
+    start: DateTime<Utc>,
+    end: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
     if now < start {
         Some(start)
     } else {
         end.filter(|e| now < *e)
+    }
+}
+
+/// Creates a child object, or brings an existing one's status to the desired one.
+pub fn apply_child(store: &Store, rt: &'static ResourceType, child: Value, now: DateTime<Utc>) {
+    let ns = s(&child, "/metadata/namespace").to_string();
+    let name = s(&child, "/metadata/name").to_string();
+    match store.create(rt, &ns, child.clone(), true, now) {
+        Ok(_) => return,
+        Err(e) if e.code == 409 => {}
+        Err(e) => {
+            tracing::debug!("creating {} {ns}/{name}: {e}", rt.kind);
+            return;
+        }
+    }
+    let result = store.mutate(rt, &ns, &name, Part::All, |current| {
+        for part in ["spec", "status"] {
+            if let (Some(o), Some(v)) = (current.as_object_mut(), child.get(part)) {
+                o.insert(part.into(), v.clone());
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        tracing::debug!("updating {} {ns}/{name}: {e}", rt.kind);
     }
 }

@@ -1,7 +1,12 @@
 //! Simulated controllers that move time forward: Argo workflows and a tiny kubelet.
 
 pub mod argo;
+pub mod katib;
+pub mod kit;
+pub mod kserve;
+pub mod notebooks;
 pub mod pods;
+pub mod trainer;
 pub mod workflow;
 
 use std::collections::HashMap;
@@ -22,6 +27,7 @@ pub const TICK: Duration = Duration::from_millis(500);
 pub async fn run(shared: Arc<Shared>, seed: u64) {
     let mut workflows = workflow::WorkflowController::new(shared.store.clone(), seed, true);
     let mut kubelet = Kubelet::default();
+    let mut loops = kubeflow_loops();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -31,9 +37,23 @@ pub async fn run(shared: Arc<Shared>, seed: u64) {
                 let now = Utc::now();
                 workflows.tick(now);
                 kubelet.tick(&shared.store, now);
+                for l in &mut loops {
+                    l.tick(&shared.store, now);
+                }
             }
         }
     }
+}
+
+/// The reconcile loops of the Kubeflow controllers (notebooks, KServe, Trainer, Katib).
+pub fn kubeflow_loops() -> Vec<kit::Loop> {
+    vec![
+        kit::Loop::new("kubeflow.org", "notebooks", notebooks::reconcile),
+        kit::Loop::new("serving.kserve.io", "inferenceservices", kserve::reconcile),
+        kit::Loop::new("trainer.kubeflow.org", "trainjobs", trainer::reconcile_trainjob),
+        kit::Loop::new("kubeflow.org", "pytorchjobs", trainer::reconcile_pytorchjob),
+        kit::Loop::new("kubeflow.org", "experiments", katib::reconcile),
+    ]
 }
 
 /// Starts and stops pods created directly through the API (not by a workflow).
@@ -56,6 +76,9 @@ impl Kubelet {
         };
         let mut seen = HashMap::new();
         for meta in store.metas(pod_type, &filter) {
+            if !meta.owners.is_empty() {
+                continue; // a controller moves its own pods
+            }
             let key = (meta.namespace.clone(), meta.name.clone());
             if let Some(&(rv, due)) = self.memo.get(&key)
                 && rv == meta.rv
@@ -63,7 +86,7 @@ impl Kubelet {
                 && meta
                     .fields
                     .iter()
-                    .any(|(k, v)| k == "status.phase" && v == "Running")
+                    .any(|(k, v)| *k == "status.phase" && v == "Running")
             {
                 seen.insert(key, (rv, due));
                 continue;

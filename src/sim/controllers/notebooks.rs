@@ -93,7 +93,10 @@ pub fn reconcile(store: &Store, nb: &mut Value, now: DateTime<Utc>) -> Option<Da
     let mut def = PodDef::new(&format!("{name}-0"), &ns, pod_created, state)
         .label("statefulset", &name)
         .label("notebook-name", &name)
-        .label("controller-revision-hash", &format!("{name}-{}", kit::suffix(&name, 10)))
+        .label(
+            "controller-revision-hash",
+            &format!("{name}-{}", kit::suffix(&name, 10)),
+        )
         .label("statefulset.kubernetes.io/pod-name", &format!("{name}-0"))
         .logs("jupyter", None);
     if let Some(labels) = nb.pointer("/metadata/labels").and_then(Value::as_object) {
@@ -123,7 +126,9 @@ pub fn reconcile(store: &Store, nb: &mut Value, now: DateTime<Utc>) -> Option<Da
             &pod,
             "Warning",
             "Failed",
-            &format!("Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": not found"),
+            &format!(
+                "Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": not found"
+            ),
             "kubelet",
             at,
         );
@@ -182,7 +187,10 @@ mod tests {
     fn store() -> Store {
         let s = Store::new(1, 1000);
         let ns = json!({"metadata": {"name": "team"}});
-        assert!(s.create(types::namespace_type(), "", ns, false, Utc::now()).is_ok());
+        assert!(
+            s.create(types::namespace_type(), "", ns, false, Utc::now())
+                .is_ok()
+        );
         s
     }
 

@@ -211,6 +211,13 @@ pub fn argo_pod(
     if let (Some(e), Some(a)) = (error, annotations.as_object_mut()) {
         a.insert(ERROR_ANNOTATION.into(), json!(e));
     }
+    let role = tmpl
+        .metadata
+        .pointer("/annotations/pipelines.kubeflow.org~1runtime-role")
+        .and_then(Value::as_str);
+    if let (Some("driver"), Some(a)) = (role, annotations.as_object_mut()) {
+        a.insert(crate::sim::logs::PROFILE_ANNOTATION.into(), json!("driver"));
+    }
     let exit = match state {
         PodState::Terminated { exit, .. } => exit,
         _ => 0,

@@ -122,7 +122,7 @@ impl LogsPane<'_> {
             sep(&mut out);
             let text = format!(
                 "& {} ({} of {})",
-                f.query().text(),
+                crate::text::sanitize(f.query().text()),
                 group(f.len() as u64),
                 group(buffer.len() as u64)
             );
@@ -155,7 +155,7 @@ impl LogsPane<'_> {
             return;
         }
         out.push(Span::styled(" · ", theme.style(Role::Muted)));
-        let mut text = format!("/{}", search.input());
+        let mut text = format!("/{}", crate::text::sanitize(search.input()));
         if search.editing() {
             text.push('▏');
         }

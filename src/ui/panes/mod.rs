@@ -1,3 +1,4 @@
 pub mod logs;
 pub mod planned;
+pub mod run_detail;
 pub mod runs;

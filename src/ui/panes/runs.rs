@@ -6,7 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget, Wrap};
 
-use crate::app::sort::RUN_COLUMNS;
+use crate::app::list::ListRow;
 use crate::app::state::{SourceState, State};
 use crate::config::theme::{Role, Theme};
 use crate::kube::resources::workflow::{RunPhase, RunRow};
@@ -110,7 +110,7 @@ impl Widget for RunsPane<'_> {
 
         let cols = Columns::for_width(area.width, self.state.target.namespace.is_none());
         let mut header = vec!["NAME"];
-        let sorted = RUN_COLUMNS
+        let sorted = RunRow::SORT_COLUMNS
             .get(runs.sort.column)
             .copied()
             .unwrap_or("age")
@@ -148,7 +148,7 @@ impl Widget for RunsPane<'_> {
             .take(height)
             .filter_map(|(pos, i)| runs.rows.get(*i).map(|r| (pos, r)))
             .map(|(pos, r)| {
-                let row = run_row(r, &cols, theme, now, self.view.tz);
+                let row = run_row(r, &cols, theme, now, self.view.tz, runs.marked.contains(&r.uid));
                 let mut style = if stale {
                     theme.style(Role::Stale)
                 } else {
@@ -182,16 +182,18 @@ fn run_row<'a>(
     theme: &Theme,
     now: chrono::DateTime<chrono::Utc>,
     tz: chrono::FixedOffset,
+    marked: bool,
 ) -> Row<'a> {
+    let mut name = Vec::with_capacity(3);
+    if marked {
+        name.push(Span::styled("* ", theme.style(Role::Filter)));
+    }
     let marker = r.origin.marker();
-    let name = if marker.is_empty() {
-        Line::from(r.display_name.as_str())
-    } else {
-        Line::from(vec![
-            Span::styled(format!("{marker} "), theme.style(Role::Muted)),
-            Span::raw(r.display_name.as_str()),
-        ])
-    };
+    if !marker.is_empty() {
+        name.push(Span::styled(format!("{marker} "), theme.style(Role::Muted)));
+    }
+    name.push(Span::raw(r.display_name.as_str()));
+    let name = Line::from(name);
     let mut cells = vec![Cell::from(name)];
     if cols.namespace {
         cells.push(Cell::from(r.namespace.as_str()));

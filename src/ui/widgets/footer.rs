@@ -24,6 +24,16 @@ const LIST_HINTS: &[(Action, &str)] = &[
     (Action::Quit, "quit"),
 ];
 
+const LOG_HINTS: &[(Action, &str)] = &[
+    (Action::Filter, "search"),
+    (Action::Grep, "grep"),
+    (Action::Follow, "follow"),
+    (Action::Wrap, "wrap"),
+    (Action::Timestamps, "time"),
+    (Action::Save, "save"),
+    (Action::Previous, "previous"),
+];
+
 const VIEWER_HINTS: &[(Action, &str)] = &[
     (Action::Cancel, "close"),
     (Action::Filter, "search"),
@@ -66,6 +76,11 @@ impl Widget for Footer<'_> {
             ],
             Mode::Help => vec![("esc".into(), "close"), ("↑↓".into(), "scroll")],
             Mode::Normal if self.state.viewer.is_some() => self.bound(VIEWER_HINTS),
+            Mode::Normal
+                if self.state.pane == crate::app::pane::PaneId::Logs && self.state.logs.is_some() =>
+            {
+                self.bound(LOG_HINTS)
+            }
             Mode::Normal => self.bound(LIST_HINTS),
         };
         let mut spans = Vec::new();

@@ -66,6 +66,17 @@ impl GraphWidget<'_> {
         for &(x, y) in &layout.arrows {
             canvas.put(buf, x, y, "▶", edge);
         }
+        for c in &layout.captions {
+            if let Some(group) = self.graph.groups.get(c.group) {
+                let name = sanitize(&group.display_name);
+                let text = match group.kind {
+                    GroupKind::Dag => format!("▾ {name}"),
+                    kind => format!("▾ {name} · {}", kind_word(kind)),
+                };
+                let text = fit(&text, c.w as usize);
+                canvas.put(buf, c.x, c.y, &text, edge.add_modifier(Modifier::ITALIC));
+            }
+        }
         let selected = self.view.selected_index(self.graph);
         for col in &layout.columns {
             if !canvas.sees_columns(col.x, col.width) {

@@ -21,6 +21,7 @@ pub fn lines<'a>(state: &State, view: &View<'a>) -> Vec<Line<'a>> {
     let pane = state.pane;
     let entries: Vec<(String, Action)> = Action::ALL
         .iter()
+        .filter(|a| !(state.readonly && a.is_mutating()))
         .map(|a| (view.keymap.keys_for(pane, *a).join(", "), *a))
         .collect();
     let key_width = entries

@@ -1,3 +1,4 @@
+pub mod confirm;
 pub mod footer;
 pub mod graph;
 pub mod header;

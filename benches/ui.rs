@@ -1,0 +1,116 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The UI's hot paths at scale: a filter keystroke over 10,000 runs (update + a full frame), a
+//! fresh snapshot of 10,000 runs arriving, and one frame of the Runs pane.
+//!
+//! `cargo bench --bench ui`
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use kftui::app::msg::{DataEvent, Msg};
+use kftui::app::update::update;
+use kftui::config::keymap::Key;
+use kftui::kube::resources::workflow::RunRow;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use support::*;
+
+const NS: &str = "kubeflow-user-example-com";
+
+fn many_runs(n: usize) -> Vec<RunRow> {
+    let pipelines = [
+        "xgboost-training",
+        "bert-finetune",
+        "data-prep",
+        "nightly-etl",
+        "image-classifier",
+    ];
+    let phases = [
+        "Succeeded",
+        "Succeeded",
+        "Succeeded",
+        "Failed",
+        "Running",
+        "Pending",
+    ];
+    (0..n)
+        .map(|i| {
+            let p = pipelines[i % pipelines.len()];
+            let phase = phases[i % phases.len()];
+            let finished = (phase == "Succeeded" || phase == "Failed").then_some(i as i64 * 60);
+            let name = format!("{p}-{i:05}");
+            let run_name = format!("{p} run {i}");
+            let kfp = (i % 2 == 0).then_some((run_name.as_str(), p));
+            row(workflow(
+                &name,
+                NS,
+                phase,
+                "12/20",
+                i as i64 * 60 + 300,
+                finished,
+                kfp,
+            ))
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let km = keymap();
+    let theme = theme("default");
+    let view = kftui::ui::View {
+        theme: &theme,
+        keymap: &km,
+        tz: chrono::FixedOffset::east_opt(0).unwrap(),
+    };
+    let rows: Arc<[RunRow]> = Arc::from(many_runs(10_000));
+    let mut state = state_with(200, 50, NS, rows.to_vec());
+    let mut term = Terminal::new(TestBackend::new(200, 50)).unwrap();
+
+    // Open the filter bar and type "xgb", then alternate one more character and backspace.
+    for k in ["/", "x", "g", "b"] {
+        update(&mut state, &km, Msg::Key(k.parse::<Key>().unwrap()));
+    }
+    let mut toggle = false;
+    c.bench_function("filter keystroke over 10k runs (update + frame 200x50)", |b| {
+        b.iter(|| {
+            toggle = !toggle;
+            let key: Key = if toggle {
+                "o".parse().unwrap()
+            } else {
+                "backspace".parse().unwrap()
+            };
+            update(&mut state, &km, Msg::Key(key));
+            term.draw(|f| kftui::ui::render(&state, &view, f)).unwrap();
+            black_box(state.runs.visible.len());
+        })
+    });
+
+    let mut state = state_with(200, 50, NS, Vec::new());
+    let key = key_for(Some(NS));
+    c.bench_function("snapshot of 10k runs arrives (update + frame 200x50)", |b| {
+        b.iter(|| {
+            update(
+                &mut state,
+                &km,
+                Msg::Data(DataEvent::Runs {
+                    key: key.clone(),
+                    rows: rows.clone(),
+                }),
+            );
+            term.draw(|f| kftui::ui::render(&state, &view, f)).unwrap();
+        })
+    });
+
+    c.bench_function("frame of the Runs pane with 10k runs, 200x50", |b| {
+        b.iter(|| {
+            term.draw(|f| kftui::ui::render(&state, &view, f)).unwrap();
+        })
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,276 @@
+//! The service proxy: `/api/v1/namespaces/{ns}/services/{name}[:port]/proxy/{path}`.
+//!
+//! A Service's `sim.kftui.dev/proxy-backend` annotation names what answers: `kfp` (the KFP REST
+//! API, [`super::kfp_api`]), `jupyter` (a tiny Jupyter server for a notebook), `kserve` (v1 and
+//! v2 inference protocols for a predictor). A backend with no running pod answers 503 like the
+//! apiserver does when a service has no endpoints.
+
+use axum::body::Body;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use super::{Request, kfp_api, value_response};
+use crate::sim::controllers::kit::{self, BACKEND_ANNOTATION};
+use crate::sim::controllers::{kserve, notebooks};
+use crate::sim::error::ApiError;
+use crate::sim::store::timestamp;
+use crate::sim::types;
+
+fn unavailable(message: impl Into<String>) -> ApiError {
+    ApiError::new(503, "ServiceUnavailable", message)
+}
+
+pub async fn handle(
+    req: &Request<'_>,
+    ns: &str,
+    service: &str,
+    tail: &str,
+    query: Option<&str>,
+) -> Result<Response, ApiError> {
+    let parts: Vec<&str> = service.split(':').collect();
+    let (scheme, name, port) = match parts.as_slice() {
+        [name] => ("http", *name, None),
+        ["https" | "http", name] if parts[0] == "https" => ("https", *name, None),
+        ["https", name, port] => ("https", *name, Some(*port)),
+        ["http", name, port] => ("http", *name, Some(*port)),
+        [name, port] => ("http", *name, Some(*port)),
+        _ => {
+            return Err(ApiError::bad_request(format!(
+                "invalid service request {service:?}"
+            )));
+        }
+    };
+    if let Some(plural_err) = req.shared.faults().error_for("services") {
+        return Err(ApiError::new(
+            plural_err,
+            "InternalError",
+            "Internal error occurred: injected fault for services",
+        ));
+    }
+    let svc = req.shared.store.get(types::service_type(), ns, name)?.value()?;
+    let ports = svc
+        .pointer("/spec/ports")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if let Some(p) = port {
+        let known = ports.iter().any(|sp| {
+            sp.get("name").and_then(Value::as_str) == Some(p)
+                || sp
+                    .get("port")
+                    .and_then(Value::as_i64)
+                    .map(|n| n.to_string())
+                    .as_deref()
+                    == Some(p)
+        });
+        if !known {
+            return Err(unavailable(format!(
+                "no service port \"{p}\" found for service \"{name}\""
+            )));
+        }
+    }
+    if scheme == "https" {
+        return Err(unavailable(format!(
+            "error trying to reach service: tls: first record does not look like a TLS handshake (service \"{name}\" serves plain HTTP)"
+        )));
+    }
+    let path = if tail.is_empty() { "/" } else { tail };
+    let backend = kit::annotation(&svc, BACKEND_ANNOTATION).unwrap_or("");
+    match backend {
+        "kfp" => kfp_api::handle(req, path, query),
+        "jupyter" => jupyter(req, &svc, path),
+        "kserve" => predictor(req, &svc, path),
+        _ => Err(unavailable(format!(
+            "no endpoints available for service \"{name}\""
+        ))),
+    }
+}
+
+fn owner_name(svc: &Value) -> String {
+    kit::s(svc, "/metadata/ownerReferences/0/name").to_string()
+}
+
+fn html(body: String) -> Response {
+    let mut resp = Response::new(Body::from(body));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    resp
+}
+
+/// A notebook's Jupyter server (through its `<name>` Service).
+fn jupyter(req: &Request<'_>, svc: &Value, path: &str) -> Result<Response, ApiError> {
+    let ns = kit::s(svc, "/metadata/namespace");
+    let name = owner_name(svc);
+    let nb_t = types::find("kubeflow.org", "notebooks").ok_or_else(ApiError::no_route)?;
+    let nb = req.shared.store.get(nb_t, ns, &name)?.value()?;
+    let ready = nb.pointer("/status/readyReplicas").and_then(Value::as_i64) == Some(1)
+        && !kit::has_annotation(&nb, notebooks::STOP_ANNOTATION);
+    if !ready {
+        return Err(unavailable(format!(
+            "no endpoints available for service \"{}\"",
+            kit::s(svc, "/metadata/name")
+        )));
+    }
+    let prefix = format!("/notebook/{ns}/{name}");
+    let Some(rest) = path.strip_prefix(&prefix) else {
+        let mut resp = html(format!(
+            "<html><body><h1>404 : Not Found</h1><p>You are requesting a page that does not exist! Jupyter serves under {prefix}/</p></body></html>"
+        ));
+        *resp.status_mut() = StatusCode::NOT_FOUND;
+        return Ok(resp);
+    };
+    let started = kit::s(&nb, "/status/containerState/running/startedAt").to_string();
+    let activity = kit::annotation(&nb, "notebooks.kubeflow.org/last-activity")
+        .map_or_else(|| timestamp(Utc::now()), String::from);
+    match rest.trim_end_matches('/') {
+        "/api/status" => Ok(value_response(
+            StatusCode::OK,
+            &json!({"started": started, "last_activity": activity, "connections": 1, "kernels": 1}),
+        )),
+        "/api/kernels" => Ok(value_response(
+            StatusCode::OK,
+            &json!([{"id": kit::uuid_for(&format!("kernel/{ns}/{name}")), "name": "python3",
+                "last_activity": activity, "execution_state": "idle", "connections": 1}]),
+        )),
+        "/api" => Ok(value_response(StatusCode::OK, &json!({"version": "2.14.2"}))),
+        "" | "/lab" | "/tree" => Ok(html(format!(
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>JupyterLab</title>\
+             <base href=\"{prefix}/\"></head><body data-notebook=\"{name}\">\
+             <h1>JupyterLab</h1><p>Notebook server <b>{name}</b> in namespace <b>{ns}</b> is running.</p>\
+             </body></html>"
+        ))),
+        _ => {
+            let mut resp = value_response(
+                StatusCode::NOT_FOUND,
+                &json!({"message": "Not Found", "reason": null}),
+            );
+            *resp.status_mut() = StatusCode::NOT_FOUND;
+            Ok(resp)
+        }
+    }
+}
+
+/// An inference service's predictor (through its `<isvc>-predictor` Service).
+fn predictor(req: &Request<'_>, svc: &Value, path: &str) -> Result<Response, ApiError> {
+    let ns = kit::s(svc, "/metadata/namespace");
+    let name = owner_name(svc);
+    let isvc_t = types::find("serving.kserve.io", "inferenceservices").ok_or_else(ApiError::no_route)?;
+    let isvc = req.shared.store.get(isvc_t, ns, &name)?.value()?;
+    if kit::annotation(&isvc, kserve::STOP_ANNOTATION) == Some("true") {
+        return Err(unavailable(format!(
+            "no endpoints available for service \"{}\"",
+            kit::s(svc, "/metadata/name")
+        )));
+    }
+    let ready = isvc
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .is_some_and(|cs| cs.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"));
+    let format = kserve::model_format(&isvc);
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let model_error = || {
+        let mut r = value_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &json!({"error": format!("Model with name {name} is not ready.")}),
+        );
+        *r.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        r
+    };
+    let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+    let post = *req.method == Method::POST;
+    match segs.as_slice() {
+        ["v1", "models", m] if !post && *m == name => Ok(value_response(
+            StatusCode::OK,
+            &json!({"name": name, "ready": ready}),
+        )),
+        ["v1", "models", m] if post && m.strip_suffix(":predict") == Some(name.as_str()) => {
+            if !ready {
+                return Ok(model_error());
+            }
+            let instances = body
+                .get("instances")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let predictions: Vec<Value> = instances
+                .iter()
+                .enumerate()
+                .map(|(i, inst)| predict_one(&format, &name, i, inst))
+                .collect();
+            Ok(value_response(
+                StatusCode::OK,
+                &json!({"predictions": predictions}),
+            ))
+        }
+        ["v2", "health", "ready" | "live"] => Ok(value_response(
+            StatusCode::OK,
+            &json!({"ready": ready, "live": true}),
+        )),
+        ["v2", "models", m, "ready"] if *m == name => {
+            if ready {
+                Ok(value_response(
+                    StatusCode::OK,
+                    &json!({"name": name, "ready": true}),
+                ))
+            } else {
+                Ok(model_error())
+            }
+        }
+        ["v2", "models", m] if *m == name && !post => Ok(value_response(
+            StatusCode::OK,
+            &json!({"name": name, "versions": ["1"], "platform": format!("{format}"),
+                "inputs": [{"name": "input-0", "datatype": "FP32", "shape": [-1, 4]}],
+                "outputs": [{"name": "output-0", "datatype": "INT64", "shape": [-1]}]}),
+        )),
+        ["v2", "models", m, "infer"] if *m == name && post => {
+            if !ready {
+                return Ok(model_error());
+            }
+            let inputs = body
+                .get("inputs")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let rows = inputs
+                .first()
+                .and_then(|i| i.pointer("/shape/0"))
+                .and_then(Value::as_u64)
+                .unwrap_or(1) as usize;
+            let data: Vec<Value> = (0..rows)
+                .map(|i| predict_one(&format, &name, i, &inputs.first().cloned().unwrap_or(Value::Null)))
+                .collect();
+            let id = body
+                .get("id")
+                .cloned()
+                .unwrap_or_else(|| json!(kit::uuid_for(&format!("{name}/{}", req.body.len()))));
+            Ok(value_response(
+                StatusCode::OK,
+                &json!({"model_name": name, "model_version": null, "id": id, "parameters": null,
+                    "outputs": [{"name": "output-0", "shape": [rows], "datatype": if format == "xgboost" { "FP32" } else { "INT64" }, "parameters": null, "data": data}]}),
+            ))
+        }
+        _ => {
+            let mut r = value_response(StatusCode::NOT_FOUND, &json!({"detail": "Not Found"}));
+            *r.status_mut() = StatusCode::NOT_FOUND;
+            Ok(r)
+        }
+    }
+}
+
+/// A plausible prediction: a class for classifiers, a probability for xgboost.
+fn predict_one(format: &str, model: &str, i: usize, input: &Value) -> Value {
+    let h = crate::sim::rng::hash64(&format!("{model}/{i}/{input}"));
+    match format {
+        "xgboost" => json!(((h % 10_000) as f64 / 10_000.0 * 1000.0).round() / 1000.0),
+        "huggingface" => json!(if h.is_multiple_of(2) {
+            "POSITIVE"
+        } else {
+            "NEGATIVE"
+        }),
+        _ => json!(h % 3),
+    }
+}

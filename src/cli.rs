@@ -69,6 +69,11 @@ pub struct SimArgs {
     /// Log lines per second written by each running pod.
     #[arg(long, default_value_t = 2.0)]
     pub log_rate: f64,
+
+    /// Faults to inject, e.g. `delay=250ms,error=pods:403,gone=workflows,log-lines=5,drop-watches-every=30s`
+    /// (also `POST /sim/faults` at run time).
+    #[arg(long, value_name = "SPEC")]
+    pub faults: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -84,12 +84,23 @@ fn sim_options(listen: std::net::SocketAddr, args: &SimArgs) -> sim::SimOptions 
     }
 }
 
+/// Starts the embedded cluster with the faults asked for, if any.
+async fn start_sim(opts: sim::SimOptions, args: &SimArgs) -> anyhow::Result<sim::SimHandle> {
+    match &args.faults {
+        Some(spec) => {
+            let faults = sim::parse_faults(spec).map_err(|e| anyhow::anyhow!("--faults: {e}"))?;
+            sim::start_with_faults(opts, faults).await
+        }
+        None => sim::start(opts).await,
+    }
+}
+
 async fn run_sim(
     listen: std::net::SocketAddr,
     kubeconfig: Option<&std::path::Path>,
     args: &SimArgs,
 ) -> anyhow::Result<ExitCode> {
-    let handle = sim::start(sim_options(listen, args)).await?;
+    let handle = start_sim(sim_options(listen, args), args).await?;
     println!("kftui sim listening on {}", handle.url());
     if let Some(path) = kubeconfig {
         std::fs::write(path, handle.kubeconfig_yaml())
@@ -152,7 +163,7 @@ async fn run_ui(cli: &Cli) -> anyhow::Result<ExitCode> {
     }
 
     let demo = if cli.demo {
-        Some(sim::start(sim_options(([127, 0, 0, 1], 0).into(), &cli.sim)).await?)
+        Some(start_sim(sim_options(([127, 0, 0, 1], 0).into(), &cli.sim), &cli.sim).await?)
     } else {
         None
     };

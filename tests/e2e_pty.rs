@@ -96,13 +96,17 @@ fn panes_help_and_command_line_work_from_the_keyboard() {
         title_counts(s).is_some_and(|(n, _)| n > 0)
     });
     t.send("4");
-    t.wait_for("the Notebooks pane", Duration::from_secs(5), |s| {
-        s.contains("kubeflow.org/v1 Notebook")
-    });
+    t.wait_for(
+        "the Notebooks pane listing the demo notebooks",
+        Duration::from_secs(10),
+        |s| s.contains("┌ Notebooks (") && s.contains("jupyter-scipy"),
+    );
     t.send("\t");
-    t.wait_for("tab to the Models pane", Duration::from_secs(5), |s| {
-        s.contains("serving.kserve.io/v1beta1")
-    });
+    t.wait_for(
+        "tab to the Models pane listing the demo models",
+        Duration::from_secs(10),
+        |s| s.contains("┌ Models (") && !s.contains("Loading models"),
+    );
     t.send("?");
     let help = t.wait_for("the help overlay", Duration::from_secs(5), |s| s.contains("Help"));
     assert!(help.contains(":quit"), "help lists commands:\n{help}");
@@ -352,4 +356,32 @@ fn a_hostile_log_line_changes_neither_the_title_nor_the_screen_outside_the_view(
     t.wait_exit(Duration::from_secs(10));
     let _ = sim.kill();
     let _ = sim.wait();
+}
+
+#[test]
+fn stop_a_notebook_and_see_it_stopped() {
+    let mut t = Pty::spawn(&["--demo"], 120, 30);
+    t.wait_for("first rows", START, |s| {
+        title_counts(s).is_some_and(|(n, _)| n > 0)
+    });
+    t.send("4");
+    t.wait_for("the demo notebooks", Duration::from_secs(10), |s| {
+        s.lines()
+            .any(|l| l.contains("jupyter-scipy") && l.contains("Ready"))
+    });
+    t.send("/");
+    t.type_text("jupyter-scipy\r");
+    t.send("s");
+    t.wait_for("the confirmation", Duration::from_secs(5), |s| {
+        s.contains("Stop notebook jupyter-scipy?")
+    });
+    t.send("y");
+    t.wait_for("the notebook stopped", Duration::from_secs(30), |s| {
+        s.lines()
+            .any(|l| l.contains("jupyter-scipy") && l.contains("■ Stopped"))
+    });
+    t.send(":");
+    t.type_text("quit\r");
+    assert_eq!(t.wait_exit(Duration::from_secs(10)), 0);
+    t.assert_restored();
 }

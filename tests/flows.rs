@@ -513,7 +513,7 @@ fn verbs_ask_for_confirmation_naming_targets_and_send_one_effect() {
     press(&mut s, "s");
     let effects = press(&mut s, "y");
     assert!(
-        matches!(effects.as_slice(), [Effect::RunVerb { verb: kftui::kube::ops::RunVerb::Stop, targets, .. }] if targets.len() == 1)
+        matches!(effects.as_slice(), [Effect::RunVerb { verb: kftui::kube::kubeflow_ops::Verb::Run(kftui::kube::ops::RunVerb::Stop), targets, .. }] if targets.len() == 1)
     );
 }
 
@@ -579,4 +579,151 @@ fn read_only_hides_and_refuses_every_verb() {
         !text.contains(":stop") && !text.contains(":terminate") && !text.contains(":delete"),
         "{text}"
     );
+}
+
+#[test]
+fn notebooks_pane_subscribes_while_shown_and_lists_rows() {
+    use kftui::app::subs::Kind;
+    let mut s = notebooks_state(100, 30);
+    let key = kind_key(Kind::Notebooks, Some("kubeflow-user-example-com"));
+    assert!(s.subs.contains(&key));
+    assert!(
+        s.subs.contains(&key_for(Some("kubeflow-user-example-com"))),
+        "the runs watch stays on"
+    );
+    let names: Vec<_> = s.notebooks.visible_rows().map(|r| r.name.clone()).collect();
+    assert_eq!(
+        names,
+        ["vscode-dev", "pytorch-gpu", "jupyter-scipy", "rstudio-stats"],
+        "newest first"
+    );
+    press(&mut s, "/");
+    type_text(&mut s, "rstudio");
+    press(&mut s, "enter");
+    assert_eq!(s.notebooks.visible.len(), 1, "the filter works on notebooks");
+    press(&mut s, "esc");
+    press(&mut s, ":");
+    type_text(&mut s, "sort status");
+    press(&mut s, "enter");
+    let first = s.notebooks.visible_rows().next().unwrap();
+    assert_eq!(first.name, "jupyter-scipy", "sorted by status, ready first");
+    let selected = s.notebooks.selected_row().unwrap().name.clone();
+    let effects = press(&mut s, "y");
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Fetch { kind: Kind::Notebooks, name, .. } if *name == selected)),
+        "y fetches the notebook's YAML: {effects:?}"
+    );
+    press(&mut s, "esc");
+    assert!(s.viewer.is_none());
+    press(&mut s, "space");
+    assert_eq!(s.notebooks.marked.len(), 1, "marks work on notebooks");
+    let effects = press(&mut s, "2");
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Unsubscribe(k) if *k == key)),
+        "leaving the pane ends its watch"
+    );
+}
+
+#[test]
+fn models_pane_subscribes_while_shown_lists_rows_and_reports_a_missing_api() {
+    use kftui::app::subs::Kind;
+    let mut s = models_state(100, 30);
+    let key = kind_key(Kind::InferenceServices, Some("kubeflow-user-example-com"));
+    assert_eq!(s.models.visible.len(), 4);
+    let failing = s.models.rows.iter().find(|r| r.name == "xgb-broken").unwrap();
+    assert_eq!(failing.reason, "ModelLoadFailed");
+    let effects = press(&mut s, "d");
+    assert!(
+        effects.iter().any(|e| matches!(
+            e,
+            Effect::Fetch {
+                kind: Kind::InferenceServices,
+                ..
+            }
+        )),
+        "d describes the model: {effects:?}"
+    );
+    press(&mut s, "esc");
+    update(
+        &mut s,
+        &keymap(),
+        Msg::Data(DataEvent::Status {
+            key: key.clone(),
+            status: SubStatus::Forbidden { message: "no".into() },
+        }),
+    );
+    assert_eq!(s.models.source, SourceState::Forbidden { message: "no".into() });
+    assert_eq!(s.runs.source, SourceState::Live, "the runs list is not touched");
+}
+
+#[test]
+fn notebook_and_model_verbs_are_confirmed_and_sent_as_one_effect() {
+    use kftui::kube::kubeflow_ops::{ModelVerb, NotebookVerb, Verb};
+    let mut s = notebooks_state(100, 30);
+    press(&mut s, "s");
+    let confirm = s.confirm.as_ref().expect("stop asks first");
+    assert_eq!(confirm.verb, Verb::Notebook(NotebookVerb::Stop));
+    let term = draw(&s, 100, 30, &theme("default"));
+    assert!(
+        format!("{}", term.backend()).contains("Stop notebook vscode-dev?"),
+        "the confirmation names the notebook"
+    );
+    let effects = press(&mut s, "y");
+    assert!(
+        matches!(effects.as_slice(), [Effect::RunVerb { verb: Verb::Notebook(NotebookVerb::Stop), targets, .. }]
+            if targets[0].name == "vscode-dev" && targets[0].kind == kftui::app::subs::Kind::Notebooks),
+        "{effects:?}"
+    );
+    press(&mut s, "S");
+    assert_eq!(
+        s.confirm.as_ref().unwrap().verb,
+        Verb::Notebook(NotebookVerb::Start)
+    );
+    press(&mut s, "esc");
+    assert!(s.confirm.is_none());
+
+    let mut s = models_state(100, 30);
+    press(&mut s, ":");
+    type_text(&mut s, "canary 30");
+    press(&mut s, "enter");
+    assert_eq!(
+        s.confirm.as_ref().unwrap().verb,
+        Verb::Model(ModelVerb::Canary(30))
+    );
+    press(&mut s, "n");
+    press(&mut s, ":");
+    type_text(&mut s, "canary 130");
+    press(&mut s, "enter");
+    assert!(s.confirm.is_none(), "an out-of-range percent is refused");
+    for (key, verb) in [
+        ("P", ModelVerb::Promote),
+        ("B", ModelVerb::Rollback),
+        ("s", ModelVerb::Stop),
+        ("S", ModelVerb::Start),
+        ("D", ModelVerb::Delete),
+    ] {
+        press(&mut s, key);
+        assert_eq!(
+            s.confirm.as_ref().map(|c| c.verb),
+            Some(Verb::Model(verb)),
+            "{key}"
+        );
+        press(&mut s, "n");
+    }
+    press(&mut s, "2");
+    press(&mut s, ":");
+    type_text(&mut s, "promote");
+    press(&mut s, "enter");
+    assert!(
+        s.confirm.is_none(),
+        "a model verb outside the Models pane is refused"
+    );
+    s.readonly = true;
+    press(&mut s, "5");
+    press(&mut s, "s");
+    assert!(s.confirm.is_none(), "read-only refuses model verbs");
 }

@@ -8,6 +8,8 @@ mod support;
 
 use kftui::app::pane::PaneId;
 use kftui::app::state::State;
+use kftui::kube::resources::inference_service::IsvcRow;
+use kftui::kube::resources::notebook::NotebookRow;
 use kftui::kube::resources::workflow::{RunRow, WorkflowLite};
 use kftui::sim::store::{Filter, Store};
 use kftui::sim::{seed, types};
@@ -33,6 +35,22 @@ fn seeded_runs() -> Vec<RunRow> {
         .collect()
 }
 
+/// The seeded objects of a kind in the demo namespace, projected by `project`.
+fn seeded<K: serde::de::DeserializeOwned, R>(group: &str, plural: &str, project: fn(&K) -> R) -> Vec<R> {
+    let store = Store::new(42, 10_000);
+    seed::seed(&store, 42, 0, now()).unwrap();
+    let filter = Filter {
+        namespace: Some(NAMESPACE.into()),
+        ..Filter::default()
+    };
+    let rt = types::find(group, plural).unwrap();
+    let page = store.list(rt, &filter, None, None).unwrap();
+    page.items
+        .iter()
+        .map(|s| project(&serde_json::from_value(s.value().unwrap()).unwrap()))
+        .collect()
+}
+
 fn shots() -> Vec<(String, State, u16, u16)> {
     let mut out = Vec::new();
     let base = state_with(120, 32, NAMESPACE, seeded_runs());
@@ -48,6 +66,30 @@ fn shots() -> Vec<(String, State, u16, u16)> {
     for pane in PaneId::ALL.into_iter().filter(|p| *p != PaneId::Runs) {
         let mut s = base.clone();
         s.pane = pane;
+        let key = |kind| kftui::app::subs::SubKey {
+            kind,
+            ..key_for(Some(NAMESPACE))
+        };
+        let data = match pane {
+            PaneId::Notebooks => {
+                press(&mut s, "4");
+                Some(kftui::app::msg::DataEvent::Notebooks {
+                    key: key(kftui::app::subs::Kind::Notebooks),
+                    rows: seeded("kubeflow.org", "notebooks", NotebookRow::from_notebook).into(),
+                })
+            }
+            PaneId::Models => {
+                press(&mut s, "5");
+                Some(kftui::app::msg::DataEvent::Models {
+                    key: key(kftui::app::subs::Kind::InferenceServices),
+                    rows: seeded("serving.kserve.io", "inferenceservices", IsvcRow::from_isvc).into(),
+                })
+            }
+            _ => None,
+        };
+        if let Some(data) = data {
+            kftui::app::update::update(&mut s, &keymap(), kftui::app::msg::Msg::Data(data));
+        }
         out.push((pane.name().to_string(), s, 120, 32));
     }
     out

@@ -70,13 +70,16 @@ actions! {
     Mark = "mark": "Mark or unmark the selected row for a bulk verb (:mark re:PATTERN)",
     MarkAll = "mark-all": "Mark every row the filter shows",
     UnmarkAll = "unmark-all": "Clear every mark",
-    Stop = "stop": "Stop the run: running steps stop, exit handlers still run",
+    Stop = "stop": "Stop the run (exit handlers still run), notebook or model",
     Terminate = "terminate": "Terminate the run: everything stops, exit handlers too",
     SuspendRun = "suspend": "Suspend the run: no new step starts",
     Resume = "resume": "Resume a suspended run",
     Retry = "retry": "Retry a failed run: failed steps run again",
     Resubmit = "resubmit": "Resubmit: a new run from the same spec",
-    Delete = "delete": "Delete the run",
+    Delete = "delete": "Delete the run, notebook or model",
+    Start = "start": "Start a stopped notebook or model",
+    Promote = "promote": "Models: the canary (latest revision) takes all traffic",
+    Rollback = "rollback": "Models: all traffic back to the previous revision",
     Yaml = "yaml": "Show the selected object as YAML",
     Describe = "describe": "Describe the selected object: status, conditions, children, events",
     NextMatch = "next-match": "Jump to the next search match",
@@ -97,6 +100,9 @@ impl Action {
                 | Action::Retry
                 | Action::Resubmit
                 | Action::Delete
+                | Action::Start
+                | Action::Promote
+                | Action::Rollback
         )
     }
 

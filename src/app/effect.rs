@@ -24,7 +24,7 @@ pub enum Effect {
     RunVerb {
         request: u64,
         context: String,
-        verb: crate::kube::ops::RunVerb,
+        verb: crate::kube::kubeflow_ops::Verb,
         targets: Vec<crate::app::state::VerbTarget>,
     },
     /// Follow one pod container's log into a log view's source.

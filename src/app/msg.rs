@@ -29,7 +29,7 @@ pub enum Msg {
     /// Results of `Effect::RunVerb`, one per run: the run's name and what happened.
     VerbDone {
         request: u64,
-        verb: crate::kube::ops::RunVerb,
+        verb: crate::kube::kubeflow_ops::Verb,
         results: Vec<(String, Result<String, String>)>,
     },
     /// Lines or stream news for a log view.
@@ -48,6 +48,16 @@ pub enum Msg {
 pub enum DataEvent {
     /// The complete, current rows of a subscription.
     Runs { key: SubKey, rows: Arc<[RunRow]> },
+    /// The complete, current notebooks of a subscription.
+    Notebooks {
+        key: SubKey,
+        rows: Arc<[crate::kube::resources::notebook::NotebookRow]>,
+    },
+    /// The complete, current InferenceServices of a subscription.
+    Models {
+        key: SubKey,
+        rows: Arc<[crate::kube::resources::inference_service::IsvcRow]>,
+    },
     /// The namespaces of a context, for the picker.
     Namespaces { key: SubKey, rows: Arc<[NamespaceRow]> },
     /// The pods of a run whose logs are open.

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::app::effect::Effect;
 use crate::app::msg::{ConnEvent, DataEvent, Msg, SubStatus};
 use crate::app::subs::SubKey;
-use crate::kube::{ClusterSource, KubeHandle, connect, describe_error, fetch, logs, ops, subscribe};
+use crate::kube::{ClusterSource, KubeHandle, connect, describe_error, fetch, logs, subscribe};
 
 type ClientCell = Arc<OnceCell<Result<KubeHandle, String>>>;
 
@@ -213,7 +213,7 @@ impl EffectRunner {
                         Ok(kube) => {
                             let mut out = Vec::with_capacity(targets.len());
                             for t in targets {
-                                let r = ops::run_verb(&kube.client, &t.namespace, &t.name, verb).await;
+                                let r = verb.run(&kube.client, &t.namespace, &t.name).await;
                                 out.push((t.name, r.map_err(|e| e.to_string())));
                             }
                             out

@@ -194,7 +194,7 @@ pub struct VerbTarget {
 /// A verb waiting for the user's yes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirm {
-    pub verb: crate::kube::ops::RunVerb,
+    pub verb: crate::kube::kubeflow_ops::Verb,
     pub targets: Vec<VerbTarget>,
 }
 
@@ -208,6 +208,8 @@ pub struct State {
     pub pending: Vec<Key>,
     pub target: Target,
     pub runs: ListView<RunRow>,
+    pub notebooks: ListView<crate::kube::resources::notebook::NotebookRow>,
+    pub models: ListView<crate::kube::resources::inference_service::IsvcRow>,
     pub command: LineInput,
     pub notice: Option<Notice>,
     /// A verb waiting for confirmation.
@@ -254,6 +256,8 @@ impl State {
             pending: Vec::new(),
             target,
             runs: ListView::new(),
+            notebooks: ListView::new(),
+            models: ListView::new(),
             command: LineInput::default(),
             notice: None,
             confirm: None,
@@ -281,6 +285,8 @@ impl State {
     pub fn list(&self, pane: PaneId) -> Option<&dyn AnyList> {
         match pane {
             PaneId::Runs => Some(&self.runs),
+            PaneId::Notebooks => Some(&self.notebooks),
+            PaneId::Models => Some(&self.models),
             _ => None,
         }
     }
@@ -289,6 +295,8 @@ impl State {
     pub fn list_mut(&mut self, pane: PaneId) -> Option<&mut dyn AnyList> {
         match pane {
             PaneId::Runs => Some(&mut self.runs),
+            PaneId::Notebooks => Some(&mut self.notebooks),
+            PaneId::Models => Some(&mut self.models),
             _ => None,
         }
     }
@@ -297,6 +305,8 @@ impl State {
     pub fn list_for_kind_mut(&mut self, kind: Kind) -> Option<&mut dyn AnyList> {
         match kind {
             Kind::Workflows => Some(&mut self.runs),
+            Kind::Notebooks => Some(&mut self.notebooks),
+            Kind::InferenceServices => Some(&mut self.models),
             Kind::Namespaces | Kind::Pods | Kind::RunGraph => None,
         }
     }

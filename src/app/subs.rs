@@ -11,6 +11,10 @@ pub enum Kind {
     Workflows,
     Namespaces,
     Pods,
+    /// Kubeflow Notebooks (`kubeflow.org/v1`).
+    Notebooks,
+    /// KServe InferenceServices (`serving.kserve.io/v1beta1`).
+    InferenceServices,
     /// One Workflow in full, for the run detail (the key's `field` names it).
     RunGraph,
 }
@@ -22,6 +26,8 @@ impl Kind {
             Kind::Workflows | Kind::RunGraph => "workflows.argoproj.io",
             Kind::Namespaces => "namespaces",
             Kind::Pods => "pods",
+            Kind::Notebooks => "notebooks.kubeflow.org",
+            Kind::InferenceServices => "inferenceservices.serving.kserve.io",
         }
     }
 
@@ -31,6 +37,8 @@ impl Kind {
             Kind::Workflows | Kind::RunGraph => "workflow",
             Kind::Namespaces => "namespace",
             Kind::Pods => "pod",
+            Kind::Notebooks => "notebook",
+            Kind::InferenceServices => "inferenceservice",
         }
     }
 
@@ -39,6 +47,8 @@ impl Kind {
         match self {
             Kind::Workflows | Kind::RunGraph => "Argo Workflows",
             Kind::Namespaces | Kind::Pods => "Kubernetes",
+            Kind::Notebooks => "Kubeflow Notebooks",
+            Kind::InferenceServices => "KServe",
         }
     }
 }
@@ -68,6 +78,20 @@ pub fn wanted(state: &State) -> BTreeSet<SubKey> {
         selector: state.runs.selector.clone(),
         field: None,
     });
+    let pane_kind = match state.pane {
+        crate::app::pane::PaneId::Notebooks => Some((Kind::Notebooks, state.notebooks.selector.clone())),
+        crate::app::pane::PaneId::Models => Some((Kind::InferenceServices, state.models.selector.clone())),
+        _ => None,
+    };
+    if let Some((kind, selector)) = pane_kind {
+        set.insert(SubKey {
+            context: state.target.context.clone(),
+            namespace: state.target.namespace.clone(),
+            kind,
+            selector,
+            field: None,
+        });
+    }
     if let Some(crate::app::logs::LogSubject::Run { namespace, name }) =
         state.logs.as_ref().map(|l| &l.subject)
     {

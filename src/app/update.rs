@@ -18,6 +18,7 @@ use crate::app::state::{Confirm, ConnState, Level, Mode, Notice, SourceState, St
 use crate::app::subs::{self, Kind};
 use crate::app::viewer::{TextView, ViewBody, ViewKind};
 use crate::config::keymap::{Key, Keymap, KeymapResult};
+use crate::kube::kubeflow_ops::{ModelVerb, NotebookVerb, Verb};
 use crate::kube::ops::RunVerb;
 use crate::kube::resources::namespace::{NamespaceRow, picker_order};
 use crate::kube::resources::pod::PodRow;
@@ -284,13 +285,27 @@ pub fn apply(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
                 list.unmark_all();
             }
         }
-        Action::Stop => request_verb(state, RunVerb::Stop),
-        Action::Terminate => request_verb(state, RunVerb::Terminate),
-        Action::SuspendRun => request_verb(state, RunVerb::Suspend),
-        Action::Resume => request_verb(state, RunVerb::Resume),
-        Action::Retry => request_verb(state, RunVerb::Retry),
-        Action::Resubmit => request_verb(state, RunVerb::Resubmit),
-        Action::Delete => request_verb(state, RunVerb::Delete),
+        Action::Stop => match state.pane {
+            PaneId::Notebooks => request_verb(state, Verb::Notebook(NotebookVerb::Stop)),
+            PaneId::Models => request_verb(state, Verb::Model(ModelVerb::Stop)),
+            _ => request_verb(state, Verb::Run(RunVerb::Stop)),
+        },
+        Action::Start => match state.pane {
+            PaneId::Models => request_verb(state, Verb::Model(ModelVerb::Start)),
+            _ => request_verb(state, Verb::Notebook(NotebookVerb::Start)),
+        },
+        Action::Promote => request_verb(state, Verb::Model(ModelVerb::Promote)),
+        Action::Rollback => request_verb(state, Verb::Model(ModelVerb::Rollback)),
+        Action::Terminate => request_verb(state, Verb::Run(RunVerb::Terminate)),
+        Action::SuspendRun => request_verb(state, Verb::Run(RunVerb::Suspend)),
+        Action::Resume => request_verb(state, Verb::Run(RunVerb::Resume)),
+        Action::Retry => request_verb(state, Verb::Run(RunVerb::Retry)),
+        Action::Resubmit => request_verb(state, Verb::Run(RunVerb::Resubmit)),
+        Action::Delete => match state.pane {
+            PaneId::Notebooks => request_verb(state, Verb::Notebook(NotebookVerb::Delete)),
+            PaneId::Models => request_verb(state, Verb::Model(ModelVerb::Delete)),
+            _ => request_verb(state, Verb::Run(RunVerb::Delete)),
+        },
         Action::Pipelines
         | Action::Runs
         | Action::Logs
@@ -325,16 +340,26 @@ fn mark_matching(state: &mut State, pattern: &str) {
 }
 
 /// Asks for confirmation of a verb on the marked or selected runs.
-fn request_verb(state: &mut State, verb: RunVerb) {
-    if state.pane != PaneId::Runs {
+fn request_verb(state: &mut State, verb: Verb) {
+    let pane = match verb {
+        Verb::Run(_) => PaneId::Runs,
+        Verb::Notebook(_) => PaneId::Notebooks,
+        Verb::Model(_) => PaneId::Models,
+    };
+    if state.pane != pane {
         notice(
             state,
             Level::Info,
-            format!("{} works on runs: go to the Runs pane", verb.name()),
+            format!(
+                "{} works on {}s: go to the {} pane",
+                verb.name(),
+                verb.noun(),
+                pane.title()
+            ),
         );
         return;
     }
-    let targets = match &state.detail {
+    let targets = match state.detail.as_ref().filter(|_| pane == PaneId::Runs) {
         // With a run open, its verbs apply to that run.
         Some(d) => vec![VerbTarget {
             kind: Kind::Workflows,
@@ -348,7 +373,7 @@ fn request_verb(state: &mut State, verb: RunVerb) {
             .unwrap_or_default(),
     };
     if targets.is_empty() {
-        notice(state, Level::Info, "no run selected".to_string());
+        notice(state, Level::Info, format!("no {} selected", verb.noun()));
         return;
     }
     state.confirm = Some(Confirm { verb, targets });
@@ -370,7 +395,11 @@ fn on_confirm_key(state: &mut State, name: &str, effects: &mut Vec<Effect>) {
         notice(
             state,
             Level::Info,
-            format!("{}: sent for {n} run(s)…", confirm.verb.name()),
+            format!(
+                "{}: sent for {n} {}(s)…",
+                confirm.verb.name(),
+                confirm.verb.noun()
+            ),
         );
     } else {
         notice(state, Level::Info, format!("{} cancelled", confirm.verb.name()));
@@ -378,7 +407,7 @@ fn on_confirm_key(state: &mut State, name: &str, effects: &mut Vec<Effect>) {
 }
 
 /// Summarises a verb's per-run results for the status line.
-fn verb_summary(verb: RunVerb, results: &[(String, Result<String, String>)]) -> (Level, String) {
+fn verb_summary(verb: Verb, results: &[(String, Result<String, String>)]) -> (Level, String) {
     let failed: Vec<String> = results
         .iter()
         .filter_map(|(name, r)| r.as_ref().err().map(|e| format!("{name}: {e}")))
@@ -1091,6 +1120,19 @@ pub fn run_command(state: &mut State, line: &str, effects: &mut Vec<Effect>) {
                 .trim();
             return mark_matching(state, rest);
         }
+        ("canary", Some(n)) => {
+            if state.readonly {
+                return notice(state, Level::Warn, "read-only: canary is disabled".to_string());
+            }
+            return match n.trim_end_matches('%').parse::<u8>() {
+                Ok(p) if p <= 100 => request_verb(state, Verb::Model(ModelVerb::Canary(p))),
+                _ => notice(
+                    state,
+                    Level::Error,
+                    format!("canary takes a percent from 0 to 100, not {n:?}"),
+                ),
+            };
+        }
         ("sort", Some(col)) => {
             let descending = match words.next() {
                 Some("desc" | "d" | "-") => Some(true),
@@ -1174,6 +1216,20 @@ fn on_data(state: &mut State, event: DataEvent, effects: &mut Vec<Effect>) {
             state.runs.set_rows(rows, state.list_height, state.now);
             state.dirty = true;
         }
+        DataEvent::Notebooks { key, rows } => {
+            if !state.subs.contains(&key) {
+                return;
+            }
+            state.notebooks.set_rows(rows, state.list_height, state.now);
+            state.dirty = true;
+        }
+        DataEvent::Models { key, rows } => {
+            if !state.subs.contains(&key) {
+                return;
+            }
+            state.models.set_rows(rows, state.list_height, state.now);
+            state.dirty = true;
+        }
         DataEvent::Namespaces { key, rows } => {
             if !state.subs.contains(&key) {
                 return;
@@ -1223,12 +1279,15 @@ fn on_data(state: &mut State, event: DataEvent, effects: &mut Vec<Effect>) {
                 }
                 return;
             }
-            state.runs.source = match status {
+            let loading = state
+                .list_for_kind_mut(key.kind)
+                .is_some_and(|l| *l.source() == SourceState::Loading);
+            let source = match status {
                 SubStatus::Live => {
                     if state.target.conn != ConnState::Connected {
                         state.target.conn = ConnState::Connected;
                     }
-                    if state.runs.source == SourceState::Loading {
+                    if loading {
                         SourceState::Loading
                     } else {
                         SourceState::Live
@@ -1247,6 +1306,9 @@ fn on_data(state: &mut State, event: DataEvent, effects: &mut Vec<Effect>) {
                 SubStatus::Forbidden { message } => SourceState::Forbidden { message },
                 SubStatus::Failed { message } => SourceState::Failed { message },
             };
+            if let Some(list) = state.list_for_kind_mut(key.kind) {
+                list.set_source(source);
+            }
         }
     }
 }

@@ -15,6 +15,13 @@ pub fn api_resource(kind: Kind) -> ApiResource {
         Kind::Workflows | Kind::RunGraph => ("argoproj.io", "v1alpha1", "Workflow", "workflows"),
         Kind::Namespaces => ("", "v1", "Namespace", "namespaces"),
         Kind::Pods => ("", "v1", "Pod", "pods"),
+        Kind::Notebooks => ("kubeflow.org", "v1", "Notebook", "notebooks"),
+        Kind::InferenceServices => (
+            "serving.kserve.io",
+            "v1beta1",
+            "InferenceService",
+            "inferenceservices",
+        ),
     };
     ApiResource {
         group: group.into(),
@@ -29,10 +36,12 @@ pub fn api_resource(kind: Kind) -> ApiResource {
     }
 }
 
-/// Children worth listing in describe: the pods a run created.
+/// Children worth listing in describe: the pods a run, notebook or model created.
 async fn children(client: &kube::Client, kind: Kind, ns: &str, name: &str) -> Vec<Value> {
     let selector = match kind {
         Kind::Workflows | Kind::RunGraph => format!("workflows.argoproj.io/workflow={name}"),
+        Kind::Notebooks => format!("{}={name}", crate::kube::resources::notebook::POD_LABEL),
+        Kind::InferenceServices => format!("{}={name}", crate::kube::resources::inference_service::POD_LABEL),
         Kind::Namespaces | Kind::Pods => return Vec::new(),
     };
     let pods: Api<Pod> = Api::namespaced(client.clone(), ns);

@@ -1,6 +1,7 @@
 //! The cluster side: building a client from a kubeconfig, watches, and (later) operations.
 
 pub mod fetch;
+pub mod kubeflow_ops;
 pub mod logs;
 pub mod ops;
 pub mod resources;

@@ -15,7 +15,9 @@ use tokio_util::sync::CancellationToken;
 use crate::app::msg::{DataEvent, Msg, SubStatus};
 use crate::app::subs::{Kind, SubKey};
 use crate::kube::describe_error;
+use crate::kube::resources::inference_service::{IsvcLite, IsvcRow};
 use crate::kube::resources::namespace::NamespaceRow;
+use crate::kube::resources::notebook::{NotebookLite, NotebookRow};
 use crate::kube::resources::pod::PodRow;
 use crate::kube::resources::workflow::{RunRow, WorkflowLite};
 use k8s_openapi::api::core::v1::{Namespace, Pod};
@@ -36,6 +38,20 @@ pub async fn run(client: kube::Client, key: SubKey, tx: mpsc::Sender<Msg>, cance
         Kind::Namespaces => {
             let api: Api<Namespace> = Api::all(client);
             watch_rows(api, key, tx, cancel, NamespaceRow::from_namespace).await;
+        }
+        Kind::Notebooks => {
+            let api: Api<NotebookLite> = match &key.namespace {
+                Some(ns) => Api::namespaced(client, ns),
+                None => Api::all(client),
+            };
+            watch_rows(api, key, tx, cancel, NotebookRow::from_notebook).await;
+        }
+        Kind::InferenceServices => {
+            let api: Api<IsvcLite> = match &key.namespace {
+                Some(ns) => Api::namespaced(client, ns),
+                None => Api::all(client),
+            };
+            watch_rows(api, key, tx, cancel, IsvcRow::from_isvc).await;
         }
         Kind::RunGraph => watch_graph(client, key, tx, cancel).await,
         Kind::Pods => {
@@ -237,6 +253,20 @@ pub enum RowsFor {
     Runs(Arc<[RunRow]>),
     Pods(Arc<[PodRow]>),
     Namespaces(Arc<[NamespaceRow]>),
+    Notebooks(Arc<[NotebookRow]>),
+    Models(Arc<[IsvcRow]>),
+}
+
+impl From<Arc<[NotebookRow]>> for RowsFor {
+    fn from(rows: Arc<[NotebookRow]>) -> RowsFor {
+        RowsFor::Notebooks(rows)
+    }
+}
+
+impl From<Arc<[IsvcRow]>> for RowsFor {
+    fn from(rows: Arc<[IsvcRow]>) -> RowsFor {
+        RowsFor::Models(rows)
+    }
 }
 
 impl From<Arc<[PodRow]>> for RowsFor {
@@ -263,6 +293,8 @@ impl DataEvent {
             RowsFor::Runs(rows) => DataEvent::Runs { key, rows },
             RowsFor::Pods(rows) => DataEvent::Pods { key, rows },
             RowsFor::Namespaces(rows) => DataEvent::Namespaces { key, rows },
+            RowsFor::Notebooks(rows) => DataEvent::Notebooks { key, rows },
+            RowsFor::Models(rows) => DataEvent::Models { key, rows },
         }
     }
 }

@@ -75,15 +75,7 @@ impl Rng {
     }
 }
 
-/// 32-bit FNV-1a, as Argo uses for node IDs and pod names.
-pub fn fnv32a(s: &str) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in s.bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    h
-}
+pub use crate::runs::pod_name::fnv32a;
 
 /// A stable 64-bit hash of a string (FNV-1a 64), for deterministic per-object choices.
 pub fn hash64(s: &str) -> u64 {

@@ -123,16 +123,34 @@ impl Body {
 
     /// Deflates `json` (fast level); keeps it plain when that would not save anything.
     pub fn deflate(json: Vec<u8>) -> Self {
-        use std::io::Write;
-        let mut enc = flate2::write::DeflateEncoder::new(
-            Vec::with_capacity(json.len() / 4),
-            flate2::Compression::fast(),
-        );
-        match enc.write_all(&json).and_then(|()| enc.finish()) {
-            Ok(small) if small.len() < json.len() => Self {
-                bytes: Bytes::from(small),
-                deflated: true,
-            },
+        thread_local! {
+            // One compressor per thread: its tables are big, and zeroing them per object costs
+            // more than compressing.
+            static DEFLATE: std::cell::RefCell<flate2::Compress> =
+                std::cell::RefCell::new(flate2::Compress::new(flate2::Compression::fast(), false));
+        }
+        let small = DEFLATE.with(|c| {
+            let mut c = c.borrow_mut();
+            c.reset();
+            let mut out = Vec::with_capacity(json.len() / 3 + 64);
+            loop {
+                let before = c.total_in() as usize;
+                let status = c.compress_vec(&json[before..], &mut out, flate2::FlushCompress::Finish);
+                match status {
+                    Ok(flate2::Status::StreamEnd) => return Some(out),
+                    Ok(_) if out.len() < json.len() => out.reserve(out.capacity().max(256)),
+                    _ => return None,
+                }
+            }
+        });
+        match small {
+            Some(mut small) if small.len() < json.len() => {
+                small.shrink_to_fit();
+                Self {
+                    bytes: Bytes::from(small),
+                    deflated: true,
+                }
+            }
             _ => Self::plain(Bytes::from(json)),
         }
     }
@@ -150,6 +168,15 @@ impl Body {
                 tracing::warn!("stored object does not inflate: {e}");
                 Bytes::from_static(b"{}")
             }
+        }
+    }
+
+    /// A copy in fresh memory allocated by the calling thread (so a worker thread's heap can
+    /// be given back once its garbage is freed).
+    pub fn deep_copy(&self) -> Self {
+        Self {
+            bytes: Bytes::copy_from_slice(&self.bytes),
+            deflated: self.deflated,
         }
     }
 
@@ -619,6 +646,15 @@ impl Store {
         let ns_key = types::namespace_type().key();
         let skip = batch.len().saturating_sub(inner.history_cap);
         for (i, p) in batch.into_iter().enumerate() {
+            // Long-lived copies made here, on the inserting thread.
+            let p = Prepared {
+                rt: p.rt,
+                key: p.key.clone(),
+                stored: Stored {
+                    meta: Arc::new((*p.stored.meta).clone()),
+                    json: p.stored.json.deep_copy(),
+                },
+            };
             if p.rt.namespaced {
                 let exists = inner
                     .collections

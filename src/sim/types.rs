@@ -755,7 +755,29 @@ pub fn groups() -> Vec<(&'static str, Vec<&'static str>)> {
             None => out.push((rt.group, vec![rt.version])),
         }
     }
+    for (_, versions) in &mut out {
+        versions.sort_by_key(|v| std::cmp::Reverse(version_priority(v)));
+    }
     out
+}
+
+/// Kubernetes' version priority (`v1` > `v2beta1` > `v1beta2` > `v1beta1` > `v1alpha1`): the
+/// first is a group's preferred version.
+fn version_priority(v: &str) -> (u8, u32, u32) {
+    let rest = v.strip_prefix('v').unwrap_or(v);
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let major = digits.parse().unwrap_or(0);
+    let tail = &rest[digits.len()..];
+    let (stage, minor) = if tail.is_empty() {
+        (3, 0)
+    } else if let Some(n) = tail.strip_prefix("beta") {
+        (2, n.parse().unwrap_or(0))
+    } else if let Some(n) = tail.strip_prefix("alpha") {
+        (1, n.parse().unwrap_or(0))
+    } else {
+        (0, 0)
+    };
+    (stage, major, minor)
 }
 
 /// The types served at one group/version.

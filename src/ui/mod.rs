@@ -45,6 +45,8 @@ pub fn render(state: &State, view: &View<'_>, frame: &mut Frame) {
             ),
             None => frame.render_widget(panes::runs::RunsPane { state, view }, areas.body),
         },
+        PaneId::Notebooks => frame.render_widget(panes::notebooks::NotebooksPane { state, view }, areas.body),
+        PaneId::Models => frame.render_widget(panes::models::ModelsPane { state, view }, areas.body),
         PaneId::Logs if state.logs.is_some() => {
             if let Some(session) = &state.logs {
                 let pane = panes::logs::LogsPane {

@@ -203,3 +203,166 @@ pub fn type_text(state: &mut State, text: &str) {
         update(state, &km, Msg::Key(kftui::config::keymap::Key::char(c)));
     }
 }
+
+/// A Notebook as the API server would send it, projected to its row.
+pub fn notebook_row(json: serde_json::Value) -> kftui::kube::resources::notebook::NotebookRow {
+    let nb: kftui::kube::resources::notebook::NotebookLite = serde_json::from_value(json).unwrap();
+    kftui::kube::resources::notebook::NotebookRow::from_notebook(&nb)
+}
+
+/// An InferenceService as the API server would send it, projected to its row.
+pub fn model_row(json: serde_json::Value) -> kftui::kube::resources::inference_service::IsvcRow {
+    let o: kftui::kube::resources::inference_service::IsvcLite = serde_json::from_value(json).unwrap();
+    kftui::kube::resources::inference_service::IsvcRow::from_isvc(&o)
+}
+
+fn nb_json(
+    name: &str,
+    server: &str,
+    image: &str,
+    resources: serde_json::Value,
+    annotations: serde_json::Value,
+    status: serde_json::Value,
+    age_min: i64,
+) -> serde_json::Value {
+    let mut ann = serde_json::json!({
+        "notebooks.kubeflow.org/server-type": server,
+        "notebooks.kubeflow.org/last-activity": ts(Duration::minutes(age_min / 3)),
+    });
+    if let (Some(a), Some(extra)) = (ann.as_object_mut(), annotations.as_object()) {
+        a.extend(extra.clone());
+    }
+    serde_json::json!({
+        "metadata": {"name": name, "namespace": "kubeflow-user-example-com", "uid": format!("nb-{name}"),
+            "creationTimestamp": ts(Duration::minutes(age_min)), "annotations": ann},
+        "spec": {"template": {"spec": {"containers": [{"name": name, "image": image, "resources": resources}]}}},
+        "status": status
+    })
+}
+
+/// Notebooks in every status the Jupyter web app shows.
+pub fn sample_notebooks() -> Vec<kftui::kube::resources::notebook::NotebookRow> {
+    use serde_json::json;
+    let small = json!({"requests": {"cpu": "500m", "memory": "1Gi"}});
+    vec![
+        notebook_row(nb_json(
+            "jupyter-scipy",
+            "jupyter",
+            "kubeflownotebookswg/jupyter-scipy:v1.9.2",
+            small.clone(),
+            json!({}),
+            json!({"readyReplicas": 1, "containerState": {"running": {}}}),
+            600,
+        )),
+        notebook_row(nb_json(
+            "vscode-dev",
+            "group-one",
+            "kubeflownotebookswg/codeserver-python:v1.9.2",
+            json!({"requests": {"cpu": "1", "memory": "2Gi"}}),
+            json!({}),
+            json!({"readyReplicas": 0, "containerState": {"waiting": {"reason": "PodInitializing"}}}),
+            2,
+        )),
+        notebook_row(nb_json(
+            "rstudio-stats",
+            "group-two",
+            "kubeflownotebookswg/rstudio-tidyverse:v1.9.2",
+            small,
+            json!({"kubeflow-resource-stopped": ts(Duration::hours(3))}),
+            json!({"readyReplicas": 0}),
+            3000,
+        )),
+        notebook_row(nb_json(
+            "pytorch-gpu",
+            "jupyter",
+            "kubeflownotebookswg/jupyter-pytorch-cuda-full:v1.10.0-rc.9",
+            json!({"requests": {"cpu": "4", "memory": "16Gi"}, "limits": {"nvidia.com/gpu": "1"}}),
+            json!({}),
+            json!({"readyReplicas": 0, "containerState": {"waiting": {"reason": "ImagePullBackOff",
+                "message": "Back-off pulling image \"kubeflownotebookswg/jupyter-pytorch-cuda-full:v1.10.0-rc.9\""}}}),
+            45,
+        )),
+    ]
+}
+
+/// Models: a ready one, a canary, a failing one and a stopped one.
+pub fn sample_models() -> Vec<kftui::kube::resources::inference_service::IsvcRow> {
+    use serde_json::json;
+    let meta = |name: &str, age_min: i64, ann: serde_json::Value| {
+        json!({"name": name, "namespace": "kubeflow-user-example-com", "uid": format!("isvc-{name}"),
+            "creationTimestamp": ts(Duration::minutes(age_min)), "annotations": ann})
+    };
+    let ready = json!([{"type": "PredictorReady", "status": "True"}, {"type": "Ready", "status": "True"}]);
+    vec![
+        model_row(json!({
+            "metadata": meta("sklearn-iris", 1440, json!({"serving.kserve.io/deploymentMode": "RawDeployment"})),
+            "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"}, "runtime": "kserve-sklearnserver",
+                "storageUri": "gs://kfserving-examples/models/sklearn/1.0/model"}}},
+            "status": {"url": "http://sklearn-iris.kubeflow-user-example-com.example.com", "conditions": ready}
+        })),
+        model_row(json!({
+            "metadata": meta("flowers", 300, json!({})),
+            "spec": {"predictor": {"canaryTrafficPercent": 20, "tensorflow": {
+                "storageUri": "gs://kfserving-examples/models/tensorflow/flowers-2"}}},
+            "status": {"url": "http://flowers.kubeflow-user-example-com.example.com", "conditions": ready,
+                "deploymentMode": "Serverless",
+                "components": {"predictor": {"traffic": [
+                    {"revisionName": "flowers-predictor-00002", "latestRevision": true, "percent": 20},
+                    {"revisionName": "flowers-predictor-00001", "latestRevision": false, "percent": 80}]}}}
+        })),
+        model_row(json!({
+            "metadata": meta("xgb-broken", 30, json!({})),
+            "spec": {"predictor": {"model": {"modelFormat": {"name": "xgboost"},
+                "storageUri": "s3://models/xgb/missing"}}},
+            "status": {"conditions": [
+                {"type": "IngressReady", "status": "Unknown"},
+                {"type": "PredictorReady", "status": "False", "reason": "ModelLoadFailed"},
+                {"type": "Ready", "status": "False", "reason": "ModelLoadFailed"}]}
+        })),
+        model_row(json!({
+            "metadata": meta("llm-paused", 5000, json!({"serving.kserve.io/stop": "true"})),
+            "spec": {"predictor": {"model": {"modelFormat": {"name": "huggingface"},
+                "storageUri": "hf://meta-llama/Llama-3.2-1B"}}},
+            "status": {"conditions": [{"type": "Ready", "status": "False", "reason": "Stopped"},
+                {"type": "Stopped", "status": "True"}]}
+        })),
+    ]
+}
+
+/// The watch key a pane's kind subscribes in a namespace.
+pub fn kind_key(kind: Kind, ns: Option<&str>) -> SubKey {
+    SubKey { kind, ..key_for(ns) }
+}
+
+/// The loaded state switched to the Notebooks pane (key `4`), with the sample notebooks
+/// delivered through the watch it subscribes.
+pub fn notebooks_state(width: u16, height: u16) -> State {
+    let mut state = loaded_state(width, height);
+    press(&mut state, "4");
+    let key = kind_key(Kind::Notebooks, Some("kubeflow-user-example-com"));
+    assert!(
+        state.subs.contains(&key),
+        "the Notebooks pane subscribes to notebooks"
+    );
+    let rows = Arc::from(sample_notebooks());
+    update(
+        &mut state,
+        &keymap(),
+        Msg::Data(DataEvent::Notebooks { key, rows }),
+    );
+    state
+}
+
+/// The loaded state switched to the Models pane (key `5`), with the sample models delivered.
+pub fn models_state(width: u16, height: u16) -> State {
+    let mut state = loaded_state(width, height);
+    press(&mut state, "5");
+    let key = kind_key(Kind::InferenceServices, Some("kubeflow-user-example-com"));
+    assert!(
+        state.subs.contains(&key),
+        "the Models pane subscribes to InferenceServices"
+    );
+    let rows = Arc::from(sample_models());
+    update(&mut state, &keymap(), Msg::Data(DataEvent::Models { key, rows }));
+    state
+}

@@ -1,10 +1,46 @@
 //! Typed views of the resources kftui lists, each with its projection to a row.
 
+pub mod inference_service;
 pub mod namespace;
+pub mod notebook;
 pub mod pod;
 pub mod workflow;
 
 use chrono::{DateTime, Utc};
+
+/// Implements `kube::Resource` for a namespaced "lite" type: a struct with a `metadata` field that
+/// names only the fields a row needs, so a watch of thousands of big objects stays small.
+#[macro_export]
+macro_rules! lite_resource {
+    ($ty:ty, $group:literal, $version:literal, $kind:literal, $plural:literal) => {
+        impl kube::Resource for $ty {
+            type DynamicType = ();
+            type Scope = kube::core::NamespaceResourceScope;
+
+            fn kind(_: &()) -> std::borrow::Cow<'_, str> {
+                std::borrow::Cow::Borrowed($kind)
+            }
+            fn group(_: &()) -> std::borrow::Cow<'_, str> {
+                std::borrow::Cow::Borrowed($group)
+            }
+            fn version(_: &()) -> std::borrow::Cow<'_, str> {
+                std::borrow::Cow::Borrowed($version)
+            }
+            fn api_version(_: &()) -> std::borrow::Cow<'_, str> {
+                std::borrow::Cow::Borrowed(concat!($group, "/", $version))
+            }
+            fn plural(_: &()) -> std::borrow::Cow<'_, str> {
+                std::borrow::Cow::Borrowed($plural)
+            }
+            fn meta(&self) -> &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                &self.metadata
+            }
+            fn meta_mut(&mut self) -> &mut k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                &mut self.metadata
+            }
+        }
+    };
+}
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 /// Parses an RFC 3339 timestamp as the API server writes it.

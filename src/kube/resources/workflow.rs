@@ -3,12 +3,10 @@
 //! The watcher deserialises into [`WorkflowLite`], which names only the fields the Runs pane shows;
 //! serde skips the rest (the node map can be megabytes), so a list of thousands of runs stays small.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::core::NamespaceResourceScope;
 use serde::{Deserialize, Serialize};
 
 use std::cmp::Ordering;
@@ -82,32 +80,7 @@ pub struct WorkflowStatusLite {
     pub message: Option<String>,
 }
 
-impl kube::Resource for WorkflowLite {
-    type DynamicType = ();
-    type Scope = NamespaceResourceScope;
-
-    fn kind(_: &()) -> Cow<'_, str> {
-        Cow::Borrowed("Workflow")
-    }
-    fn group(_: &()) -> Cow<'_, str> {
-        Cow::Borrowed("argoproj.io")
-    }
-    fn version(_: &()) -> Cow<'_, str> {
-        Cow::Borrowed("v1alpha1")
-    }
-    fn api_version(_: &()) -> Cow<'_, str> {
-        Cow::Borrowed("argoproj.io/v1alpha1")
-    }
-    fn plural(_: &()) -> Cow<'_, str> {
-        Cow::Borrowed("workflows")
-    }
-    fn meta(&self) -> &ObjectMeta {
-        &self.metadata
-    }
-    fn meta_mut(&mut self) -> &mut ObjectMeta {
-        &mut self.metadata
-    }
-}
+crate::lite_resource!(WorkflowLite, "argoproj.io", "v1alpha1", "Workflow", "workflows");
 
 /// The phase of a run as the Runs pane shows it: Argo's phase, refined by the spec
 /// (a suspended or stopping run says so).

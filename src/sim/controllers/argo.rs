@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::pods;
-use crate::sim::rng::{fnv32a, hash64};
+use crate::sim::rng::hash64;
 use crate::sim::store::timestamp;
 
 /// Annotation with the per-step plan of a run (durations, failures), as JSON.
@@ -196,29 +196,18 @@ fn failed(phase: &str) -> bool {
     matches!(phase, "Failed" | "Error")
 }
 
-/// Argo's node ID: the workflow name for the root, else `<wf>-<fnv32a(node name)>`.
-pub fn node_id(wf: &str, node_name: &str) -> String {
-    if node_name == wf {
-        wf.to_string()
-    } else {
-        format!("{wf}-{}", fnv32a(node_name))
-    }
-}
+pub use crate::runs::pod_name::node_id;
 
 /// Argo's v2 pod name: `<wf>-<template>-<fnv32a(node name)>` (the root pod is `<wf>`).
 pub fn pod_name(wf: &str, node_name: &str, template: &str) -> String {
-    if node_name == wf {
-        return wf.to_string();
-    }
-    let mut prefix = if template.is_empty() {
-        wf.to_string()
-    } else {
-        format!("{wf}-{template}")
-    };
-    if prefix.len() > 242 {
-        prefix.truncate(242);
-    }
-    format!("{prefix}-{}", fnv32a(node_name))
+    let id = node_id(wf, node_name);
+    crate::runs::pod_name::pod_name(
+        wf,
+        node_name,
+        Some(template),
+        &id,
+        crate::runs::pod_name::PodNameFormat::V2,
+    )
 }
 
 pub fn parse_time(s: Option<&str>) -> Option<DateTime<Utc>> {

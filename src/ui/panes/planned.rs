@@ -1,4 +1,5 @@
-//! Panes whose lists are not built yet say, in words, what they will show and from where.
+//! Panes whose lists are not built yet say, in words, what they will show and from where; the
+//! Logs pane, before any logs are open, says how to open some.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -16,41 +17,48 @@ pub struct PlannedPane<'a> {
     pub view: &'a View<'a>,
 }
 
-/// What the pane will show, and the resources it reads.
-pub fn description(pane: PaneId) -> (&'static str, &'static str) {
+/// What a pane that is not built yet will show, and the resources it will read.
+pub fn description(pane: PaneId) -> Option<(&'static str, &'static str)> {
     match pane {
-        PaneId::Pipelines => (
+        PaneId::Pipelines => Some((
             "Pipelines and their versions, parameters and task graphs, with a form to start a run.",
             "KFP REST /apis/v2beta1/pipelines through the API server's service proxy; pipelines.kubeflow.org/v2beta1 Pipeline and PipelineVersion; Argo WorkflowTemplate and ClusterWorkflowTemplate.",
-        ),
-        PaneId::Runs => ("Runs.", "argoproj.io/v1alpha1 Workflow."),
-        PaneId::Logs => (
-            "Live logs of a run's steps, a pod, a notebook, a model or a training job: merged in time order, searchable, with follow and pause.",
-            "pods/log follow streams (container main for Argo steps).",
-        ),
-        PaneId::Notebooks => (
-            "Notebook servers with their status, image, CPU, memory and GPUs; start, stop, connect and create.",
-            "kubeflow.org/v1 Notebook (v1beta1 too) and their pods and events.",
-        ),
-        PaneId::Models => (
-            "Inference services: readiness, URL, model format, runtime and canary traffic; test requests, canary, stop and start.",
-            "serving.kserve.io/v1beta1 InferenceService, ServingRuntime and ClusterServingRuntime.",
-        ),
-        PaneId::Training => (
+        )),
+        PaneId::Training => Some((
             "Training jobs with their runtime, state, nodes and progress; suspend, resume and merged logs of all nodes.",
             "trainer.kubeflow.org/v1alpha1 TrainJob and TrainingRuntime; kubeflow.org/v1 PyTorchJob and TFJob.",
-        ),
-        PaneId::Experiments => (
+        )),
+        PaneId::Experiments => Some((
             "Hyperparameter tuning experiments: objective, best value and trials, with a table of trials and their metrics.",
             "kubeflow.org/v1beta1 Katib Experiment, Trial and Suggestion.",
-        ),
+        )),
+        PaneId::Runs | PaneId::Logs | PaneId::Notebooks | PaneId::Models => None,
     }
+}
+
+/// The Logs pane before any logs are opened: how to open some.
+fn no_logs_yet<'a>(view: &View<'_>) -> Vec<Line<'a>> {
+    let theme = view.theme;
+    let key = view
+        .keymap
+        .keys_for(PaneId::Runs, crate::app::action::Action::Tail)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| ":tail".into());
+    vec![
+        Line::from(Span::styled("No logs are open.", theme.style(Role::Header))),
+        Line::raw(""),
+        Line::raw(format!(
+            "Select a run in the Runs pane and press {key} to follow every step's logs, merged; in a run's step graph, {key} follows the selected step."
+        )),
+        Line::raw(""),
+        Line::raw("Or type :logs pod/NAME [CONTAINER] or :logs workflow/NAME."),
+    ]
 }
 
 impl Widget for PlannedPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.view.theme;
-        let (what, from) = description(self.pane);
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(theme.style(Role::BorderFocused))
@@ -59,6 +67,18 @@ impl Widget for PlannedPane<'_> {
                 theme.style(Role::Title),
             ));
         let ns = self.state.target.namespace.as_deref().unwrap_or("all namespaces");
+        let Some((what, from)) = description(self.pane) else {
+            let text = if self.pane == PaneId::Logs {
+                no_logs_yet(self.view)
+            } else {
+                Vec::new()
+            };
+            Paragraph::new(text)
+                .block(block)
+                .wrap(Wrap { trim: true })
+                .render(area, buf);
+            return;
+        };
         let text = vec![
             Line::from(Span::styled(
                 "This pane is not available in this version of kftui yet.",

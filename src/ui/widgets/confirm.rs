@@ -24,9 +24,14 @@ impl Widget for ConfirmPopup<'_> {
         let n = c.targets.len();
         let verb = c.verb.name();
         let question = if n == 1 {
-            format!("{} run {}?", capitalise(verb), sanitize(&c.targets[0].display))
+            format!(
+                "{} {} {}?",
+                capitalise(verb),
+                c.verb.noun(),
+                sanitize(&c.targets[0].display)
+            )
         } else {
-            format!("{} {n} runs?", capitalise(verb))
+            format!("{} {n} {}s?", capitalise(verb), c.verb.noun())
         };
         let mut lines = vec![
             Line::from(Span::styled(question, theme.style(Role::Title))),
@@ -62,10 +67,7 @@ impl Widget for ConfirmPopup<'_> {
         let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
         let popup = centered(area, 76, height);
         Clear.render(popup, buf);
-        let role = if matches!(
-            c.verb,
-            crate::kube::ops::RunVerb::Delete | crate::kube::ops::RunVerb::Terminate
-        ) {
+        let role = if c.verb.is_destructive() {
             Role::NoticeError
         } else {
             Role::BorderFocused

@@ -1,0 +1,483 @@
+//! KServe `InferenceService` (`serving.kserve.io/v1beta1`), read as the fields a model row needs.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::app::list::ListRow;
+use crate::app::subs::Kind;
+use crate::kube::resources::meta_time;
+use crate::text::sanitized;
+
+/// Annotation that stops an InferenceService (`"true"`).
+pub const STOP: &str = "serving.kserve.io/stop";
+/// Annotation naming the deployment mode.
+pub const DEPLOYMENT_MODE: &str = "serving.kserve.io/deploymentMode";
+/// Label KServe puts on the service's pods.
+pub const POD_LABEL: &str = "serving.kserve.io/inferenceservice";
+/// The legacy per-framework predictor keys.
+pub const LEGACY_FRAMEWORKS: &[&str] = &[
+    "sklearn",
+    "xgboost",
+    "tensorflow",
+    "pytorch",
+    "triton",
+    "onnx",
+    "huggingface",
+    "pmml",
+    "lightgbm",
+    "paddle",
+];
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct IsvcLite {
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub spec: IsvcSpecLite,
+    #[serde(default)]
+    pub status: Option<IsvcStatusLite>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct IsvcSpecLite {
+    /// The predictor: small, and its framework key varies, so it stays a JSON value.
+    #[serde(default)]
+    pub predictor: Value,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IsvcStatusLite {
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub conditions: Option<Vec<IsvcConditionLite>>,
+    #[serde(default)]
+    pub components: Option<ComponentsLite>,
+    #[serde(default)]
+    pub deployment_mode: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct IsvcConditionLite {
+    #[serde(default, rename = "type")]
+    pub type_: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ComponentsLite {
+    #[serde(default)]
+    pub predictor: Option<ComponentLite>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ComponentLite {
+    #[serde(default)]
+    pub traffic: Option<Vec<TrafficLite>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrafficLite {
+    #[serde(default)]
+    pub percent: Option<i64>,
+    #[serde(default)]
+    pub latest_revision: Option<bool>,
+    #[serde(default)]
+    pub revision_name: Option<String>,
+}
+
+crate::lite_resource!(
+    IsvcLite,
+    "serving.kserve.io",
+    "v1beta1",
+    "InferenceService",
+    "inferenceservices"
+);
+
+/// Whether a model serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Readiness {
+    Ready,
+    /// No Ready condition yet, or it is Unknown.
+    Pending,
+    NotReady,
+    Stopped,
+}
+
+impl Readiness {
+    pub fn glyph(self) -> &'static str {
+        match self {
+            Readiness::Ready => "✓",
+            Readiness::Pending => "○",
+            Readiness::NotReady => "✗",
+            Readiness::Stopped => "■",
+        }
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Readiness::Ready => "Ready",
+            Readiness::Pending => "Pending",
+            Readiness::NotReady => "NotReady",
+            Readiness::Stopped => "Stopped",
+        }
+    }
+}
+
+/// How traffic splits between the previous revision and the latest (canary).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Traffic {
+    /// Percent to the previously rolled-out revision (or all of it without a canary).
+    pub default: i64,
+    /// Percent to the latest revision while a canary rolls out.
+    pub canary: Option<i64>,
+}
+
+impl Traffic {
+    pub fn text(self) -> String {
+        match self.canary {
+            Some(c) => format!("{}/{c}", self.default),
+            None => format!("{}", self.default),
+        }
+    }
+}
+
+/// One row of the Models pane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IsvcRow {
+    pub uid: String,
+    pub namespace: String,
+    pub name: String,
+    pub ready: Readiness,
+    /// The first failing condition's reason (or type) when not ready.
+    pub reason: String,
+    pub url: String,
+    /// `sklearn`, `tensorflow`…
+    pub format: String,
+    /// The ServingRuntime named in the spec, empty when KServe picks it.
+    pub runtime: String,
+    pub storage_uri: String,
+    /// The traffic split from the status, or what the spec asks for.
+    pub traffic: Option<Traffic>,
+    /// `spec.predictor.canaryTrafficPercent`.
+    pub canary_spec: Option<i64>,
+    pub mode: String,
+    pub stopped: bool,
+    pub created: Option<DateTime<Utc>>,
+    pub labels: BTreeMap<String, String>,
+    pub resource_version: String,
+}
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    path.iter().try_fold(v, |v, k| v.get(k)).and_then(Value::as_str)
+}
+
+/// The model format, runtime and storage URI of a predictor, new style or legacy.
+pub fn predictor_model(predictor: &Value) -> (String, String, String) {
+    if let Some(model) = predictor.get("model") {
+        return (
+            str_at(model, &["modelFormat", "name"])
+                .unwrap_or_default()
+                .to_string(),
+            str_at(model, &["runtime"]).unwrap_or_default().to_string(),
+            str_at(model, &["storageUri"]).unwrap_or_default().to_string(),
+        );
+    }
+    for key in LEGACY_FRAMEWORKS {
+        if let Some(f) = predictor.get(key) {
+            return (
+                (*key).to_string(),
+                String::new(),
+                str_at(f, &["storageUri"]).unwrap_or_default().to_string(),
+            );
+        }
+    }
+    (String::new(), String::new(), String::new())
+}
+
+impl IsvcRow {
+    /// Projects an InferenceService to its row. Never fails.
+    pub fn from_isvc(o: &IsvcLite) -> IsvcRow {
+        let meta = &o.metadata;
+        let annotations = meta.annotations.clone().unwrap_or_default();
+        let status = o.status.clone().unwrap_or_default();
+        let conditions = status.conditions.clone().unwrap_or_default();
+        let stopped = annotations
+            .get(STOP)
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let ready_cond = conditions.iter().find(|c| c.type_.as_deref() == Some("Ready"));
+        let mut ready = match ready_cond.and_then(|c| c.status.as_deref()) {
+            Some("True") => Readiness::Ready,
+            Some("False") => Readiness::NotReady,
+            _ => Readiness::Pending,
+        };
+        let stopped_cond = conditions
+            .iter()
+            .any(|c| c.type_.as_deref() == Some("Stopped") && c.status.as_deref() == Some("True"));
+        if stopped && (ready != Readiness::Ready || stopped_cond) {
+            ready = Readiness::Stopped;
+        }
+        let reason = if ready == Readiness::Ready {
+            String::new()
+        } else {
+            conditions
+                .iter()
+                .filter(|c| c.type_.as_deref() != Some("Ready"))
+                .find(|c| c.status.as_deref() == Some("False"))
+                .or(ready_cond.filter(|c| c.status.as_deref() == Some("False")))
+                .map(|c| {
+                    c.reason
+                        .clone()
+                        .filter(|r| !r.is_empty())
+                        .or_else(|| c.type_.clone())
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default()
+        };
+        let predictor = &o.spec.predictor;
+        let (format, runtime, storage_uri) = predictor_model(predictor);
+        let canary_spec = predictor.get("canaryTrafficPercent").and_then(Value::as_i64);
+        let status_traffic = status
+            .components
+            .as_ref()
+            .and_then(|c| c.predictor.as_ref())
+            .and_then(|p| p.traffic.clone())
+            .unwrap_or_default();
+        let traffic = if status_traffic.is_empty() {
+            canary_spec.map(|c| Traffic {
+                default: 100 - c,
+                canary: Some(c),
+            })
+        } else {
+            let sum = |latest: bool| {
+                status_traffic
+                    .iter()
+                    .filter(|t| t.latest_revision.unwrap_or(false) == latest)
+                    .filter_map(|t| t.percent)
+                    .sum::<i64>()
+            };
+            let (latest, previous) = (sum(true), sum(false));
+            Some(if previous > 0 && latest > 0 {
+                Traffic {
+                    default: previous,
+                    canary: Some(latest),
+                }
+            } else {
+                Traffic {
+                    default: latest + previous,
+                    canary: None,
+                }
+            })
+        };
+        let mode = annotations
+            .get(DEPLOYMENT_MODE)
+            .cloned()
+            .or(status.deployment_mode.clone())
+            .unwrap_or_default();
+        IsvcRow {
+            uid: meta.uid.clone().unwrap_or_default(),
+            namespace: sanitized(meta.namespace.as_deref().unwrap_or_default()),
+            name: sanitized(meta.name.as_deref().unwrap_or_default()),
+            ready,
+            reason: sanitized(&reason),
+            url: sanitized(status.url.as_deref().unwrap_or_default()),
+            format: sanitized(&format),
+            runtime: sanitized(&runtime),
+            storage_uri: sanitized(&storage_uri),
+            traffic,
+            canary_spec,
+            mode: sanitized(&mode),
+            stopped,
+            created: meta_time(meta.creation_timestamp.as_ref()),
+            labels: meta.labels.clone().unwrap_or_default(),
+            resource_version: meta.resource_version.clone().unwrap_or_default(),
+        }
+    }
+
+    /// "sklearn" or "sklearn (kserve-sklearnserver)".
+    pub fn format_runtime(&self) -> String {
+        match (self.format.as_str(), self.runtime.as_str()) {
+            (f, "") => f.to_string(),
+            ("", r) => r.to_string(),
+            (f, r) => format!("{f} ({r})"),
+        }
+    }
+
+    /// The traffic cell: the split, with the spec's canary when the status has not caught up.
+    pub fn traffic_text(&self) -> String {
+        let Some(t) = self.traffic else {
+            return String::new();
+        };
+        match (t.canary, self.canary_spec) {
+            (None, Some(c)) if c != t.default && c != 100 => format!("{} (→{c})", t.text()),
+            _ => t.text(),
+        }
+    }
+}
+
+impl ListRow for IsvcRow {
+    const KIND: Kind = Kind::InferenceServices;
+    const SORT_COLUMNS: &'static [&'static str] =
+        &["age", "name", "namespace", "ready", "format", "mode", "url"];
+
+    fn uid(&self) -> &str {
+        &self.uid
+    }
+    fn namespace(&self) -> &str {
+        &self.namespace
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn search_fields(&self) -> Vec<&str> {
+        vec![
+            &self.name,
+            self.ready.word(),
+            &self.reason,
+            &self.format,
+            &self.runtime,
+            &self.storage_uri,
+            &self.url,
+            &self.mode,
+            &self.namespace,
+        ]
+    }
+    fn labels(&self) -> &BTreeMap<String, String> {
+        &self.labels
+    }
+    fn created(&self) -> Option<DateTime<Utc>> {
+        self.created
+    }
+    fn compare(&self, other: &Self, column: &str, _now: DateTime<Utc>) -> Ordering {
+        match column {
+            "name" => self.name.cmp(&other.name),
+            "namespace" => self.namespace.cmp(&other.namespace),
+            "ready" => self.ready.cmp(&other.ready),
+            "format" => self.format.cmp(&other.format),
+            "mode" => self.mode.cmp(&other.mode),
+            "url" => self.url.cmp(&other.url),
+            _ => other.created.cmp(&self.created),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> Option<IsvcLite> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/fixtures/objects")
+            .join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Some(serde_saphyr::from_str(&text).unwrap()),
+            Err(e) => {
+                eprintln!("SKIPPED: fixture {} is absent ({e})", path.display());
+                None
+            }
+        }
+    }
+
+    #[test]
+    fn knative_canary_fixture() {
+        let Some(o) = fixture("serving.kserve.io_inferenceservice_status_knative-tensorflow-canary.json")
+        else {
+            return;
+        };
+        let row = IsvcRow::from_isvc(&o);
+        assert_eq!(row.name, "flower-sample");
+        assert_eq!(row.ready, Readiness::Ready);
+        assert_eq!(row.reason, "");
+        assert_eq!(row.url, "http://flower-sample.kfserving-test.example.com");
+        assert_eq!(row.format_runtime(), "tensorflow");
+        assert_eq!(
+            row.storage_uri,
+            "gs://kfserving-examples/models/tensorflow/flowers-2"
+        );
+        assert_eq!(row.canary_spec, Some(20));
+        assert_eq!(
+            row.traffic,
+            Some(Traffic {
+                default: 100,
+                canary: None
+            })
+        );
+        assert_eq!(
+            row.traffic_text(),
+            "100 (→20)",
+            "status not caught up with the spec"
+        );
+    }
+
+    #[test]
+    fn new_style_and_legacy_spec_fixtures() {
+        let Some(o) = fixture("serving.kserve.io_inferenceservice_spec_modelformat-sklearn.yaml") else {
+            return;
+        };
+        let row = IsvcRow::from_isvc(&o);
+        assert_eq!(row.format, "sklearn");
+        assert_eq!(
+            row.storage_uri,
+            "gs://kfserving-examples/models/sklearn/1.0/model"
+        );
+        assert_eq!(row.ready, Readiness::Pending);
+        assert_eq!(row.traffic, None);
+        let Some(o) = fixture("serving.kserve.io_inferenceservice_spec_legacy-sklearn.yaml") else {
+            return;
+        };
+        let row = IsvcRow::from_isvc(&o);
+        assert_eq!(row.format, "sklearn");
+        assert_eq!(row.runtime, "");
+        assert_eq!(
+            row.storage_uri,
+            "gs://kfserving-examples/models/sklearn/1.0/model"
+        );
+    }
+
+    #[test]
+    fn failing_canary_and_stopped_models() {
+        let o: IsvcLite = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "m", "annotations": {DEPLOYMENT_MODE: "Serverless"}},
+            "spec": {"predictor": {"canaryTrafficPercent": 10,
+                "model": {"modelFormat": {"name": "sklearn"}, "runtime": "kserve-sklearnserver"}}},
+            "status": {
+                "conditions": [
+                    {"type": "IngressReady", "status": "True"},
+                    {"type": "PredictorReady", "status": "False", "reason": "RevisionMissing"},
+                    {"type": "Ready", "status": "False", "reason": "RevisionMissing"}],
+                "components": {"predictor": {"traffic": [
+                    {"revisionName": "m-2", "latestRevision": true, "percent": 10},
+                    {"revisionName": "m-1", "latestRevision": false, "percent": 90}]}}}
+        }))
+        .unwrap();
+        let row = IsvcRow::from_isvc(&o);
+        assert_eq!(row.ready, Readiness::NotReady);
+        assert_eq!(row.reason, "RevisionMissing");
+        assert_eq!(row.format_runtime(), "sklearn (kserve-sklearnserver)");
+        assert_eq!(row.traffic_text(), "90/10");
+        assert_eq!(row.mode, "Serverless");
+        let o: IsvcLite = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "s", "annotations": {STOP: "true"}},
+            "status": {"deploymentMode": "RawDeployment",
+                "conditions": [{"type": "Ready", "status": "False", "reason": "Stopped"},
+                               {"type": "Stopped", "status": "True"}]}
+        }))
+        .unwrap();
+        let row = IsvcRow::from_isvc(&o);
+        assert_eq!(row.ready, Readiness::Stopped);
+        assert!(row.stopped);
+        assert_eq!(row.mode, "RawDeployment");
+    }
+}

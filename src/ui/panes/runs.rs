@@ -2,16 +2,15 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Widget, Wrap};
+use ratatui::widgets::{Cell, Row, Widget};
 
-use crate::app::list::ListRow;
-use crate::app::state::{SourceState, State};
+use crate::app::state::State;
 use crate::config::theme::{Role, Theme};
 use crate::kube::resources::workflow::{RunPhase, RunRow};
 use crate::ui::View;
 use crate::ui::format::{age, human_duration, started};
+use crate::ui::panes::table::{self, Nouns};
 
 pub struct RunsPane<'a> {
     pub state: &'a State,
@@ -52,127 +51,36 @@ impl Widget for RunsPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.view.theme;
         let runs = &self.state.runs;
-        let stale = matches!(runs.source, SourceState::Stale { .. });
-        let mut title = vec![Span::styled(" Runs ", theme.style(Role::Title))];
-        let count = if runs.filter.text.is_empty() {
-            format!("({}) ", runs.rows.len())
-        } else {
-            format!("({} of {}) ", runs.visible.len(), runs.rows.len())
+        let nouns = Nouns {
+            title: "Runs",
+            plural: "runs",
+            resource: "workflows.argoproj.io",
         };
-        title.push(Span::styled(count, theme.style(Role::Muted)));
-        if stale {
-            title.push(Span::styled(" stale: reconnecting ", theme.style(Role::Stale)));
-        }
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(theme.style(Role::BorderFocused))
-            .title(Line::from(title));
-        let inner = block.inner(area);
-        block.render(area, buf);
-
-        if runs.rows.is_empty() || runs.visible.is_empty() {
-            let ns = self
-                .state
-                .target
-                .namespace
-                .as_deref()
-                .map_or("any namespace".to_string(), |n| format!("namespace {n}"));
-            let (text, role) = match &runs.source {
-                SourceState::Loading => (
-                    format!("Loading runs (workflows.argoproj.io) in {ns}…"),
-                    Role::Muted,
-                ),
-                SourceState::NotInstalled { what } => (
-                    format!("{what} is not installed in this cluster: no workflows.argoproj.io API."),
-                    Role::NoticeWarn,
-                ),
-                SourceState::Forbidden { message } => {
-                    (format!("Not allowed to list runs: {message}"), Role::NoticeError)
-                }
-                SourceState::Failed { message } => {
-                    (format!("Cannot list runs: {message}"), Role::NoticeError)
-                }
-                SourceState::Stale { error } => {
-                    (format!("Reconnecting to the API server: {error}"), Role::Stale)
-                }
-                SourceState::Live if runs.rows.is_empty() => (format!("No runs in {ns}."), Role::Muted),
-                SourceState::Live => (
-                    "No runs match the filter. Esc clears it.".to_string(),
-                    Role::Muted,
-                ),
-            };
-            Paragraph::new(crate::text::sanitized(&text))
-                .style(theme.style(role))
-                .wrap(Wrap { trim: true })
-                .render(inner, buf);
+        let Some(inner) = table::frame(runs, &nouns, self.state, theme, area, buf) else {
             return;
-        }
-
+        };
         let cols = Columns::for_width(area.width, self.state.target.namespace.is_none());
-        let mut header = vec!["NAME"];
-        let sorted = RunRow::SORT_COLUMNS
-            .get(runs.sort.column)
-            .copied()
-            .unwrap_or("age")
-            .to_uppercase();
-        let arrow = if runs.sort.descending { "▼" } else { "▲" };
-        let mut widths = vec![Constraint::Fill(2)];
+        let mut columns = vec![("NAME", Constraint::Fill(2))];
         if cols.namespace {
-            header.push("NAMESPACE");
-            widths.push(Constraint::Max(24));
+            columns.push(("NAMESPACE", Constraint::Max(24)));
         }
         if cols.pipeline {
-            header.push("PIPELINE");
-            widths.push(Constraint::Fill(1));
+            columns.push(("PIPELINE", Constraint::Fill(1)));
         }
-        header.extend(["STATUS", "PROGRESS", "STARTED", "DURATION", "AGE"]);
-        widths.extend([
-            Constraint::Length(11),
-            Constraint::Length(8),
-            Constraint::Length(12),
-            Constraint::Length(8),
-            Constraint::Length(6),
+        columns.extend([
+            ("STATUS", Constraint::Length(11)),
+            ("PROGRESS", Constraint::Length(8)),
+            ("STARTED", Constraint::Length(12)),
+            ("DURATION", Constraint::Length(8)),
+            ("AGE", Constraint::Length(6)),
         ]);
         if cols.message {
-            header.push("MESSAGE");
-            widths.push(Constraint::Fill(2));
+            columns.push(("MESSAGE", Constraint::Fill(2)));
         }
-
-        let height = usize::from(inner.height.saturating_sub(1));
-        let now = self.state.now;
-        let rows = runs
-            .visible
-            .iter()
-            .enumerate()
-            .skip(runs.offset)
-            .take(height)
-            .filter_map(|(pos, i)| runs.rows.get(*i).map(|r| (pos, r)))
-            .map(|(pos, r)| {
-                let row = run_row(r, &cols, theme, now, self.view.tz, runs.marked.contains(&r.uid));
-                let mut style = if stale {
-                    theme.style(Role::Stale)
-                } else {
-                    Style::default()
-                };
-                if pos == runs.selected {
-                    style = style.patch(theme.style(Role::Selection));
-                }
-                row.style(style)
-            });
-        let header: Vec<String> = header
-            .into_iter()
-            .map(|h| {
-                if h == sorted {
-                    format!("{h}{arrow}")
-                } else {
-                    h.to_string()
-                }
-            })
-            .collect();
-        Table::new(rows, widths)
-            .header(Row::new(header).style(theme.style(Role::Header)))
-            .column_spacing(1)
-            .render(inner, buf);
+        let (now, tz) = (self.state.now, self.view.tz);
+        table::table(runs, columns, theme, inner, buf, |r, marked| {
+            run_row(r, &cols, theme, now, tz, marked)
+        });
     }
 }
 

@@ -42,6 +42,12 @@ pub fn frame<R: ListRow>(
         format!("({} of {}) ", list.visible.len(), list.rows.len())
     };
     title.push(Span::styled(count, theme.style(Role::Muted)));
+    if !list.marked.is_empty() {
+        title.push(Span::styled(
+            format!(" {} marked ", list.marked.len()),
+            theme.style(Role::Filter),
+        ));
+    }
     if stale {
         title.push(Span::styled(" stale: reconnecting ", theme.style(Role::Stale)));
     }

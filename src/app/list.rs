@@ -38,6 +38,29 @@ pub trait ListRow: Clone + Debug + Send + Sync + 'static {
     fn compare(&self, other: &Self, column: &str, now: DateTime<Utc>) -> Ordering;
 }
 
+/// The accessors of a row struct with `uid`, `namespace`, `name`, `labels` and `created` fields,
+/// for use inside `impl ListRow for …`.
+#[macro_export]
+macro_rules! list_row_fields {
+    () => {
+        fn uid(&self) -> &str {
+            &self.uid
+        }
+        fn namespace(&self) -> &str {
+            &self.namespace
+        }
+        fn name(&self) -> &str {
+            &self.name
+        }
+        fn labels(&self) -> &std::collections::BTreeMap<String, String> {
+            &self.labels
+        }
+        fn created(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+            self.created
+        }
+    };
+}
+
 /// Newest first, then namespace and name: the tie-breaker every order ends with.
 pub fn newest_first<R: ListRow>(a: &R, b: &R) -> Ordering {
     b.created()

@@ -17,16 +17,10 @@ pub fn column_index(columns: &[&str], name: &str) -> Option<usize> {
 mod tests {
     use super::*;
 
-    const COLUMNS: &[&str] = &[
-        "age",
-        "name",
-        "namespace",
-        "pipeline",
-        "status",
-        "progress",
-        "started",
-        "duration",
-    ];
+    use crate::app::list::ListRow;
+    use crate::kube::resources::workflow::RunRow;
+
+    const COLUMNS: &[&str] = RunRow::SORT_COLUMNS;
 
     #[test]
     fn columns_by_name_or_unique_prefix() {

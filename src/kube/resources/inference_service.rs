@@ -331,16 +331,8 @@ impl ListRow for IsvcRow {
     const KIND: Kind = Kind::InferenceServices;
     const SORT_COLUMNS: &'static [&'static str] =
         &["age", "name", "namespace", "ready", "format", "mode", "url"];
+    crate::list_row_fields!();
 
-    fn uid(&self) -> &str {
-        &self.uid
-    }
-    fn namespace(&self) -> &str {
-        &self.namespace
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
     fn search_fields(&self) -> Vec<&str> {
         vec![
             &self.name,
@@ -353,12 +345,6 @@ impl ListRow for IsvcRow {
             &self.mode,
             &self.namespace,
         ]
-    }
-    fn labels(&self) -> &BTreeMap<String, String> {
-        &self.labels
-    }
-    fn created(&self) -> Option<DateTime<Utc>> {
-        self.created
     }
     fn compare(&self, other: &Self, column: &str, _now: DateTime<Utc>) -> Ordering {
         match column {

@@ -334,16 +334,8 @@ impl ListRow for NotebookRow {
     const KIND: Kind = Kind::Notebooks;
     const SORT_COLUMNS: &'static [&'static str] =
         &["age", "name", "namespace", "status", "type", "image", "activity"];
+    crate::list_row_fields!();
 
-    fn uid(&self) -> &str {
-        &self.uid
-    }
-    fn namespace(&self) -> &str {
-        &self.namespace
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
     fn search_fields(&self) -> Vec<&str> {
         vec![
             &self.name,
@@ -353,12 +345,6 @@ impl ListRow for NotebookRow {
             &self.reason,
             &self.namespace,
         ]
-    }
-    fn labels(&self) -> &BTreeMap<String, String> {
-        &self.labels
-    }
-    fn created(&self) -> Option<DateTime<Utc>> {
-        self.created
     }
     fn compare(&self, other: &Self, column: &str, _now: DateTime<Utc>) -> Ordering {
         match column {

@@ -279,16 +279,8 @@ impl ListRow for RunRow {
         "started",
         "duration",
     ];
+    crate::list_row_fields!();
 
-    fn uid(&self) -> &str {
-        &self.uid
-    }
-    fn namespace(&self) -> &str {
-        &self.namespace
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
     fn display(&self) -> &str {
         &self.display_name
     }
@@ -300,12 +292,6 @@ impl ListRow for RunRow {
             self.phase.word(),
             &self.namespace,
         ]
-    }
-    fn labels(&self) -> &BTreeMap<String, String> {
-        &self.labels
-    }
-    fn created(&self) -> Option<DateTime<Utc>> {
-        self.created
     }
     fn is_live(&self) -> bool {
         self.phase.is_active() && self.started.is_some()

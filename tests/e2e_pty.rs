@@ -385,3 +385,38 @@ fn stop_a_notebook_and_see_it_stopped() {
     assert_eq!(t.wait_exit(Duration::from_secs(10)), 0);
     t.assert_restored();
 }
+
+#[test]
+fn open_a_running_run_stop_it_and_see_it_end() {
+    let mut t = Pty::spawn(&["--demo"], 140, 36);
+    t.wait_for("first rows", START, |s| {
+        title_counts(s).is_some_and(|(n, _)| n > 0)
+    });
+    // Only running runs, then open the first.
+    t.send("/");
+    t.type_text("Running\r");
+    t.wait_for("a running run", Duration::from_secs(30), |s| {
+        status_cells(s).first().is_some_and(|l| l.contains("● Running"))
+    });
+    t.send("\r");
+    t.wait_for("its step graph, running", Duration::from_secs(10), |s| {
+        s.lines()
+            .take(4)
+            .any(|l| l.contains("● Running") && l.contains("] ─"))
+    });
+    t.send("s");
+    t.wait_for("the confirmation", Duration::from_secs(5), |s| {
+        s.contains("Stop run ") && s.contains("exit handlers still run")
+    });
+    t.send("y");
+    t.wait_for("the run ended", Duration::from_secs(30), |s| {
+        s.lines()
+            .take(4)
+            .any(|l| (l.contains("Failed") || l.contains("Succeeded")) && l.contains(" · "))
+    });
+    t.esc();
+    t.send(":");
+    t.type_text("quit\r");
+    assert_eq!(t.wait_exit(Duration::from_secs(10)), 0);
+    t.assert_restored();
+}

@@ -41,10 +41,20 @@ fn name(wf: &Value) -> String {
         .to_string()
 }
 
+fn is_kfp(wf: &Value) -> bool {
+    wf.pointer("/metadata/labels/pipeline~1runid").is_some()
+}
+
+/// A run in phase `want` that is a plain Argo run (the Argo-semantics tests) or a KFP one.
 async fn one_with_phase(client: &kube::Client, want: &str, skip: &[String]) -> String {
+    one_of(client, want, skip, false).await
+}
+
+async fn one_of(client: &kube::Client, want: &str, skip: &[String], kfp: bool) -> String {
     for _ in 0..100 {
         if let Some(wf) = workflows(client).await.into_iter().find(|w| {
             phase(w) == want
+                && is_kfp(w) == kfp
                 && w.pointer("/spec/suspend").is_none()
                 && w.pointer("/spec/shutdown").is_none()
                 && !skip.contains(&name(w))
@@ -53,7 +63,7 @@ async fn one_with_phase(client: &kube::Client, want: &str, skip: &[String]) -> S
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    panic!("no {want} run in the demo");
+    panic!("no {want} run (KFP: {kfp}) in the demo");
 }
 
 #[tokio::test]
@@ -170,5 +180,59 @@ async fn resubmit_creates_a_labelled_copy_and_delete_removes_the_run() {
     assert!(get(&c, &new_name).await.is_none(), "deleted");
     let err = run_verb(&c, NS, &new_name, RunVerb::Delete).await.unwrap_err();
     assert_eq!(err, OpError::NotFound);
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn kfp_runs_are_terminated_and_retried_through_the_kfp_api() {
+    let h = start().await;
+    let c = client(&h);
+    let running = one_of(&c, "Running", &[], true).await;
+    let msg = run_verb(&c, NS, &running, RunVerb::Terminate).await.unwrap();
+    assert!(msg.contains("through the KFP API"), "{msg}");
+    let wf = get(&c, &running).await.unwrap();
+    assert_eq!(
+        wf.pointer("/spec/activeDeadlineSeconds"),
+        Some(&Value::from(0)),
+        "KFP terminates with activeDeadlineSeconds: 0"
+    );
+    assert!(wf.pointer("/spec/shutdown").is_none());
+    for _ in 0..50 {
+        if phase(&get(&c, &running).await.unwrap()) == "Failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(phase(&get(&c, &running).await.unwrap()), "Failed");
+
+    // KFP's own refusal is shown as KFP says it.
+    let ok = one_of(&c, "Succeeded", &[], true).await;
+    let err = run_verb(&c, NS, &ok, RunVerb::Retry).await.unwrap_err();
+    assert!(err.to_string().contains("not in a failed state"), "{err}");
+
+    let failed = one_of(&c, "Failed", std::slice::from_ref(&running), true).await;
+    let msg = run_verb(&c, NS, &failed, RunVerb::Retry).await.unwrap();
+    assert!(msg.contains("through the KFP API"), "{msg}");
+    let after = get(&c, &failed).await.unwrap();
+    assert_eq!(
+        after.pointer("/metadata/annotations/pipelines.kubeflow.org~1retry-generation"),
+        Some(&Value::from("1"))
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn without_a_reachable_kfp_api_kfp_runs_fall_back_to_the_workflow() {
+    let h = start().await;
+    h.set_faults(kftui::sim::parse_faults("error=services:403").unwrap());
+    let c = client(&h);
+    let running = one_of(&c, "Running", &[], true).await;
+    let msg = run_verb(&c, NS, &running, RunVerb::Terminate).await.unwrap();
+    assert!(!msg.contains("KFP"), "{msg}");
+    let wf = get(&c, &running).await.unwrap();
+    assert_eq!(
+        wf.pointer("/spec/shutdown").and_then(Value::as_str),
+        Some("Terminate")
+    );
     h.shutdown().await;
 }

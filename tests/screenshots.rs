@@ -85,10 +85,67 @@ fn shots() -> Vec<(String, State, u16, u16)> {
                     rows: seeded("serving.kserve.io", "inferenceservices", IsvcRow::from_isvc).into(),
                 })
             }
+            PaneId::Training => {
+                press(&mut s, "6");
+                use kftui::kube::resources::train_job::{self, JobKind, LegacyJobLite, TrainRow};
+                let legacy: Vec<TrainRow> = seeded(
+                    "kubeflow.org",
+                    "pytorchjobs",
+                    |j: &LegacyJobLite<train_job::PyTorch>| TrainRow::from_legacy(j),
+                )
+                .into_iter()
+                .chain(seeded(
+                    "kubeflow.org",
+                    "tfjobs",
+                    |j: &LegacyJobLite<train_job::Tf>| TrainRow::from_legacy(j),
+                ))
+                .collect();
+                kftui::app::update::update(
+                    &mut s,
+                    &keymap(),
+                    kftui::app::msg::Msg::Data(kftui::app::msg::DataEvent::Training {
+                        key: key(kftui::app::subs::Kind::Training(JobKind::PyTorch)),
+                        rows: legacy.into(),
+                    }),
+                );
+                Some(kftui::app::msg::DataEvent::Training {
+                    key: key(kftui::app::subs::Kind::Training(JobKind::TrainJob)),
+                    rows: seeded("trainer.kubeflow.org", "trainjobs", TrainRow::from_trainjob).into(),
+                })
+            }
+            PaneId::Experiments => {
+                press(&mut s, "7");
+                Some(kftui::app::msg::DataEvent::Experiments {
+                    key: key(kftui::app::subs::Kind::Experiments),
+                    rows: support::kubeflow::seeded_experiments().into(),
+                })
+            }
             _ => None,
         };
         if let Some(data) = data {
             kftui::app::update::update(&mut s, &keymap(), kftui::app::msg::Msg::Data(data));
+        }
+        if pane == PaneId::Experiments {
+            // The first experiment open: its trials, the objective's chart, the optimal trial.
+            let mut open = s.clone();
+            press(&mut open, "g g");
+            press(&mut open, "enter");
+            let Some(name) = open.experiment.as_ref().map(|d| d.name.clone()) else {
+                panic!("no experiment opened");
+            };
+            let trials = support::kubeflow::seeded_trials(&name);
+            kftui::app::update::update(
+                &mut open,
+                &keymap(),
+                kftui::app::msg::Msg::Data(kftui::app::msg::DataEvent::Trials {
+                    key: kftui::app::subs::SubKey {
+                        selector: Some(format!("katib.kubeflow.org/experiment={name}")),
+                        ..key(kftui::app::subs::Kind::Trials)
+                    },
+                    rows: trials.into(),
+                }),
+            );
+            out.push(("experiment-detail".to_string(), open, 120, 32));
         }
         out.push((pane.name().to_string(), s, 120, 32));
     }

@@ -55,8 +55,8 @@ actions! {
     Context = "ctx": "Pick the kubeconfig context (:ctx NAME)",
     SortNext = "sort-next": "Sort by the next column (:sort COLUMN [asc|desc])",
     SortPrev = "sort-prev": "Sort by the previous column",
-    Open = "open": "Open the selected run: its step graph, live",
-    Tail = "tail": "Follow the logs of the selection (:logs pod/NAME, :logs workflow/NAME)",
+    Open = "open": "Open the selection: a run's step graph, a training job's detail, an experiment's trials",
+    Tail = "tail": "Follow the logs of the selection (:logs KIND/NAME: pod, workflow, notebook, isvc, trainjob, trial)",
     Follow = "follow": "Logs: follow new lines, or pause",
     Wrap = "wrap": "Logs: wrap long lines, or not",
     Timestamps = "timestamps": "Logs: show the server's timestamps, or not",
@@ -64,6 +64,9 @@ actions! {
     Grep = "grep": "Logs: show only the lines that match the search, or all",
     Save = "save": "Logs: save the lines (the filtered ones when filtering) to a file",
     Previous = "previous": "Logs: the previous instance of the containers, or the current one",
+    Container = "container": "Logs: pick the container, or all of them (:container NAME, :container all)",
+    Since = "since": "Logs: start 1m, 5m, 15m, 1h back, or from the start (:since 5m, :since all)",
+    TailLines = "tail-lines": "Logs: start with the last 100, 1,000, 10,000 or all lines (:tail 1000, :tail all)",
     ScrollLeft = "scroll-left": "Logs: scroll left (when not wrapping)",
     ScrollRight = "scroll-right": "Logs: scroll right (when not wrapping)",
     Layout = "layout": "Switch the step graph between graph and tree",
@@ -72,11 +75,14 @@ actions! {
     UnmarkAll = "unmark-all": "Clear every mark",
     Stop = "stop": "Stop the run (exit handlers still run), notebook or model",
     Terminate = "terminate": "Terminate the run: everything stops, exit handlers too",
-    SuspendRun = "suspend": "Suspend the run: no new step starts",
-    Resume = "resume": "Resume a suspended run",
+    SuspendRun = "suspend": "Suspend the run (no new step starts) or training job (its pods stop)",
+    Resume = "resume": "Resume a suspended run or training job",
     Retry = "retry": "Retry a failed run: failed steps run again",
     Resubmit = "resubmit": "Resubmit: a new run from the same spec",
-    Delete = "delete": "Delete the run, notebook or model",
+    NewRun = "new-run": "Start a new run: of a KFP pipeline version or a WorkflowTemplate (a form)",
+    CloneRun = "clone": "A new run from the selected one, its parameters in a form to edit",
+    Compare = "compare": "Compare the marked runs side by side: parameters, status, duration, metrics",
+    Delete = "delete": "Delete the run, notebook, model, training job or experiment",
     Start = "start": "Start a stopped notebook or model",
     Promote = "promote": "Models: the canary (latest revision) takes all traffic",
     Rollback = "rollback": "Models: all traffic back to the previous revision",
@@ -99,6 +105,8 @@ impl Action {
                 | Action::Resume
                 | Action::Retry
                 | Action::Resubmit
+                | Action::NewRun
+                | Action::CloneRun
                 | Action::Delete
                 | Action::Start
                 | Action::Promote

@@ -27,6 +27,31 @@ pub enum Effect {
         verb: crate::kube::kubeflow_ops::Verb,
         targets: Vec<crate::app::state::VerbTarget>,
     },
+    /// List what a new run can start from; the answer is `Msg::RunSources`.
+    LoadRunSources {
+        request: u64,
+        context: String,
+        namespace: String,
+    },
+    /// Read a run to copy; the answer is `Msg::FormSeed`.
+    LoadClone {
+        request: u64,
+        context: String,
+        namespace: String,
+        name: String,
+    },
+    /// Create a run; the answer is `Msg::RunCreated`.
+    CreateRun {
+        request: u64,
+        context: String,
+        run: crate::app::form::NewRun,
+    },
+    /// Read full runs to compare; the answer is `Msg::Compared`.
+    CompareRuns {
+        request: u64,
+        context: String,
+        targets: Vec<crate::app::state::VerbTarget>,
+    },
     /// Follow one pod container's log into a log view's source.
     StreamLogs {
         context: String,
@@ -36,6 +61,10 @@ pub enum Effect {
         pod: String,
         container: Option<String>,
         previous: bool,
+        /// Start with the lines of the last N seconds (first connection only).
+        since_seconds: Option<i64>,
+        /// Start with the last N lines (first connection only).
+        tail_lines: Option<i64>,
     },
     /// Stop every stream of a log view.
     StopLogs { view: u64 },

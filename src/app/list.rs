@@ -22,6 +22,10 @@ pub trait ListRow: Clone + Debug + Send + Sync + 'static {
     fn uid(&self) -> &str;
     fn namespace(&self) -> &str;
     fn name(&self) -> &str;
+    /// The kind of this row's object, for verbs and views (a list may mix kinds).
+    fn kind(&self) -> Kind {
+        Self::KIND
+    }
     /// What the list shows as the name (a KFP run name, a display name…).
     fn display(&self) -> &str {
         self.name()
@@ -191,7 +195,7 @@ impl<R: ListRow> ListView<R> {
 
 fn target_of<R: ListRow>(r: &R) -> VerbTarget {
     VerbTarget {
-        kind: R::KIND,
+        kind: r.kind(),
         namespace: r.namespace().to_string(),
         name: r.name().to_string(),
         display: r.display().to_string(),

@@ -32,6 +32,27 @@ pub enum Msg {
         verb: crate::kube::kubeflow_ops::Verb,
         results: Vec<(String, Result<String, String>)>,
     },
+    /// What a new run can start from, and notes on sources that could not be listed.
+    RunSources {
+        request: u64,
+        seeds: Vec<crate::app::form::RunFormSeed>,
+        notes: Vec<String>,
+    },
+    /// A form to open (a copy of a run), or why not.
+    FormSeed {
+        request: u64,
+        result: Result<crate::app::form::RunFormSeed, String>,
+    },
+    /// The run was created: its Workflow's namespace and name, or the error.
+    RunCreated {
+        request: u64,
+        result: Result<(String, String), String>,
+    },
+    /// The runs to compare, read in full.
+    Compared {
+        request: u64,
+        result: Result<Vec<crate::runs::compare::CompareColumn>, String>,
+    },
     /// Lines or stream news for a log view.
     Log(crate::logs::LogEvent),
     /// A file was written (or not).
@@ -58,6 +79,28 @@ pub enum DataEvent {
         key: SubKey,
         rows: Arc<[crate::kube::resources::inference_service::IsvcRow]>,
     },
+    /// The complete, current training jobs of one API (the key's kind says which).
+    Training {
+        key: SubKey,
+        rows: Arc<[crate::kube::resources::train_job::TrainRow]>,
+    },
+    /// The complete, current TrainingRuntimes or ClusterTrainingRuntimes.
+    TrainingRuntimes {
+        key: SubKey,
+        rows: Arc<[crate::kube::resources::train_job::RuntimeRow]>,
+    },
+    /// The complete, current Katib Experiments of a subscription.
+    Experiments {
+        key: SubKey,
+        rows: Arc<[crate::kube::resources::experiment::ExperimentRow]>,
+    },
+    /// The complete, current Trials of the open experiment.
+    Trials {
+        key: SubKey,
+        rows: Arc<[crate::kube::resources::experiment::TrialRow]>,
+    },
+    /// Every run KFP's API lists in the namespace (experiments, and runs whose Workflow is gone).
+    KfpRuns { key: SubKey, rows: Arc<[RunRow]> },
     /// The namespaces of a context, for the picker.
     Namespaces { key: SubKey, rows: Arc<[NamespaceRow]> },
     /// The pods of a run whose logs are open.

@@ -1,4 +1,4 @@
-//! The context and namespace pickers: a filterable list in a popup.
+//! The context, namespace and log container pickers: a filterable list in a popup.
 
 use crate::app::filter::contains_ignore_case;
 use crate::app::state::LineInput;
@@ -8,6 +8,10 @@ use crate::app::state::LineInput;
 pub enum PickerKind {
     Namespace,
     Context,
+    /// The container of the open logs (`None`: all containers).
+    Container,
+    /// What a new run starts from.
+    RunSource,
 }
 
 /// One choice.

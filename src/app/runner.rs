@@ -93,6 +93,21 @@ impl EffectRunner {
         });
     }
 
+    /// Runs `work` with the context's client (or why there is none) and sends its answer.
+    fn answer<F, Fut>(&mut self, context: String, work: F)
+    where
+        F: FnOnce(Result<kube::Client, String>) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Msg> + Send + 'static,
+    {
+        let cell = self.client(&context);
+        let (tx, source) = (self.tx.clone(), self.source.clone());
+        self.tasks.spawn(async move {
+            let client = Self::ready(cell, source, context).await.map(|k| k.client);
+            let msg = work(client).await;
+            let _ = tx.send(msg).await;
+        });
+    }
+
     /// Performs an IO effect. Terminal effects (suspend, redraw) belong to the event loop.
     pub fn run(&mut self, effect: Effect) {
         match effect {
@@ -150,6 +165,8 @@ impl EffectRunner {
                 pod,
                 container,
                 previous,
+                since_seconds,
+                tail_lines,
             } => {
                 let cell = self.client(&context);
                 let cancel = CancellationToken::new();
@@ -168,6 +185,8 @@ impl EffectRunner {
                             };
                             let opts = logs::StreamOptions {
                                 previous,
+                                since_seconds,
+                                tail_lines,
                                 ..logs::StreamOptions::default()
                             };
                             logs::stream_pod_logs::<Msg>(kube.client, target, opts, key, tx, cancel).await;
@@ -213,7 +232,7 @@ impl EffectRunner {
                         Ok(kube) => {
                             let mut out = Vec::with_capacity(targets.len());
                             for t in targets {
-                                let r = verb.run(&kube.client, &t.namespace, &t.name).await;
+                                let r = verb.run_on(&kube.client, &t).await;
                                 out.push((t.name, r.map_err(|e| e.to_string())));
                             }
                             out
@@ -229,6 +248,58 @@ impl EffectRunner {
                         .await;
                 });
             }
+            Effect::LoadRunSources {
+                request,
+                context,
+                namespace,
+            } => self.answer(context, move |client| async move {
+                let (seeds, notes) = match client {
+                    Ok(c) => {
+                        let s = crate::kube::new_run::sources(&c, &namespace).await;
+                        (s.seeds, s.notes)
+                    }
+                    Err(e) => (Vec::new(), vec![e]),
+                };
+                Msg::RunSources {
+                    request,
+                    seeds,
+                    notes,
+                }
+            }),
+            Effect::LoadClone {
+                request,
+                context,
+                namespace,
+                name,
+            } => self.answer(context, move |client| async move {
+                let result = match client {
+                    Ok(c) => crate::kube::new_run::clone_seed(&c, &namespace, &name).await,
+                    Err(e) => Err(e),
+                };
+                Msg::FormSeed { request, result }
+            }),
+            Effect::CreateRun {
+                request,
+                context,
+                run,
+            } => self.answer(context, move |client| async move {
+                let result = match client {
+                    Ok(c) => crate::kube::new_run::create(&c, run).await,
+                    Err(e) => Err(e),
+                };
+                Msg::RunCreated { request, result }
+            }),
+            Effect::CompareRuns {
+                request,
+                context,
+                targets,
+            } => self.answer(context, move |client| async move {
+                let result = match client {
+                    Ok(c) => compare_columns(&c, &targets).await,
+                    Err(e) => Err(e),
+                };
+                Msg::Compared { request, result }
+            }),
             Effect::Suspend | Effect::FullRedraw => {}
         }
         // Reap finished tasks so the set does not grow.
@@ -269,6 +340,28 @@ fn save_choices(path: &std::path::Path, choices: &BTreeMap<String, Option<String
     if let Err(e) = result {
         tracing::warn!("cannot save namespace choices to {}: {e}", path.display());
     }
+}
+
+/// Reads each run in full and makes its comparison column.
+async fn compare_columns(
+    client: &kube::Client,
+    targets: &[crate::app::state::VerbTarget],
+) -> Result<Vec<crate::runs::compare::CompareColumn>, String> {
+    let mut out = Vec::with_capacity(targets.len());
+    for t in targets {
+        let api: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(
+            client.clone(),
+            &t.namespace,
+            &crate::kube::fetch::api_resource(crate::app::subs::Kind::Workflows),
+        );
+        let wf = api
+            .get(&t.name)
+            .await
+            .map_err(|e| format!("{}: {}", t.name, crate::kube::describe_error(&e)))?;
+        let wf = serde_json::to_value(wf).map_err(|e| e.to_string())?;
+        out.push(crate::runs::compare::column(&wf));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

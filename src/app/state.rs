@@ -210,6 +210,13 @@ pub struct State {
     pub runs: ListView<RunRow>,
     pub notebooks: ListView<crate::kube::resources::notebook::NotebookRow>,
     pub models: ListView<crate::kube::resources::inference_service::IsvcRow>,
+    /// TrainJobs and legacy training jobs, merged from one watch per API.
+    pub training: ListView<crate::kube::resources::train_job::TrainRow>,
+    /// The Training pane's sources, runtimes and open job.
+    pub train: crate::app::training::TrainingState,
+    pub experiments: ListView<crate::kube::resources::experiment::ExperimentRow>,
+    /// The open experiment and its trials.
+    pub experiment: Option<crate::app::experiments::ExperimentDetail>,
     pub command: LineInput,
     pub notice: Option<Notice>,
     /// A verb waiting for confirmation.
@@ -228,6 +235,18 @@ pub struct State {
     pub log_capacity: usize,
     /// The open run's detail (step graph), when open.
     pub detail: Option<crate::app::detail::RunDetail>,
+    /// The Workflows' rows as the watch last delivered them.
+    pub workflow_rows: Arc<[RunRow]>,
+    /// KFP's record of the namespace's runs (empty where KFP is not reachable).
+    pub kfp_runs: Arc<[RunRow]>,
+    /// The new-run form, when open.
+    pub form: Option<crate::app::form::RunForm>,
+    /// What the new-run picker offers.
+    pub run_sources: Vec<crate::app::form::RunFormSeed>,
+    /// A run to select when it appears in the list (one just created).
+    pub select_run: Option<(String, String)>,
+    /// The comparison of marked runs, when open.
+    pub compare: Option<crate::runs::compare::Comparison>,
     /// The YAML or describe view, when open.
     pub viewer: Option<crate::app::viewer::TextView>,
     /// The id of the last request sent; answers to older ones are dropped.
@@ -258,6 +277,10 @@ impl State {
             runs: ListView::new(),
             notebooks: ListView::new(),
             models: ListView::new(),
+            training: ListView::new(),
+            train: crate::app::training::TrainingState::default(),
+            experiments: ListView::new(),
+            experiment: None,
             command: LineInput::default(),
             notice: None,
             confirm: None,
@@ -269,6 +292,12 @@ impl State {
             log_capacity: crate::logs::buffer::DEFAULT_CAPACITY,
             detail: None,
             viewer: None,
+            workflow_rows: Arc::from(Vec::new()),
+            kfp_runs: Arc::from(Vec::new()),
+            form: None,
+            run_sources: Vec::new(),
+            select_run: None,
+            compare: None,
             request_seq: 0,
             help_scroll: 0,
             list_height: 10,
@@ -287,6 +316,8 @@ impl State {
             PaneId::Runs => Some(&self.runs),
             PaneId::Notebooks => Some(&self.notebooks),
             PaneId::Models => Some(&self.models),
+            PaneId::Training => Some(&self.training),
+            PaneId::Experiments => Some(&self.experiments),
             _ => None,
         }
     }
@@ -297,6 +328,8 @@ impl State {
             PaneId::Runs => Some(&mut self.runs),
             PaneId::Notebooks => Some(&mut self.notebooks),
             PaneId::Models => Some(&mut self.models),
+            PaneId::Training => Some(&mut self.training),
+            PaneId::Experiments => Some(&mut self.experiments),
             _ => None,
         }
     }
@@ -307,7 +340,15 @@ impl State {
             Kind::Workflows => Some(&mut self.runs),
             Kind::Notebooks => Some(&mut self.notebooks),
             Kind::InferenceServices => Some(&mut self.models),
-            Kind::Namespaces | Kind::Pods | Kind::RunGraph => None,
+            Kind::Training(_) => Some(&mut self.training),
+            Kind::Experiments => Some(&mut self.experiments),
+            Kind::Namespaces
+            | Kind::Pods
+            | Kind::RunGraph
+            | Kind::KfpRuns
+            | Kind::TrainingRuntimes
+            | Kind::ClusterTrainingRuntimes
+            | Kind::Trials => None,
         }
     }
 

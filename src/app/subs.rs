@@ -17,6 +17,18 @@ pub enum Kind {
     InferenceServices,
     /// One Workflow in full, for the run detail (the key's `field` names it).
     RunGraph,
+    /// KFP's record of the runs of a namespace, polled through its REST API.
+    KfpRuns,
+    /// Training jobs of one API: Trainer's TrainJob or a legacy training-operator kind.
+    Training(crate::kube::resources::train_job::JobKind),
+    /// Trainer's namespaced TrainingRuntimes.
+    TrainingRuntimes,
+    /// Trainer's cluster-scoped ClusterTrainingRuntimes.
+    ClusterTrainingRuntimes,
+    /// Katib Experiments (`kubeflow.org/v1beta1`).
+    Experiments,
+    /// Katib Trials (of one experiment: the key's `selector` names it).
+    Trials,
 }
 
 impl Kind {
@@ -24,10 +36,16 @@ impl Kind {
     pub fn resource(self) -> &'static str {
         match self {
             Kind::Workflows | Kind::RunGraph => "workflows.argoproj.io",
+            Kind::KfpRuns => "runs (KFP REST API)",
             Kind::Namespaces => "namespaces",
             Kind::Pods => "pods",
             Kind::Notebooks => "notebooks.kubeflow.org",
             Kind::InferenceServices => "inferenceservices.serving.kserve.io",
+            Kind::Training(k) => k.resource(),
+            Kind::TrainingRuntimes => "trainingruntimes.trainer.kubeflow.org",
+            Kind::ClusterTrainingRuntimes => "clustertrainingruntimes.trainer.kubeflow.org",
+            Kind::Experiments => "experiments.kubeflow.org",
+            Kind::Trials => "trials.kubeflow.org",
         }
     }
 
@@ -35,10 +53,16 @@ impl Kind {
     pub fn singular(self) -> &'static str {
         match self {
             Kind::Workflows | Kind::RunGraph => "workflow",
+            Kind::KfpRuns => "run",
             Kind::Namespaces => "namespace",
             Kind::Pods => "pod",
             Kind::Notebooks => "notebook",
             Kind::InferenceServices => "inferenceservice",
+            Kind::Training(k) => k.singular(),
+            Kind::TrainingRuntimes => "trainingruntime",
+            Kind::ClusterTrainingRuntimes => "clustertrainingruntime",
+            Kind::Experiments => "experiment",
+            Kind::Trials => "trial",
         }
     }
 
@@ -46,9 +70,13 @@ impl Kind {
     pub fn product(self) -> &'static str {
         match self {
             Kind::Workflows | Kind::RunGraph => "Argo Workflows",
+            Kind::KfpRuns => "Kubeflow Pipelines",
             Kind::Namespaces | Kind::Pods => "Kubernetes",
             Kind::Notebooks => "Kubeflow Notebooks",
             Kind::InferenceServices => "KServe",
+            Kind::Training(k) => k.product(),
+            Kind::TrainingRuntimes | Kind::ClusterTrainingRuntimes => "Kubeflow Trainer",
+            Kind::Experiments | Kind::Trials => "Katib",
         }
     }
 }
@@ -78,9 +106,24 @@ pub fn wanted(state: &State) -> BTreeSet<SubKey> {
         selector: state.runs.selector.clone(),
         field: None,
     });
+    // KFP's history of the namespace, while the Runs pane shows one (KFP is asked per namespace).
+    if state.pane == crate::app::pane::PaneId::Runs
+        && let Some(ns) = &state.target.namespace
+    {
+        set.insert(SubKey {
+            context: state.target.context.clone(),
+            namespace: Some(ns.clone()),
+            kind: Kind::KfpRuns,
+            selector: None,
+            field: None,
+        });
+    }
     let pane_kind = match state.pane {
         crate::app::pane::PaneId::Notebooks => Some((Kind::Notebooks, state.notebooks.selector.clone())),
         crate::app::pane::PaneId::Models => Some((Kind::InferenceServices, state.models.selector.clone())),
+        crate::app::pane::PaneId::Experiments => {
+            Some((Kind::Experiments, state.experiments.selector.clone()))
+        }
         _ => None,
     };
     if let Some((kind, selector)) = pane_kind {
@@ -92,16 +135,11 @@ pub fn wanted(state: &State) -> BTreeSet<SubKey> {
             field: None,
         });
     }
-    if let Some(crate::app::logs::LogSubject::Run { namespace, name }) =
-        state.logs.as_ref().map(|l| &l.subject)
-    {
-        set.insert(SubKey {
-            context: state.target.context.clone(),
-            namespace: Some(namespace.clone()),
-            kind: Kind::Pods,
-            selector: Some(format!("workflows.argoproj.io/workflow={name}")),
-            field: None,
-        });
+    set.extend(crate::app::training::wanted(state));
+    set.extend(crate::app::experiments::wanted(state));
+    if let Some(session) = &state.logs {
+        // The subject's pods: new ones join the view, and their containers fill the picker.
+        set.insert(session.subject.pods_key(&state.target.context));
     }
     if let Some(d) = &state.detail {
         set.insert(SubKey {

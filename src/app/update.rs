@@ -9,7 +9,7 @@ use crate::app::action::Action;
 use crate::app::detail::RunDetail;
 use crate::app::effect::Effect;
 use crate::app::filter::Filter;
-use crate::app::logs::{LogSession, LogSubject};
+use crate::app::logs::LogSubject;
 use crate::app::msg::{ConnEvent, DataEvent, Msg, SubStatus};
 use crate::app::pane::PaneId;
 use crate::app::picker::{Picker, PickerItem, PickerKind};
@@ -21,12 +21,15 @@ use crate::config::keymap::{Key, Keymap, KeymapResult};
 use crate::kube::kubeflow_ops::{ModelVerb, NotebookVerb, Verb};
 use crate::kube::ops::RunVerb;
 use crate::kube::resources::namespace::{NamespaceRow, picker_order};
-use crate::kube::resources::pod::PodRow;
 use crate::ui::layout;
 
 /// Applies one message to the state and returns the effects to perform.
 pub fn update(state: &mut State, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
     let mut effects = Vec::new();
+    if crate::app::run_actions::on_msg(state, &msg) {
+        sync_subscriptions(state, &mut effects);
+        return effects;
+    }
     match msg {
         Msg::Key(key) => {
             state.dirty = true;
@@ -34,6 +37,10 @@ pub fn update(state: &mut State, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
         }
         Msg::Paste(text) => {
             state.dirty = true;
+            if let Some(form) = state.form.as_mut() {
+                form.paste(&text);
+                return effects;
+            }
             match state.mode {
                 Mode::Filter => {
                     let now = state.now;
@@ -118,6 +125,8 @@ pub fn update(state: &mut State, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
             ),
         },
         Msg::Terminate => state.running = false,
+        // Answered by `run_actions::on_msg` above.
+        Msg::RunSources { .. } | Msg::FormSeed { .. } | Msg::RunCreated { .. } | Msg::Compared { .. } => {}
     }
     sync_subscriptions(state, &mut effects);
     effects
@@ -137,6 +146,14 @@ fn on_key(state: &mut State, keymap: &Keymap, key: Key, effects: &mut Vec<Effect
         on_picker_key(state, &name, effects);
         return;
     }
+    if state.form.is_some() {
+        crate::app::run_actions::on_form_key(state, &key, effects);
+        return;
+    }
+    if state.compare.is_some() {
+        crate::app::run_actions::on_compare_key(state, &name);
+        return;
+    }
     if state.viewer.is_some() && state.mode == Mode::Normal {
         on_viewer_key(state, keymap, key, &name, effects);
         return;
@@ -152,6 +169,11 @@ fn on_key(state: &mut State, keymap: &Keymap, key: Key, effects: &mut Vec<Effect
         && state.pane == PaneId::Runs
         && state.mode == Mode::Normal
         && on_detail_key(state, keymap, key, &name, effects)
+    {
+        return;
+    }
+    if crate::app::training::on_detail_key(state, keymap, key, effects)
+        || crate::app::experiments::on_detail_key(state, keymap, key, effects)
     {
         return;
     }
@@ -243,8 +265,19 @@ pub fn apply(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
                 list.sort_by(column, Some(false), now, height);
             }
         }
-        Action::Open => open_detail(state),
-        Action::Tail => tail_selection(state, effects),
+        Action::Open => match state.pane {
+            PaneId::Training => crate::app::training::open(state),
+            PaneId::Experiments => crate::app::experiments::open(state),
+            _ => open_detail(state),
+        },
+        Action::Tail => match state.pane {
+            PaneId::Training => crate::app::training::tail(state, effects),
+            PaneId::Experiments => crate::app::experiments::tail(state, effects),
+            _ => tail_selection(state, effects),
+        },
+        Action::Container => crate::app::logs::open_container_picker(state),
+        Action::Since => crate::app::logs::cycle_since(state, effects),
+        Action::TailLines => crate::app::logs::cycle_tail(state, effects),
         Action::Follow
         | Action::Wrap
         | Action::Timestamps
@@ -297,13 +330,29 @@ pub fn apply(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
         Action::Promote => request_verb(state, Verb::Model(ModelVerb::Promote)),
         Action::Rollback => request_verb(state, Verb::Model(ModelVerb::Rollback)),
         Action::Terminate => request_verb(state, Verb::Run(RunVerb::Terminate)),
+        Action::SuspendRun | Action::Resume if state.pane == PaneId::Training => {
+            if let Some(verb) = crate::app::training::verb_for(action) {
+                request_verb(state, verb);
+            }
+        }
         Action::SuspendRun => request_verb(state, Verb::Run(RunVerb::Suspend)),
         Action::Resume => request_verb(state, Verb::Run(RunVerb::Resume)),
         Action::Retry => request_verb(state, Verb::Run(RunVerb::Retry)),
         Action::Resubmit => request_verb(state, Verb::Run(RunVerb::Resubmit)),
+        Action::NewRun => crate::app::run_actions::new_run(state, effects),
+        Action::CloneRun => crate::app::run_actions::clone_run(state, effects),
+        Action::Compare => crate::app::run_actions::compare(state, effects),
         Action::Delete => match state.pane {
             PaneId::Notebooks => request_verb(state, Verb::Notebook(NotebookVerb::Delete)),
             PaneId::Models => request_verb(state, Verb::Model(ModelVerb::Delete)),
+            PaneId::Training => request_verb(
+                state,
+                Verb::Training(crate::kube::training_ops::TrainingVerb::Delete),
+            ),
+            PaneId::Experiments => request_verb(
+                state,
+                Verb::Experiment(crate::kube::training_ops::ExperimentVerb::Delete),
+            ),
             _ => request_verb(state, Verb::Run(RunVerb::Delete)),
         },
         Action::Pipelines
@@ -345,6 +394,8 @@ fn request_verb(state: &mut State, verb: Verb) {
         Verb::Run(_) => PaneId::Runs,
         Verb::Notebook(_) => PaneId::Notebooks,
         Verb::Model(_) => PaneId::Models,
+        Verb::Training(_) => PaneId::Training,
+        Verb::Experiment(_) => PaneId::Experiments,
     };
     if state.pane != pane {
         notice(
@@ -372,8 +423,18 @@ fn request_verb(state: &mut State, verb: Verb) {
             .map(|l| l.verb_targets())
             .unwrap_or_default(),
     };
+    let history = targets.iter().filter(|t| t.kind == Kind::KfpRuns).count();
+    let targets: Vec<VerbTarget> = targets.into_iter().filter(|t| t.kind != Kind::KfpRuns).collect();
     if targets.is_empty() {
-        notice(state, Level::Info, format!("no {} selected", verb.noun()));
+        let text = if history > 0 {
+            format!(
+                "{} needs a Workflow; this run is only in KFP's history (its Workflow was deleted after its TTL)",
+                verb.name()
+            )
+        } else {
+            format!("no {} selected", verb.noun())
+        };
+        notice(state, Level::Info, text);
         return;
     }
     state.confirm = Some(Confirm { verb, targets });
@@ -478,6 +539,8 @@ fn open_picker(state: &mut State, kind: PickerKind) {
                 .collect();
             Picker::new(kind, items, Some(state.target.context.as_str()))
         }
+        PickerKind::Container => return crate::app::logs::open_container_picker(state),
+        PickerKind::RunSource => return,
     };
     state.picker = Some(picker);
 }
@@ -496,6 +559,8 @@ fn on_picker_key(state: &mut State, name: &str, effects: &mut Vec<Effect>) {
             match (kind, choice) {
                 (PickerKind::Namespace, Some(ns)) => set_namespace(state, ns, effects),
                 (PickerKind::Context, Some(Some(ctx))) => set_context(state, &ctx, effects),
+                (PickerKind::Container, Some(c)) => crate::app::logs::choose_container(state, c, effects),
+                (PickerKind::RunSource, Some(v)) => crate::app::run_actions::choose_source(state, v),
                 _ => {}
             }
         }
@@ -550,40 +615,16 @@ pub fn set_context(state: &mut State, ctx: &str, effects: &mut Vec<Effect>) {
 
 /// Opens a log session, closing the previous one's streams.
 pub fn open_logs(state: &mut State, subject: LogSubject, effects: &mut Vec<Effect>) {
-    if let Some(old) = state.logs.take() {
-        effects.push(Effect::StopLogs { view: old.id() });
-    }
-    state.request_seq += 1;
-    let mut session = LogSession::new(state.request_seq, subject, state.log_capacity);
-    let body = layout::areas(ratatui::layout::Rect::new(0, 0, state.width, state.height)).body;
-    let area = crate::ui::panes::logs::LogsPane::body_area(body);
-    session.view.set_viewport(area.width, area.height);
-    if let LogSubject::Pod {
-        namespace,
-        name,
-        container,
-        label,
-    } = &session.subject
-    {
-        let source = session.view.add_source(label.clone());
-        session.pods.insert(name.clone(), source);
-        effects.push(Effect::StreamLogs {
-            context: state.target.context.clone(),
-            view: session.id(),
-            source,
-            namespace: namespace.clone(),
-            pod: name.clone(),
-            container: container.clone(),
-            previous: false,
-        });
-    }
-    state.logs = Some(session);
-    state.pane = PaneId::Logs;
-    state.dirty = true;
+    crate::app::logs::open(state, subject, effects);
 }
 
 /// `l`: the logs of what is selected — the run (all steps), or in a run's graph the step.
 fn tail_selection(state: &mut State, effects: &mut Vec<Effect>) {
+    match crate::app::logs::selected_subject(state) {
+        Some(Ok(subject)) => return open_logs(state, subject, effects),
+        Some(Err(why)) => return notice(state, Level::Info, why),
+        None => {}
+    }
     if state.pane != PaneId::Runs {
         notice(
             state,
@@ -601,70 +642,24 @@ fn tail_selection(state: &mut State, effects: &mut Vec<Effect>) {
                 container: Some("main".into()),
                 label,
             },
-            None => LogSubject::Run {
-                namespace: d.namespace.clone(),
-                name: d.name.clone(),
-            },
+            None => LogSubject::run(&d.namespace, &d.name),
         };
         return open_logs(state, subject, effects);
     }
     match state.runs.selected_row() {
+        Some(r) if r.origin == crate::kube::resources::workflow::RunOrigin::History => {
+            let text = format!(
+                "{} is only in KFP's history: its Workflow (and step graph) was deleted after its TTL; y shows KFP's record",
+                r.display_name
+            );
+            notice(state, Level::Info, text);
+        }
         Some(r) => {
-            let subject = LogSubject::Run {
-                namespace: r.namespace.clone(),
-                name: r.name.clone(),
-            };
+            let subject = LogSubject::run(&r.namespace, &r.name);
             open_logs(state, subject, effects);
         }
         None => notice(state, Level::Info, "no run selected".to_string()),
     }
-}
-
-/// `:logs pod/NAME [CONTAINER]`, `:logs workflow/NAME`.
-fn logs_command(state: &mut State, arg: &str, container: Option<&str>, effects: &mut Vec<Effect>) {
-    let Some((kind, name)) = arg.split_once('/') else {
-        notice(
-            state,
-            Level::Error,
-            format!("logs of what? :logs pod/NAME or :logs workflow/NAME, not \"{arg}\""),
-        );
-        return;
-    };
-    let namespace = match &state.target.namespace {
-        Some(ns) => ns.clone(),
-        None => match state.runs.rows.iter().find(|r| r.name == name) {
-            Some(r) => r.namespace.clone(),
-            None => {
-                notice(
-                    state,
-                    Level::Error,
-                    "showing all namespaces: pick one with :ns first".to_string(),
-                );
-                return;
-            }
-        },
-    };
-    let subject = match kind {
-        "pod" | "po" | "pods" => LogSubject::Pod {
-            namespace,
-            name: name.to_string(),
-            container: container.map(str::to_string),
-            label: name.to_string(),
-        },
-        "workflow" | "wf" | "workflows" | "run" => LogSubject::Run {
-            namespace,
-            name: name.to_string(),
-        },
-        other => {
-            notice(
-                state,
-                Level::Error,
-                format!("no logs for \"{other}\" yet: use pod/NAME or workflow/NAME"),
-            );
-            return;
-        }
-    };
-    open_logs(state, subject, effects);
 }
 
 /// Keys in the Logs pane. Returns false for keys it leaves to the global keymap.
@@ -724,7 +719,10 @@ fn on_logs_key(state: &mut State, keymap: &Keymap, key: Key, name: &str, effects
             }
         }
         Action::Save => save_logs(state, effects),
-        Action::Previous => restart_logs(state, effects),
+        Action::Previous => crate::app::logs::toggle_previous(state, effects),
+        Action::Container => crate::app::logs::open_container_picker(state),
+        Action::Since => crate::app::logs::cycle_since(state, effects),
+        Action::TailLines => crate::app::logs::cycle_tail(state, effects),
         _ => return false,
     }
     state.dirty = true;
@@ -758,69 +756,19 @@ fn save_logs(state: &mut State, effects: &mut Vec<Effect>) {
     effects.push(Effect::WriteFile { path, bytes });
 }
 
-/// `p`: the previous instance of the containers, or back to the current one.
-fn restart_logs(state: &mut State, effects: &mut Vec<Effect>) {
-    let context = state.target.context.clone();
-    let Some(session) = state.logs.as_mut() else {
-        return;
-    };
-    session.previous = !session.previous;
-    effects.push(Effect::StopLogs { view: session.id() });
-    session.view.clear();
-    let (namespace, container) = match &session.subject {
-        LogSubject::Pod {
-            namespace, container, ..
-        } => (namespace.clone(), container.clone()),
-        LogSubject::Run { namespace, .. } => (namespace.clone(), Some("main".to_string())),
-    };
-    for (pod, source) in &session.pods {
-        effects.push(Effect::StreamLogs {
-            context: context.clone(),
-            view: session.id(),
-            source: *source,
-            namespace: namespace.clone(),
-            pod: pod.clone(),
-            container: container.clone(),
-            previous: session.previous,
-        });
-    }
-    let which = if session.previous { "previous" } else { "current" };
-    notice(state, Level::Info, format!("logs of the {which} containers"));
-}
-
-/// New pods of a run whose logs are open join the view as they appear.
-fn on_run_pods(state: &mut State, rows: &[PodRow], effects: &mut Vec<Effect>) {
-    let context = state.target.context.clone();
-    let Some(session) = state.logs.as_mut() else {
-        return;
-    };
-    let mut fresh: Vec<&PodRow> = rows
-        .iter()
-        .filter(|p| !p.driver && !session.pods.contains_key(&p.name))
-        .collect();
-    fresh.sort_by(|a, b| a.created.cmp(&b.created).then_with(|| a.name.cmp(&b.name)));
-    for pod in fresh {
-        let source = session.view.add_source(pod.step.clone());
-        session.pods.insert(pod.name.clone(), source);
-        effects.push(Effect::StreamLogs {
-            context: context.clone(),
-            view: session.id(),
-            source,
-            namespace: pod.namespace.clone(),
-            pod: pod.name.clone(),
-            container: Some("main".into()),
-            previous: session.previous,
-        });
-    }
-    state.dirty = true;
-}
-
 /// Opens the selected run's step graph; a watch of that run follows from the state.
 fn open_detail(state: &mut State) {
     if state.pane != PaneId::Runs {
         return;
     }
     match state.runs.selected_row() {
+        Some(r) if r.origin == crate::kube::resources::workflow::RunOrigin::History => {
+            let text = format!(
+                "{} is only in KFP's history: its Workflow (and step graph) was deleted after its TTL; y shows KFP's record",
+                r.display_name
+            );
+            notice(state, Level::Info, text);
+        }
         Some(r) => {
             state.detail = Some(RunDetail::new(
                 r.namespace.clone(),
@@ -1110,8 +1058,11 @@ pub fn run_command(state: &mut State, line: &str, effects: &mut Vec<Effect>) {
         ("ctx" | "context", Some(ctx)) => return set_context(state, ctx, effects),
         ("logs", Some(target)) => {
             let container = words.next();
-            return logs_command(state, target, container, effects);
+            return crate::app::logs::logs_command(state, target, container, effects);
         }
+        ("container", Some(c)) => return crate::app::logs::container_command(state, c, effects),
+        ("since", Some(t)) => return crate::app::logs::since_command(state, t, effects),
+        ("tail", Some(n)) => return crate::app::logs::tail_command(state, n, effects),
         ("mark", Some(pattern)) => {
             let rest = line
                 .split_once(char::is_whitespace)
@@ -1134,7 +1085,11 @@ pub fn run_command(state: &mut State, line: &str, effects: &mut Vec<Effect>) {
             };
         }
         ("sort", Some(col)) => {
-            let descending = match words.next() {
+            let direction = words.next();
+            if crate::app::experiments::sort_command(state, col, direction) {
+                return;
+            }
+            let descending = match direction {
                 Some("desc" | "d" | "-") => Some(true),
                 Some("asc" | "a" | "+") => Some(false),
                 _ => None,
@@ -1206,15 +1161,30 @@ fn on_data(state: &mut State, event: DataEvent, effects: &mut Vec<Effect>) {
     match event {
         DataEvent::Pods { key, rows } => {
             if state.subs.contains(&key) {
-                on_run_pods(state, &rows, effects);
+                crate::app::logs::on_pods(state, &rows, effects);
             }
         }
         DataEvent::Runs { key, rows } => {
             if !state.subs.contains(&key) {
                 return; // a late event from a watch that was cancelled
             }
-            state.runs.set_rows(rows, state.list_height, state.now);
+            state.workflow_rows = rows;
+            let merged = crate::app::run_actions::merged_runs(&state.workflow_rows, &state.kfp_runs);
+            state.runs.set_rows(merged, state.list_height, state.now);
+            crate::app::run_actions::select_created(state);
             state.dirty = true;
+        }
+        DataEvent::KfpRuns { key, rows } => {
+            if !state.subs.contains(&key) {
+                return;
+            }
+            let before = state.kfp_runs.len();
+            state.kfp_runs = rows;
+            if before > 0 || !state.kfp_runs.is_empty() {
+                let merged = crate::app::run_actions::merged_runs(&state.workflow_rows, &state.kfp_runs);
+                state.runs.set_rows(merged, state.list_height, state.now);
+                state.dirty = true;
+            }
         }
         DataEvent::Notebooks { key, rows } => {
             if !state.subs.contains(&key) {
@@ -1230,6 +1200,16 @@ fn on_data(state: &mut State, event: DataEvent, effects: &mut Vec<Effect>) {
             state.models.set_rows(rows, state.list_height, state.now);
             state.dirty = true;
         }
+        DataEvent::Training { key, rows } => crate::app::training::on_rows(state, key, rows),
+        DataEvent::TrainingRuntimes { key, rows } => crate::app::training::on_runtimes(state, key, rows),
+        DataEvent::Experiments { key, rows } => {
+            if !state.subs.contains(&key) {
+                return;
+            }
+            state.experiments.set_rows(rows, state.list_height, state.now);
+            state.dirty = true;
+        }
+        DataEvent::Trials { key, rows } => crate::app::experiments::on_trials(state, key, rows),
         DataEvent::Namespaces { key, rows } => {
             if !state.subs.contains(&key) {
                 return;
@@ -1256,6 +1236,9 @@ fn on_data(state: &mut State, event: DataEvent, effects: &mut Vec<Effect>) {
                 return;
             }
             state.dirty = true;
+            if crate::app::experiments::on_status(state, &key, &status) {
+                return;
+            }
             if key.kind == Kind::RunGraph {
                 if let (Some(d), SubStatus::Failed { message } | SubStatus::Forbidden { message }) =
                     (state.detail.as_mut(), &status)
@@ -1306,6 +1289,7 @@ fn on_data(state: &mut State, event: DataEvent, effects: &mut Vec<Effect>) {
                 SubStatus::Forbidden { message } => SourceState::Forbidden { message },
                 SubStatus::Failed { message } => SourceState::Failed { message },
             };
+            let source = crate::app::training::combine_source(state, &key, source);
             if let Some(list) = state.list_for_kind_mut(key.kind) {
                 list.set_source(source);
             }

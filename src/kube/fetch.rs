@@ -12,7 +12,9 @@ use crate::kube::describe_error;
 /// The API resource behind a kind.
 pub fn api_resource(kind: Kind) -> ApiResource {
     let (group, version, kind_name, plural) = match kind {
-        Kind::Workflows | Kind::RunGraph => ("argoproj.io", "v1alpha1", "Workflow", "workflows"),
+        Kind::Workflows | Kind::RunGraph | Kind::KfpRuns => {
+            ("argoproj.io", "v1alpha1", "Workflow", "workflows")
+        }
         Kind::Namespaces => ("", "v1", "Namespace", "namespaces"),
         Kind::Pods => ("", "v1", "Pod", "pods"),
         Kind::Notebooks => ("kubeflow.org", "v1", "Notebook", "notebooks"),
@@ -22,6 +24,21 @@ pub fn api_resource(kind: Kind) -> ApiResource {
             "InferenceService",
             "inferenceservices",
         ),
+        Kind::Training(k) => k.api(),
+        Kind::TrainingRuntimes => (
+            "trainer.kubeflow.org",
+            "v1alpha1",
+            "TrainingRuntime",
+            "trainingruntimes",
+        ),
+        Kind::ClusterTrainingRuntimes => (
+            "trainer.kubeflow.org",
+            "v1alpha1",
+            "ClusterTrainingRuntime",
+            "clustertrainingruntimes",
+        ),
+        Kind::Experiments => ("kubeflow.org", "v1beta1", "Experiment", "experiments"),
+        Kind::Trials => ("kubeflow.org", "v1beta1", "Trial", "trials"),
     };
     ApiResource {
         group: group.into(),
@@ -42,7 +59,16 @@ async fn children(client: &kube::Client, kind: Kind, ns: &str, name: &str) -> Ve
         Kind::Workflows | Kind::RunGraph => format!("workflows.argoproj.io/workflow={name}"),
         Kind::Notebooks => format!("{}={name}", crate::kube::resources::notebook::POD_LABEL),
         Kind::InferenceServices => format!("{}={name}", crate::kube::resources::inference_service::POD_LABEL),
-        Kind::Namespaces | Kind::Pods => return Vec::new(),
+        Kind::Training(k) => k.pod_selector(name),
+        Kind::Experiments => format!("{}={name}", crate::kube::resources::experiment::EXPERIMENT_LABEL),
+        Kind::Trials => format!("{}={name}", crate::kube::resources::experiment::TRIAL_LABEL),
+        Kind::Namespaces
+        | Kind::Pods
+        | Kind::TrainingRuntimes
+        | Kind::ClusterTrainingRuntimes
+        | Kind::KfpRuns => {
+            return Vec::new();
+        }
     };
     let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
     match pods.list(&ListParams::default().labels(&selector)).await {
@@ -86,6 +112,14 @@ pub async fn fetch(
     name: &str,
     view: ViewKind,
 ) -> Result<Vec<String>, String> {
+    if kind == Kind::KfpRuns {
+        // A run whose Workflow is gone: KFP's record is all there is.
+        let run = crate::kube::kfp::Kfp::new(client)
+            .run(name)
+            .await
+            .map_err(|e| format!("cannot get KFP run {name}: {e}"))?;
+        return Ok(yaml_lines(&run));
+    }
     let ar = api_resource(kind);
     let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, &ar);
     let obj = api

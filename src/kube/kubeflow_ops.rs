@@ -83,6 +83,8 @@ pub enum Verb {
     Run(crate::kube::ops::RunVerb),
     Notebook(NotebookVerb),
     Model(ModelVerb),
+    Training(crate::kube::training_ops::TrainingVerb),
+    Experiment(crate::kube::training_ops::ExperimentVerb),
 }
 
 impl Verb {
@@ -91,6 +93,8 @@ impl Verb {
             Verb::Run(v) => v.name(),
             Verb::Notebook(v) => v.name(),
             Verb::Model(v) => v.name(),
+            Verb::Training(v) => v.name(),
+            Verb::Experiment(v) => v.name(),
         }
     }
 
@@ -107,6 +111,8 @@ impl Verb {
             Verb::Model(ModelVerb::Promote) => "the latest revision takes all the traffic",
             Verb::Model(ModelVerb::Rollback) => "the previous revision takes all the traffic again",
             Verb::Model(ModelVerb::Delete) => "the InferenceService and its pods are deleted",
+            Verb::Training(v) => v.effect(),
+            Verb::Experiment(v) => v.effect(),
         }
     }
 
@@ -116,6 +122,8 @@ impl Verb {
             Verb::Run(_) => Kind::Workflows,
             Verb::Notebook(_) => Kind::Notebooks,
             Verb::Model(_) => Kind::InferenceServices,
+            Verb::Training(_) => Kind::Training(crate::kube::resources::train_job::JobKind::TrainJob),
+            Verb::Experiment(_) => Kind::Experiments,
         }
     }
 
@@ -125,6 +133,8 @@ impl Verb {
             Verb::Run(_) => "run",
             Verb::Notebook(_) => "notebook",
             Verb::Model(_) => "model",
+            Verb::Training(_) => "training job",
+            Verb::Experiment(_) => "experiment",
         }
     }
 
@@ -135,6 +145,8 @@ impl Verb {
             Verb::Run(crate::kube::ops::RunVerb::Delete | crate::kube::ops::RunVerb::Terminate)
                 | Verb::Notebook(NotebookVerb::Delete)
                 | Verb::Model(ModelVerb::Delete)
+                | Verb::Training(crate::kube::training_ops::TrainingVerb::Delete)
+                | Verb::Experiment(_)
         )
     }
 
@@ -144,6 +156,27 @@ impl Verb {
             Verb::Run(v) => crate::kube::ops::run_verb(client, ns, name, v).await,
             Verb::Notebook(v) => notebook_verb(client, ns, name, v).await,
             Verb::Model(v) => model_verb(client, ns, name, v).await,
+            Verb::Training(v) => {
+                let kind = crate::kube::resources::train_job::JobKind::TrainJob;
+                crate::kube::training_ops::training_verb(client, kind, ns, name, v).await
+            }
+            Verb::Experiment(v) => crate::kube::training_ops::experiment_verb(client, ns, name, v).await,
+        }
+    }
+
+    /// Runs the verb on one target, of whatever kind the target is (a list may mix TrainJobs and
+    /// legacy jobs).
+    pub async fn run_on(
+        self,
+        client: &kube::Client,
+        target: &crate::app::state::VerbTarget,
+    ) -> Result<String, OpError> {
+        match (self, target.kind) {
+            (Verb::Training(v), Kind::Training(kind)) => {
+                crate::kube::training_ops::training_verb(client, kind, &target.namespace, &target.name, v)
+                    .await
+            }
+            _ => self.run(client, &target.namespace, &target.name).await,
         }
     }
 }

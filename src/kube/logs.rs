@@ -670,6 +670,38 @@ mod tests {
     }
 
     #[test]
+    fn since_and_tail_shape_the_first_connection_and_a_resume_asks_from_the_last_line() {
+        let (tx, _rx) = mpsc::channel::<LogEvent>(1);
+        let mut s = Streamer {
+            key: StreamKey { view: 1, source: 0 },
+            tx,
+            cancel: CancellationToken::new(),
+            state: None,
+            resume: ResumePoint::default(),
+            lines: 0,
+            connections: 0,
+        };
+        let opts = StreamOptions {
+            since_seconds: Some(300),
+            tail_lines: Some(1000),
+            ..StreamOptions::default()
+        };
+        let first = s.params("main", &opts);
+        assert_eq!(
+            (first.since_seconds, first.tail_lines, first.since_time),
+            (Some(300), Some(1000), None)
+        );
+        assert!(first.follow && first.timestamps);
+        // After a cut: from the last line's second, whatever since and tail said (the API
+        // server refuses sinceSeconds with sinceTime, and a tail would skip or repeat lines).
+        let t = crate::logs::Timestamp(1_700_000_000_500_000_000);
+        s.resume.record(&[LogLine::new(0, Some(t), "x")]);
+        let again = s.params("main", &opts);
+        assert_eq!((again.since_seconds, again.tail_lines), (None, None));
+        assert_eq!(again.since_time.map(|t| t.as_second()), Some(1_700_000_000));
+    }
+
+    #[test]
     fn backoff_doubles_to_its_cap_and_resets() {
         let mut b = Backoff::new(Duration::from_millis(100), Duration::from_millis(350));
         let seq: Vec<u128> = (0..4).map(|_| b.next().as_millis()).collect();

@@ -1,11 +1,16 @@
 //! The cluster side: building a client from a kubeconfig, watches, and (later) operations.
 
 pub mod fetch;
+pub mod kfp;
+pub mod kfp_history;
 pub mod kubeflow_ops;
 pub mod logs;
+pub mod new_run;
 pub mod ops;
 pub mod resources;
 pub mod subscribe;
+pub mod subscribe_kubeflow;
+pub mod training_ops;
 
 use std::path::PathBuf;
 

@@ -115,6 +115,11 @@ async fn read_modify_write(
 /// Performs `verb` on the run `ns/name`; returns a one-line result for the status line.
 pub async fn run_verb(client: &kube::Client, ns: &str, name: &str, verb: RunVerb) -> Result<String, OpError> {
     let api = workflows(client, ns);
+    if matches!(verb, RunVerb::Terminate | RunVerb::Retry)
+        && let Some(done) = through_kfp(client, &api, name, verb).await?
+    {
+        return Ok(done);
+    }
     match verb {
         RunVerb::Stop | RunVerb::Terminate => {
             let current =
@@ -204,6 +209,43 @@ pub async fn run_verb(client: &kube::Client, ns: &str, name: &str, verb: RunVerb
             api.delete(name, &DeleteParams::background()).await?;
             Ok(format!("{name}: deleted"))
         }
+    }
+}
+
+/// Terminate and retry of a KFP run go through KFP's REST API, as the KFP UI does, so KFP's
+/// database agrees with the Workflow. `None`: not a KFP run, or KFP is not reachable, and the
+/// verb is done on the Workflow with Argo's semantics instead.
+async fn through_kfp(
+    client: &kube::Client,
+    api: &Api<DynamicObject>,
+    name: &str,
+    verb: RunVerb,
+) -> Result<Option<String>, OpError> {
+    let wf = api.get(name).await?;
+    let Some(run_id) = wf
+        .metadata
+        .labels
+        .as_ref()
+        .and_then(|l| l.get(crate::kube::resources::workflow::KFP_RUN_ID))
+        .filter(|id| !id.is_empty())
+    else {
+        return Ok(None);
+    };
+    let kfp = crate::kube::kfp::Kfp::new(client.clone());
+    let result = match verb {
+        RunVerb::Retry => kfp.retry(run_id).await,
+        _ => kfp.terminate(run_id).await,
+    };
+    match result {
+        Ok(()) => Ok(Some(format!(
+            "{name}: {} requested through the KFP API",
+            verb.name()
+        ))),
+        Err(crate::kube::kfp::KfpError::Unreachable(why)) => {
+            tracing::info!("{name}: {} on the Workflow: {why}", verb.name());
+            Ok(None)
+        }
+        Err(crate::kube::kfp::KfpError::Api(message)) => Err(OpError::Refused(message)),
     }
 }
 

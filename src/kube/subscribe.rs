@@ -54,6 +54,12 @@ pub async fn run(client: kube::Client, key: SubKey, tx: mpsc::Sender<Msg>, cance
             watch_rows(api, key, tx, cancel, IsvcRow::from_isvc).await;
         }
         Kind::RunGraph => watch_graph(client, key, tx, cancel).await,
+        Kind::KfpRuns => crate::kube::kfp_history::poll(client, key, tx, cancel).await,
+        Kind::Training(_)
+        | Kind::TrainingRuntimes
+        | Kind::ClusterTrainingRuntimes
+        | Kind::Experiments
+        | Kind::Trials => crate::kube::subscribe_kubeflow::run(client, key, tx, cancel).await,
         Kind::Pods => {
             let api: Api<Pod> = match &key.namespace {
                 Some(ns) => Api::namespaced(client, ns),
@@ -98,7 +104,7 @@ fn status_for(error: &watcher::Error, attempt: u32) -> SubStatus {
 
 /// The generic watch loop: keeps the current rows keyed by namespace/name, replaces them
 /// atomically on a relist (no flash of an empty list), and sends coalesced snapshots.
-async fn watch_rows<K, R>(
+pub(crate) async fn watch_rows<K, R>(
     api: Api<K>,
     key: SubKey,
     tx: mpsc::Sender<Msg>,
@@ -255,6 +261,10 @@ pub enum RowsFor {
     Namespaces(Arc<[NamespaceRow]>),
     Notebooks(Arc<[NotebookRow]>),
     Models(Arc<[IsvcRow]>),
+    Training(Arc<[crate::kube::resources::train_job::TrainRow]>),
+    TrainingRuntimes(Arc<[crate::kube::resources::train_job::RuntimeRow]>),
+    Experiments(Arc<[crate::kube::resources::experiment::ExperimentRow]>),
+    Trials(Arc<[crate::kube::resources::experiment::TrialRow]>),
 }
 
 impl From<Arc<[NotebookRow]>> for RowsFor {
@@ -295,6 +305,10 @@ impl DataEvent {
             RowsFor::Namespaces(rows) => DataEvent::Namespaces { key, rows },
             RowsFor::Notebooks(rows) => DataEvent::Notebooks { key, rows },
             RowsFor::Models(rows) => DataEvent::Models { key, rows },
+            RowsFor::Training(rows) => DataEvent::Training { key, rows },
+            RowsFor::TrainingRuntimes(rows) => DataEvent::TrainingRuntimes { key, rows },
+            RowsFor::Experiments(rows) => DataEvent::Experiments { key, rows },
+            RowsFor::Trials(rows) => DataEvent::Trials { key, rows },
         }
     }
 }

@@ -337,6 +337,25 @@ impl LogView {
         }
     }
 
+    /// An empty view with another id and title that keeps this one's settings: capacity, wrap,
+    /// timestamps and their zone, the viewport, the search and the filter. For restarting the
+    /// streams with other options: the old streams' late lines carry the old id and are ignored.
+    pub fn renewed(&self, id: u64, title: impl Into<String>) -> LogView {
+        let mut v = LogView::with_capacity(id, title, self.buffer.capacity());
+        v.wrap = self.wrap;
+        v.timestamps = self.timestamps;
+        v.utc = self.utc;
+        v.viewport = self.viewport;
+        if let Some(f) = &self.filter {
+            // The text parsed before, so it parses again.
+            let _ = v.set_filter(f.query().text());
+        }
+        if self.search.query().is_some() {
+            v.search_set(&self.search.input);
+        }
+        v
+    }
+
     /// Forgets every line (e.g. before restarting the streams with other options).
     pub fn clear(&mut self) {
         self.buffer.clear();

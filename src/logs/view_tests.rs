@@ -359,3 +359,29 @@ fn n_skips_matches_the_filter_hides_and_scrolling_moves_through_the_filter() {
     v.scroll_down(1);
     assert_eq!(shown(&v), ["a warn", "a error"]);
 }
+
+#[test]
+fn a_renewed_view_is_empty_and_keeps_the_settings() {
+    let mut v = view_with(10);
+    v.toggle_wrap();
+    v.toggle_timestamps();
+    v.search_set("line 1");
+    v.search_commit();
+    assert!(v.toggle_filter());
+    let r = v.renewed(2, "pod/p · since 5m");
+    assert_eq!((r.id(), r.title()), (2, "pod/p · since 5m"));
+    assert!(r.buffer().is_empty() && r.sources().is_empty());
+    assert_eq!(
+        (r.wrap(), r.timestamps(), r.viewport()),
+        (v.wrap(), v.timestamps(), v.viewport())
+    );
+    assert_eq!(r.search().input(), "line 1");
+    let mut r = r;
+    r.add_source("p");
+    push(&mut r, 0, 0..15);
+    assert_eq!(
+        r.filter().map(|f| f.len()),
+        Some(6),
+        "the filter applies to the new lines: line 1 and line 10..14"
+    );
+}

@@ -6,9 +6,11 @@
 //!
 //! Nothing here reads the clock or does IO; the widgets are in `crate::ui::widgets::graph`.
 
+pub mod compare;
 mod fold;
 pub mod layout;
 pub mod model;
+pub mod params;
 pub mod pod_name;
 mod raw;
 pub mod synthetic;

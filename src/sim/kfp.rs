@@ -42,7 +42,7 @@ pub const EXPERIMENT_ID: &str = "sim.kftui.dev/experiment-id";
 pub const RUN_NAME: &str = "pipelines.kubeflow.org/run_name";
 pub const RUN_ID_LABEL: &str = "pipeline/runid";
 
-/// Pipeline IR (`PipelineSpec`) for tasks with string parameters.
+/// Pipeline IR (`PipelineSpec`) for tasks with parameters (typed from their defaults).
 pub fn pipeline_ir(name: &str, tasks: &[KfpTask], params: &[(&str, &str)]) -> Value {
     let mut components = Map::new();
     let mut executors = Map::new();
@@ -50,9 +50,17 @@ pub fn pipeline_ir(name: &str, tasks: &[KfpTask], params: &[(&str, &str)]) -> Va
     let inputs: Map<String, Value> = params
         .iter()
         .map(|(k, v)| {
+            // Typed as the KFP SDK types a Python default: int, float, else str.
+            let (ty, default) = if let Ok(n) = v.parse::<i64>() {
+                ("NUMBER_INTEGER", json!(n))
+            } else if let Ok(f) = v.parse::<f64>() {
+                ("NUMBER_DOUBLE", json!(f))
+            } else {
+                ("STRING", json!(v))
+            };
             (
                 (*k).to_string(),
-                json!({"parameterType": "STRING", "defaultValue": v, "isOptional": true}),
+                json!({"parameterType": ty, "defaultValue": default, "isOptional": true}),
             )
         })
         .collect();

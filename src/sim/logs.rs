@@ -24,6 +24,9 @@ pub const ERROR_ANNOTATION: &str = "sim.kftui.dev/error";
 pub const PREVIOUS_ERROR: &str = "sim.kftui.dev/previous-error";
 /// Annotation choosing the log profile (`train`, `data`, `eval`, `server`, `generic`).
 pub const PROFILE_ANNOTATION: &str = "sim.kftui.dev/log-profile";
+/// Annotation giving the lines per second the pod's containers write, instead of the server's
+/// `--log-rate` (benchmarks use it for one firehose pod among quiet ones).
+pub const RATE_ANNOTATION: &str = "sim.kftui.dev/log-rate";
 
 /// The `PodLogOptions` query parameters.
 #[derive(Debug, Clone, Default)]
@@ -126,6 +129,9 @@ impl Cursor {
 pub struct Timeline {
     start: DateTime<Utc>,
     end: Option<DateTime<Utc>>,
+    /// When a running container is due to stop: nothing is written after it, even while the
+    /// status has not caught up yet.
+    due: Option<DateTime<Utc>>,
     exit_code: i64,
     rate: f64,
     profile: Profile,
@@ -158,7 +164,7 @@ impl Timeline {
         if self.rate <= 0.0 {
             return 0;
         }
-        let t = match self.end {
+        let t = match self.end.or(self.due) {
             Some(end) if end < t => end - TimeDelta::microseconds(1),
             _ => t,
         };
@@ -307,7 +313,7 @@ impl Timeline {
                         ("/v1/models/{m}", 200),
                     ])
                     .unwrap_or(&("/v2/health/live", 200));
-                let model = self.pod.split("-predictor").next().unwrap_or("model");
+                let model = model_name(&self.pod);
                 format!(
                     "\x1b[32mINFO\x1b[0m:     10.244.0.{}:{} - \"POST {} HTTP/1.1\" {code} OK ({:.1} ms)",
                     r.range(2, 40),
@@ -321,6 +327,14 @@ impl Timeline {
             }
         }
     }
+}
+
+/// The InferenceService a model server pod serves, from its name (`iris-predictor-00001-…`).
+fn model_name(pod: &str) -> &str {
+    ["-predictor", "-transformer"]
+        .iter()
+        .find_map(|c| pod.split_once(c).map(|(m, _)| m))
+        .unwrap_or(pod)
 }
 
 fn str_at<'a>(v: &'a Value, p: &str) -> Option<&'a str> {
@@ -401,6 +415,7 @@ pub fn timeline(pod: &Value, opts: &LogOptions, rate: f64) -> Result<(String, Ti
         let mut tl = Timeline {
             start,
             end: end.or(Some(start)),
+            due: None,
             exit_code: t.get("exitCode").and_then(Value::as_i64).unwrap_or(1),
             rate: rate * profile.rate_factor(),
             profile,
@@ -446,11 +461,18 @@ pub fn timeline(pod: &Value, opts: &LogOptions, rate: f64) -> Result<(String, Ti
             .map(Profile::from_name)
             .unwrap_or_else(|| Profile::guess(node_name)),
     };
+    let own_rate = annotation(RATE_ANNOTATION)
+        .and_then(|r| r.trim().parse::<f64>().ok())
+        .filter(|r| r.is_finite() && *r >= 0.0);
     let mut tl = Timeline {
         start,
         end,
+        due: end
+            .is_none()
+            .then(|| super::controllers::pods::planned_end(pod))
+            .flatten(),
         exit_code,
-        rate: rate * profile.rate_factor(),
+        rate: own_rate.unwrap_or(rate * profile.rate_factor()),
         profile,
         seed: hash64(&format!(
             "{}/{container}",
@@ -533,7 +555,7 @@ fn header(tl: &Timeline, node: &str) -> Vec<String> {
             ]
         }
         Profile::Model => {
-            let model = tl.pod.split("-predictor").next().unwrap_or("model").to_string();
+            let model = model_name(&tl.pod).to_string();
             let mut h = vec![
                 "\x1b[32mINFO\x1b[0m:root:Copying contents of /mnt/models to local".to_string(),
                 format!("\x1b[32mINFO\x1b[0m:kserve:Registering model: {model}"),
@@ -670,8 +692,9 @@ pub fn follow(
         if !send_limited(&tx, first_text, &mut budget).await {
             return;
         }
-        let tick = Duration::from_millis(if rate > 0.0 {
-            ((1000.0 / rate) as u64).clamp(20, 500)
+        let fastest = rate.max(first.rate);
+        let tick = Duration::from_millis(if fastest > 0.0 {
+            ((1000.0 / fastest) as u64).clamp(20, 500)
         } else {
             500
         });
@@ -785,5 +808,25 @@ mod tests {
             ..main
         };
         assert_eq!(snapshot(&tl, &limited, now).len(), 10);
+    }
+
+    #[test]
+    fn a_pod_can_write_at_its_own_rate() {
+        let mut p = pod(
+            json!({"terminated":{"startedAt":"2024-01-01T00:00:00Z","finishedAt":"2024-01-01T00:00:11Z","exitCode":0}}),
+        );
+        p["metadata"]["annotations"][RATE_ANNOTATION] = json!("1000");
+        p["metadata"]["annotations"][PROFILE_ANNOTATION] = json!("generic");
+        let main = LogOptions {
+            container: Some("main".into()),
+            ..LogOptions::default()
+        };
+        let Ok((_, tl)) = timeline(&p, &main, 2.0) else {
+            panic!("no timeline")
+        };
+        let text = snapshot(&tl, &main, Utc::now());
+        let items: Vec<&str> = text.lines().filter(|l| l.contains("working: item")).collect();
+        assert_eq!(items.len(), 10_000, "10 s of body at 1,000 lines a second");
+        assert!(items[0].ends_with("item 1 ok") && items[9_999].ends_with("item 10000 ok"));
     }
 }

@@ -273,6 +273,18 @@ fn container_template(p: &PipelineDef, s: &StepDef) -> Value {
     if !p.kfp {
         t["container"]["args"] = json!([]);
     }
+    let outputs: &[&str] = match (p.kfp, s.name) {
+        (false, "evaluate") => &["accuracy", "loss"],
+        (false, "compute-stats") => &["rows", "null_fraction"],
+        _ => &[],
+    };
+    if !outputs.is_empty() {
+        let params: Vec<Value> = outputs
+            .iter()
+            .map(|o| json!({"name": o, "valueFrom": {"path": format!("/tmp/outputs/{o}")}}))
+            .collect();
+        t["outputs"] = json!({"parameters": params});
+    }
     if s.retry {
         t["retryStrategy"] = json!({"limit": 2, "retryPolicy": "OnFailure"});
     }

@@ -27,6 +27,30 @@ pub fn render(state: &State, view: &View<'_>, frame: &mut Frame) {
     frame.render_widget(widgets::header::Header { state, view }, areas.header);
     frame.render_widget(widgets::tabs::Tabs { state, view }, areas.tabs);
     match state.pane {
+        _ if state.form.is_some() => {
+            if let Some(form) = &state.form {
+                frame.render_widget(
+                    widgets::form::FormView {
+                        form,
+                        theme: view.theme,
+                    },
+                    areas.body,
+                );
+            }
+        }
+        _ if state.compare.is_some() => {
+            if let Some(compare) = &state.compare {
+                frame.render_widget(
+                    widgets::compare::CompareView {
+                        compare,
+                        theme: view.theme,
+                        now: state.now,
+                        tz: view.tz,
+                    },
+                    areas.body,
+                );
+            }
+        }
         _ if state.viewer.is_some() => {
             if let Some(v) = &state.viewer {
                 frame.render_widget(
@@ -47,6 +71,10 @@ pub fn render(state: &State, view: &View<'_>, frame: &mut Frame) {
         },
         PaneId::Notebooks => frame.render_widget(panes::notebooks::NotebooksPane { state, view }, areas.body),
         PaneId::Models => frame.render_widget(panes::models::ModelsPane { state, view }, areas.body),
+        PaneId::Training => frame.render_widget(panes::training::TrainingPane { state, view }, areas.body),
+        PaneId::Experiments => {
+            frame.render_widget(panes::experiments::ExperimentsPane { state, view }, areas.body)
+        }
         PaneId::Logs if state.logs.is_some() => {
             if let Some(session) = &state.logs {
                 let pane = panes::logs::LogsPane {

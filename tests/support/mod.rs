@@ -366,3 +366,5 @@ pub fn models_state(width: u16, height: u16) -> State {
     update(&mut state, &keymap(), Msg::Data(DataEvent::Models { key, rows }));
     state
 }
+
+pub mod kubeflow;

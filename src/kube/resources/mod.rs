@@ -1,9 +1,11 @@
 //! Typed views of the resources kftui lists, each with its projection to a row.
 
+pub mod experiment;
 pub mod inference_service;
 pub mod namespace;
 pub mod notebook;
 pub mod pod;
+pub mod train_job;
 pub mod workflow;
 
 use chrono::{DateTime, Utc};

@@ -151,6 +151,8 @@ pub enum RunOrigin {
     Retried,
     Resubmitted,
     Scheduled,
+    /// Known only from KFP's database: the Workflow was deleted after its TTL.
+    History,
 }
 
 impl RunOrigin {
@@ -160,6 +162,7 @@ impl RunOrigin {
             RunOrigin::Retried => "↻",
             RunOrigin::Resubmitted => "⎘",
             RunOrigin::Scheduled => "⏱",
+            RunOrigin::History => "◌",
         }
     }
 }
@@ -174,6 +177,8 @@ pub struct RunRow {
     /// What the list shows: the KFP run name if there is one, else the Workflow's name.
     pub display_name: String,
     pub pipeline: String,
+    /// The KFP experiment, when KFP's API told it.
+    pub experiment: String,
     pub phase: RunPhase,
     pub progress: Option<(u32, u32)>,
     pub created: Option<DateTime<Utc>>,
@@ -240,6 +245,7 @@ impl RunRow {
             display_name: sanitized(&display_name),
             name: sanitized(&name),
             pipeline: sanitized(&pipeline),
+            experiment: String::new(),
             phase,
             progress: status.progress.as_deref().and_then(parse_progress),
             created: meta_time(meta.creation_timestamp.as_ref()),
@@ -250,6 +256,66 @@ impl RunRow {
             labels,
             resource_version: meta.resource_version.clone().unwrap_or_default(),
         }
+    }
+
+    /// A run known only from KFP's database (`v2beta1Run`), its Workflow gone.
+    pub fn from_kfp_history(
+        namespace: &str,
+        run: &serde_json::Value,
+        pipeline: &str,
+        experiment: &str,
+    ) -> RunRow {
+        let s = |k: &str| run.get(k).and_then(serde_json::Value::as_str).unwrap_or("");
+        // KFP writes the zero time for "not yet".
+        let t = |k: &str| parse_time(s(k)).filter(|t| t.timestamp() > 0);
+        let run_id = s("run_id");
+        let phase = match s("state") {
+            "SUCCEEDED" => RunPhase::Succeeded,
+            "FAILED" => RunPhase::Failed,
+            "CANCELED" | "CANCELING" => RunPhase::Failed,
+            "RUNNING" => RunPhase::Running,
+            "PENDING" => RunPhase::Pending,
+            "PAUSED" => RunPhase::Suspended,
+            _ => RunPhase::Unknown,
+        };
+        let mut message = run
+            .pointer("/error/message")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        if s("state") == "CANCELED" {
+            message = "canceled".into();
+        }
+        let mut labels = BTreeMap::new();
+        labels.insert(KFP_RUN_ID.to_string(), run_id.to_string());
+        RunRow {
+            uid: format!("kfp:{run_id}"),
+            namespace: sanitized(namespace),
+            name: sanitized(run_id),
+            display_name: sanitized(match s("display_name") {
+                "" => run_id,
+                d => d,
+            }),
+            pipeline: sanitized(pipeline),
+            experiment: sanitized(experiment),
+            phase,
+            progress: None,
+            created: t("created_at"),
+            started: t("scheduled_at").or_else(|| t("created_at")),
+            finished: t("finished_at"),
+            message: sanitized(&message),
+            origin: RunOrigin::History,
+            labels,
+            resource_version: String::new(),
+        }
+    }
+
+    /// The KFP run id, when it is a KFP run.
+    pub fn kfp_run_id(&self) -> Option<&str> {
+        self.labels
+            .get(KFP_RUN_ID)
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
     }
 
     /// How long the run has taken, or has been taking at `now`.
@@ -281,6 +347,14 @@ impl ListRow for RunRow {
     ];
     crate::list_row_fields!();
 
+    /// A run known only from KFP's history has no Workflow to act on.
+    fn kind(&self) -> Kind {
+        if self.origin == RunOrigin::History {
+            Kind::KfpRuns
+        } else {
+            Kind::Workflows
+        }
+    }
     fn display(&self) -> &str {
         &self.display_name
     }

@@ -25,6 +25,8 @@ use crate::sim::types::{self, ResourceType};
 #[derive(Default)]
 pub struct KfpState {
     experiments: Mutex<Option<Vec<Value>>>,
+    /// Runs KFP's database remembers whose Workflows were deleted after their TTL.
+    history: Mutex<Option<Vec<Value>>>,
 }
 
 const EPOCH: &str = "1970-01-01T00:00:00Z";
@@ -147,7 +149,13 @@ fn route(req: &Request<'_>, path: &str, q: &Query) -> Result<Response, ApiError>
             if !action.is_empty() {
                 return Err(kfp_error(404, "Not Found"));
             }
-            ok(&run_json(&run_by_id(req, id)?))
+            match run_by_id(req, id) {
+                Ok(wf) => ok(&run_json(&wf)),
+                Err(e) => match history(req).into_iter().find(|r| r["run_id"] == *id) {
+                    Some(r) => ok(&r),
+                    None => Err(e),
+                },
+            }
         }
         ["apis", "v2beta1", "runs", id] if post => {
             let (id, action) = id.split_once(':').unwrap_or((id, ""));
@@ -697,7 +705,8 @@ fn run_by_id(req: &Request<'_>, id: &str) -> Result<Value, ApiError> {
 
 fn list_runs(req: &Request<'_>, q: &Query) -> Result<Response, ApiError> {
     let exp = q.get("experiment_id").filter(|e| !e.is_empty()).map(String::from);
-    let items: Vec<Value> = runs(req, ns_filter(q))?
+    let ns = ns_filter(q);
+    let mut items: Vec<Value> = runs(req, ns.clone())?
         .iter()
         .filter(|wf| {
             exp.as_deref()
@@ -705,6 +714,10 @@ fn list_runs(req: &Request<'_>, q: &Query) -> Result<Response, ApiError> {
         })
         .map(run_json)
         .collect();
+    items.extend(history(req).into_iter().filter(|r| {
+        ns.as_deref().is_none_or(|n| r["namespace"] == n)
+            && exp.as_deref().is_none_or(|e| r["experiment_id"] == e)
+    }));
     page(sorted(filtered(items, q)?, q, "created_at desc"), q, "runs")
 }
 
@@ -933,6 +946,64 @@ fn retry(req: &Request<'_>, id: &str) -> Result<Response, ApiError> {
 }
 
 use crate::sim::controllers::argo::NOT_BEFORE;
+
+// ---- history ----
+
+/// Runs from before the demo's Workflows: finished long enough ago that Argo deleted their
+/// Workflows (KFP sets a one-hour TTL), kept in KFP's database.
+fn history(req: &Request<'_>) -> Vec<Value> {
+    let mut guard = match req.shared.kfp.history.lock() {
+        Ok(g) => g,
+        Err(e) => e.into_inner(),
+    };
+    guard
+        .get_or_insert_with(|| {
+            let now = Utc::now();
+            let mut out = Vec::new();
+            for (ns, _) in PROFILE_NAMESPACES {
+                for i in 0..6i64 {
+                    let pipeline = if i % 2 == 0 { "xgboost-training" } else { "bert-finetune" };
+                    let created = now - chrono::TimeDelta::hours(30 + 19 * i);
+                    let finished = created + chrono::TimeDelta::minutes(4 + i);
+                    let (state, exp) = match i {
+                        2 => ("FAILED", kfp::default_experiment_id(ns)),
+                        4 => ("CANCELED", kfp::default_experiment_id(ns)),
+                        _ if *ns == PROFILE_NAMESPACES[0].0 && i % 2 == 0 => (
+                            "SUCCEEDED",
+                            uuid_for(&format!("experiment/{ns}/xgboost-tuning")),
+                        ),
+                        _ => ("SUCCEEDED", kfp::default_experiment_id(ns)),
+                    };
+                    let run_id = uuid_for(&format!("history/{ns}/{i}"));
+                    let mut run = json!({
+                        "run_id": run_id,
+                        "display_name": format!("Run of {pipeline} ({})", &run_id[run_id.len().saturating_sub(5)..]),
+                        "experiment_id": exp,
+                        "namespace": ns,
+                        "storage_state": "AVAILABLE",
+                        "pipeline_version_reference": {
+                            "pipeline_id": kfp::pipeline_id(ns, pipeline),
+                            "pipeline_version_id": kfp::version_id(ns, &format!("{pipeline}-v1")),
+                        },
+                        "runtime_config": {"parameters": {}},
+                        "created_at": timestamp(created),
+                        "scheduled_at": timestamp(created + chrono::TimeDelta::seconds(3)),
+                        "finished_at": timestamp(finished),
+                        "state": state,
+                        "run_details": {"task_details": []},
+                        "state_history": [{"update_time": timestamp(created), "state": "PENDING"},
+                            {"update_time": timestamp(finished), "state": state}],
+                    });
+                    if state == "FAILED" {
+                        run["error"] = json!({"code": 2, "message": "task 'train-xgboost' failed: exit code 1", "details": []});
+                    }
+                    out.push(run);
+                }
+            }
+            out
+        })
+        .clone()
+}
 
 // ---- experiments ----
 

@@ -53,6 +53,7 @@ pub struct Template {
     pub script: Option<Value>,
     pub retry_strategy: Option<RetryStrategy>,
     pub metadata: Value,
+    pub outputs: Value,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -680,8 +681,12 @@ impl<'a> Engine<'a> {
                     "resourcesDuration".into(),
                     json!({"cpu": secs, "memory": secs * 4}),
                 );
-                n.extra
-                    .insert("outputs".into(), json!({"exitCode": exit.to_string()}));
+                let mut outputs = json!({"exitCode": exit.to_string()});
+                let params = output_parameters(tmpl, &self.owner.name, &node_name);
+                if exit == 0 && !params.is_empty() {
+                    outputs["parameters"] = Value::Array(params);
+                }
+                n.extra.insert("outputs".into(), outputs);
             }
             let gc = self
                 .spec
@@ -813,6 +818,53 @@ pub fn is_completed(wf: &Value) -> bool {
 }
 
 /// Moves a workflow forward to `now`. The caller stores `wf` and applies the pod changes.
+/// The values a finished step writes for the output parameters its template declares: a
+/// metric-like name (accuracy, auc, loss, …) gets a plausible number that differs per run.
+fn output_parameters(tmpl: &Template, wf: &str, node: &str) -> Vec<Value> {
+    let Some(declared) = tmpl.outputs.get("parameters").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    declared
+        .iter()
+        .filter_map(|p| {
+            let name = p.get("name")?.as_str()?;
+            let h = crate::sim::rng::hash64(&format!("{wf}/{node}/{name}"));
+            let unit = (h % 10_000) as f64 / 10_000.0;
+            let value = match name {
+                "accuracy" | "auc" | "f1" | "precision" | "recall" => format!("{:.4}", 0.80 + unit * 0.19),
+                "loss" | "rmse" | "mae" => format!("{:.4}", 0.05 + unit * 0.45),
+                "null_fraction" => format!("{:.4}", unit * 0.05),
+                "rows" => format!("{}", 100_000 + h % 900_000),
+                _ => p
+                    .pointer("/valueFrom/default")
+                    .or_else(|| p.get("default"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+            };
+            Some(json!({"name": name, "value": value}))
+        })
+        .collect()
+}
+
+/// The spec a run executes: its own, over the WorkflowTemplate's stored at submission.
+fn effective_spec(wf: &Value) -> Option<Value> {
+    let own = wf.get("spec").cloned()?;
+    match wf.pointer("/status/storedWorkflowTemplateSpec") {
+        Some(stored) => {
+            let mut spec = stored.clone();
+            let mut overlay = own;
+            if let Some(o) = overlay.as_object_mut() {
+                o.remove("workflowTemplateRef");
+                o.remove("arguments");
+            }
+            crate::sim::patch::merge_patch(&mut spec, &overlay);
+            Some(spec)
+        }
+        None => Some(own),
+    }
+}
+
 pub fn advance(wf: &mut Value, now: DateTime<Utc>) -> Advance {
     advance_resumed(wf, now, None)
 }
@@ -824,9 +876,7 @@ pub fn advance_resumed(wf: &mut Value, now: DateTime<Utc>, resumed_at: Option<Da
     if is_completed(wf) {
         return out;
     }
-    let spec: Spec = wf
-        .get("spec")
-        .cloned()
+    let spec: Spec = effective_spec(wf)
         .and_then(|s| serde_json::from_value(s).ok())
         .unwrap_or_default();
     let plan: Plan = wf

@@ -1,7 +1,8 @@
 //! The KServe controller (serverless mode): one predictor revision per spec generation, pods
 //! labelled `serving.kserve.io/inferenceservice` with a `kserve-container`, a `<isvc>-predictor`
 //! Service, Ready conditions and URLs, a canary split that follows `canaryTrafficPercent`, and
-//! the `serving.kserve.io/stop` annotation (condition `Stopped`, pods gone).
+//! the `serving.kserve.io/stop` annotation (condition `Stopped`, pods gone). A `spec.transformer`
+//! gets its own pod (`component: transformer`, container `kserve-container`), as in KServe.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
@@ -68,6 +69,56 @@ fn image_for(format: &str) -> &'static str {
 
 fn revision(name: &str, generation: i64) -> String {
     format!("{name}-predictor-{generation:05}")
+}
+
+/// The transformer's pod for this generation (and no other), when the spec has a transformer.
+fn ensure_transformer(
+    store: &Store,
+    isvc: &Value,
+    name: &str,
+    ns: &str,
+    generation: i64,
+    now: DateTime<Utc>,
+) {
+    let rev = format!("{name}-transformer-{generation:05}");
+    let image = isvc
+        .pointer("/spec/transformer/containers/0/image")
+        .and_then(Value::as_str);
+    let existing = kit::pods_of(store, ns, &format!("{ISVC_LABEL}={name},component=transformer"));
+    for pod in &existing {
+        if image.is_none() || kit::s(pod, "/metadata/labels/serving.knative.dev~1revision") != rev {
+            let _ = store.delete(crate::sim::types::pod_type(), ns, kit::s(pod, "/metadata/name"));
+        }
+    }
+    let Some(image) = image else { return };
+    let pod_created = existing
+        .iter()
+        .find(|p| kit::s(p, "/metadata/labels/serving.knative.dev~1revision") == rev)
+        .and_then(|p| kit::time_at(p, "/metadata/creationTimestamp"))
+        .unwrap_or(now);
+    let state = kit::planned_state(pod_created + TimeDelta::seconds(2), None, 0, now);
+    let pod_name = format!(
+        "{rev}-deployment-{}-{}",
+        kit::suffix(&format!("{ns}/{rev}"), 10),
+        kit::suffix(&format!("{ns}/{rev}/pod"), 5)
+    );
+    let mut def = PodDef::new(&pod_name, ns, pod_created, state)
+        .label(ISVC_LABEL, name)
+        .label("component", "transformer")
+        .label("app", &format!("{name}-transformer"))
+        .label(REVISION_LABEL, &rev)
+        .label("serving.knative.dev/service", &format!("{name}-transformer"))
+        .logs("model", None);
+    def.restart_policy = "Always";
+    def.service_account = "default".into();
+    def.containers = vec![
+        Container::new("kserve-container", image).with(json!({
+            "args": [format!("--model_name={name}"), format!("--predictor_host={name}-predictor.{ns}"), "--http_port=8080"],
+            "ports": [{"containerPort": 8080, "name": "user-port", "protocol": "TCP"}],
+        })),
+        Container::new("queue-proxy", "gcr.io/knative-releases/knative.dev/serving/cmd/queue:v1.15.2"),
+    ];
+    kit::ensure_pod(store, def.build(isvc), now);
 }
 
 pub fn reconcile(store: &Store, isvc: &mut Value, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
@@ -142,7 +193,7 @@ pub fn reconcile(store: &Store, isvc: &mut Value, now: DateTime<Utc>) -> Option<
     let mut revisions = vec![latest.clone()];
     revisions.extend(prev.clone());
     // Pods of revisions no longer serving go away.
-    for pod in kit::pods_of(store, &ns, &selector) {
+    for pod in kit::pods_of(store, &ns, &format!("{selector},component=predictor")) {
         let rev = kit::s(&pod, "/metadata/labels/serving.knative.dev~1revision");
         if !revisions.iter().any(|r| r == rev) {
             let _ = store.delete(crate::sim::types::pod_type(), &ns, kit::s(&pod, "/metadata/name"));
@@ -207,6 +258,9 @@ pub fn reconcile(store: &Store, isvc: &mut Value, now: DateTime<Utc>) -> Option<
             ));
         }
         kit::ensure_pod(store, def.build(isvc), now);
+        if is_latest && !failing {
+            ensure_transformer(store, isvc, &name, &ns, generation, now);
+        }
         if is_latest {
             latest_ready_at = Some(ready_at);
         }

@@ -261,17 +261,24 @@ fn annotation<'a>(pod: &'a Value, key: &str) -> Option<&'a str> {
         .and_then(Value::as_str)
 }
 
+/// When the kubelet stops a pod created through the API: its `sim.kftui.dev/run-seconds` after
+/// it started, a second after creation. The log ends there even before the status says so.
+pub fn planned_end(pod: &Value) -> Option<DateTime<Utc>> {
+    let created = parse_time(pod.pointer("/metadata/creationTimestamp").and_then(Value::as_str))?;
+    let run_for = annotation(pod, RUN_SECONDS).and_then(|s| s.parse::<i64>().ok())?;
+    Some(created + TimeDelta::seconds(1) + TimeDelta::seconds(run_for.max(0)))
+}
+
 /// The kubelet's next move for a pod created through the API: start it a second after
 /// creation, and stop it when its `sim.kftui.dev/run-seconds` are up. `None`: nothing to do.
 pub fn kubelet_step(pod: &Value, now: DateTime<Utc>) -> Option<(Value, Option<DateTime<Utc>>)> {
     let name = pod.pointer("/metadata/name").and_then(Value::as_str)?;
     let created = parse_time(pod.pointer("/metadata/creationTimestamp").and_then(Value::as_str))?;
     let start = created + TimeDelta::seconds(1);
-    let run_for = annotation(pod, RUN_SECONDS).and_then(|s| s.parse::<i64>().ok());
     let exit = annotation(pod, EXIT_CODE)
         .and_then(|s| s.parse::<i64>().ok())
         .unwrap_or(0);
-    let end = run_for.map(|s| start + TimeDelta::seconds(s.max(0)));
+    let end = planned_end(pod);
     let state = match end {
         Some(end) if now >= end => PodState::Terminated {
             since: start,

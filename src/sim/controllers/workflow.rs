@@ -87,10 +87,12 @@ impl WorkflowController {
         let wf_type = types::workflow_type();
         let stored = self.store.get(wf_type, ns, name)?;
         let mut wf = stored.value()?;
+        let resolved = resolve_template_ref(&self.store, ns, &mut wf);
         let suspended = wf.pointer("/spec/suspend").and_then(Value::as_bool) == Some(true);
         let resumed_at = (was_suspended && !suspended).then_some(now);
         let before = phases(&wf);
-        let outcome = argo::advance_resumed(&mut wf, now, resumed_at);
+        let mut outcome = argo::advance_resumed(&mut wf, now, resumed_at);
+        outcome.changed |= resolved;
         let rv = if outcome.changed {
             let events = transitions(&before, &wf);
             let rv = self
@@ -305,4 +307,79 @@ pub fn apply_pods(store: &Store, ns: &str, changes: PodChanges, now: DateTime<Ut
     for name in changes.deletes {
         let _ = store.delete(pods, ns, &name);
     }
+}
+
+/// Argo's `spec.workflowTemplateRef`: the (Cluster)WorkflowTemplate's spec is stored in
+/// `status.storedWorkflowTemplateSpec` once, with the run's own arguments over the template's,
+/// and the run executes that. A missing template fails the run with Argo's message.
+/// Returns whether the Workflow changed.
+fn resolve_template_ref(store: &Store, ns: &str, wf: &mut Value) -> bool {
+    let Some(tref) = wf.pointer("/spec/workflowTemplateRef").cloned() else {
+        return false;
+    };
+    if wf.pointer("/status/storedWorkflowTemplateSpec").is_some()
+        || wf.pointer("/status/phase").is_some_and(|p| p == "Error")
+    {
+        return false;
+    }
+    let name = tref.get("name").and_then(Value::as_str).unwrap_or("");
+    let cluster = tref.get("clusterScope").and_then(Value::as_bool) == Some(true);
+    let (plural, scope_ns) = if cluster {
+        ("clusterworkflowtemplates", "")
+    } else {
+        ("workflowtemplates", ns)
+    };
+    let template = types::find("argoproj.io", plural)
+        .and_then(|t| store.get(t, scope_ns, name).ok())
+        .and_then(|o| o.value().ok());
+    let Some(template) = template else {
+        let now = crate::sim::store::timestamp(Utc::now());
+        wf["status"] = json!({
+            "phase": "Error",
+            "startedAt": now,
+            "finishedAt": now,
+            "progress": "0/0",
+            "message": format!("{plural}.argoproj.io \"{name}\" not found"),
+        });
+        wf["metadata"]["labels"][LABEL_COMPLETED] = json!("true");
+        wf["metadata"]["labels"]["workflows.argoproj.io/phase"] = json!("Error");
+        return true;
+    };
+    let mut spec = template.get("spec").cloned().unwrap_or_else(|| json!({}));
+    let theirs = argo_parameters(&spec);
+    let ours = argo_parameters(wf.get("spec").unwrap_or(&Value::Null));
+    let merged: Vec<Value> = theirs
+        .iter()
+        .map(|(k, v)| {
+            let value = ours.iter().find(|(o, _)| o == k).map_or(v, |(_, ov)| ov);
+            json!({"name": k, "value": value})
+        })
+        .chain(
+            ours.iter()
+                .filter(|(k, _)| !theirs.iter().any(|(t, _)| t == k))
+                .map(|(k, v)| json!({"name": k, "value": v})),
+        )
+        .collect();
+    spec["arguments"]["parameters"] = Value::Array(merged);
+    if let Some(entry) = wf.pointer("/spec/entrypoint").cloned() {
+        spec["entrypoint"] = entry;
+    }
+    wf["status"]["storedWorkflowTemplateSpec"] = spec;
+    true
+}
+
+fn argo_parameters(spec: &Value) -> Vec<(String, Value)> {
+    spec.pointer("/arguments/parameters")
+        .and_then(Value::as_array)
+        .map(|ps| {
+            ps.iter()
+                .filter_map(|p| {
+                    Some((
+                        p.get("name")?.as_str()?.to_string(),
+                        p.get("value").cloned().unwrap_or(Value::Null),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -1,3 +1,4 @@
+pub mod experiments;
 pub mod logs;
 pub mod models;
 pub mod notebooks;
@@ -5,3 +6,4 @@ pub mod planned;
 pub mod run_detail;
 pub mod runs;
 pub mod table;
+pub mod training;

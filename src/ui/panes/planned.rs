@@ -24,15 +24,12 @@ pub fn description(pane: PaneId) -> Option<(&'static str, &'static str)> {
             "Pipelines and their versions, parameters and task graphs, with a form to start a run.",
             "KFP REST /apis/v2beta1/pipelines through the API server's service proxy; pipelines.kubeflow.org/v2beta1 Pipeline and PipelineVersion; Argo WorkflowTemplate and ClusterWorkflowTemplate.",
         )),
-        PaneId::Training => Some((
-            "Training jobs with their runtime, state, nodes and progress; suspend, resume and merged logs of all nodes.",
-            "trainer.kubeflow.org/v1alpha1 TrainJob and TrainingRuntime; kubeflow.org/v1 PyTorchJob and TFJob.",
-        )),
-        PaneId::Experiments => Some((
-            "Hyperparameter tuning experiments: objective, best value and trials, with a table of trials and their metrics.",
-            "kubeflow.org/v1beta1 Katib Experiment, Trial and Suggestion.",
-        )),
-        PaneId::Runs | PaneId::Logs | PaneId::Notebooks | PaneId::Models => None,
+        PaneId::Runs
+        | PaneId::Logs
+        | PaneId::Notebooks
+        | PaneId::Models
+        | PaneId::Training
+        | PaneId::Experiments => None,
     }
 }
 
@@ -49,10 +46,12 @@ fn no_logs_yet<'a>(view: &View<'_>) -> Vec<Line<'a>> {
         Line::from(Span::styled("No logs are open.", theme.style(Role::Header))),
         Line::raw(""),
         Line::raw(format!(
-            "Select a run in the Runs pane and press {key} to follow every step's logs, merged; in a run's step graph, {key} follows the selected step."
+            "Select a run in the Runs pane and press {key} to follow every step's logs, merged; in a run's step graph, {key} follows the selected step. In the Notebooks and Models panes, {key} follows the selected notebook or model."
         )),
         Line::raw(""),
-        Line::raw("Or type :logs pod/NAME [CONTAINER] or :logs workflow/NAME."),
+        Line::raw(
+            "Or type :logs KIND/NAME with pod/NAME [CONTAINER], workflow/, notebook/, isvc/, trainjob/ or trial/NAME.",
+        ),
     ]
 }
 

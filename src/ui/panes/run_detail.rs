@@ -41,10 +41,13 @@ impl Widget for RunDetailPane<'_> {
                 .started_at
                 .map(|s| human_duration(g.finished_at.unwrap_or(now) - s))
                 .unwrap_or_default();
-            title.push(Span::styled(
-                format!("{done}/{total} · {duration} "),
-                theme.style(Role::Muted),
-            ));
+            // A run that has not started has no duration yet.
+            let progress = if duration.is_empty() {
+                format!("{done}/{total} ")
+            } else {
+                format!("{done}/{total} · {duration} ")
+            };
+            title.push(Span::styled(progress, theme.style(Role::Muted)));
             title.push(Span::styled(
                 format!("[{}] ", d.view.mode().word()),
                 theme.style(Role::Muted),

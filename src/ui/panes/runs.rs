@@ -7,7 +7,7 @@ use ratatui::widgets::{Cell, Row, Widget};
 
 use crate::app::state::State;
 use crate::config::theme::{Role, Theme};
-use crate::kube::resources::workflow::{RunPhase, RunRow};
+use crate::kube::resources::workflow::{RunOrigin, RunPhase, RunRow};
 use crate::ui::View;
 use crate::ui::format::{age, human_duration, started};
 use crate::ui::panes::table::{self, Nouns};
@@ -34,14 +34,16 @@ pub fn phase_role(phase: RunPhase) -> Role {
 struct Columns {
     namespace: bool,
     pipeline: bool,
+    experiment: bool,
     message: bool,
 }
 
 impl Columns {
-    fn for_width(width: u16, all_namespaces: bool) -> Columns {
+    fn for_width(width: u16, all_namespaces: bool, experiments: bool) -> Columns {
         Columns {
             namespace: all_namespaces && width >= 110,
             pipeline: width >= 100,
+            experiment: experiments && width >= 130,
             message: width >= 150,
         }
     }
@@ -59,13 +61,18 @@ impl Widget for RunsPane<'_> {
         let Some(inner) = table::frame(runs, &nouns, self.state, theme, area, buf) else {
             return;
         };
-        let cols = Columns::for_width(area.width, self.state.target.namespace.is_none());
+        // KFP names experiments only where its API answers.
+        let experiments = !self.state.kfp_runs.is_empty();
+        let cols = Columns::for_width(area.width, self.state.target.namespace.is_none(), experiments);
         let mut columns = vec![("NAME", Constraint::Fill(2))];
         if cols.namespace {
             columns.push(("NAMESPACE", Constraint::Max(24)));
         }
         if cols.pipeline {
             columns.push(("PIPELINE", Constraint::Fill(1)));
+        }
+        if cols.experiment {
+            columns.push(("EXPERIMENT", Constraint::Max(18)));
         }
         columns.extend([
             ("STATUS", Constraint::Length(11)),
@@ -109,6 +116,9 @@ fn run_row<'a>(
     if cols.pipeline {
         cells.push(Cell::from(r.pipeline.as_str()));
     }
+    if cols.experiment {
+        cells.push(Cell::from(r.experiment.as_str()));
+    }
     let progress = r.progress.map(|(d, t)| format!("{d}/{t}")).unwrap_or_default();
     cells.extend([
         Cell::from(format!("{} {}", r.phase.glyph(), r.phase.word())).style(theme.style(phase_role(r.phase))),
@@ -118,7 +128,12 @@ fn run_row<'a>(
         Cell::from(age(r.created, now)),
     ]);
     if cols.message {
-        cells.push(Cell::from(r.message.as_str()).style(theme.style(Role::Muted)));
+        let message = if r.origin == RunOrigin::History && r.message.is_empty() {
+            "KFP history: Workflow deleted after its TTL"
+        } else {
+            r.message.as_str()
+        };
+        cells.push(Cell::from(message).style(theme.style(Role::Muted)));
     }
     Row::new(cells)
 }

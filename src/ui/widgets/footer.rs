@@ -32,6 +32,18 @@ const LOG_HINTS: &[(Action, &str)] = &[
     (Action::Timestamps, "time"),
     (Action::Save, "save"),
     (Action::Previous, "previous"),
+    (Action::Container, "container"),
+];
+
+const DETAIL_HINTS: &[(Action, &str)] = &[
+    (Action::Cancel, "back"),
+    (Action::Tail, "step logs"),
+    (Action::Yaml, "pod yaml"),
+    (Action::Describe, "pod events"),
+    (Action::Layout, "graph/tree"),
+    (Action::Stop, "stop"),
+    (Action::Retry, "retry"),
+    (Action::CloneRun, "clone"),
 ];
 
 const VIEWER_HINTS: &[(Action, &str)] = &[
@@ -75,7 +87,29 @@ impl Widget for Footer<'_> {
                 ("esc".into(), "cancel"),
             ],
             Mode::Help => vec![("esc".into(), "close"), ("↑↓".into(), "scroll")],
+            _ if self.state.form.as_ref().is_some_and(|f| f.yaml.is_some()) => {
+                vec![("ctrl-s".into(), "submit"), ("esc".into(), "back to the form")]
+            }
+            _ if self.state.form.is_some() => vec![
+                ("tab/↓".into(), "next"),
+                ("shift-tab/↑".into(), "previous"),
+                ("ctrl-s".into(), "submit"),
+                ("ctrl-e".into(), "edit full YAML"),
+                ("esc".into(), "cancel"),
+            ],
+            _ if self.state.compare.is_some() => {
+                vec![
+                    ("esc".into(), "close"),
+                    ("j/k".into(), "scroll"),
+                    ("h/l".into(), "more runs"),
+                ]
+            }
             Mode::Normal if self.state.viewer.is_some() => self.bound(VIEWER_HINTS),
+            Mode::Normal
+                if self.state.pane == crate::app::pane::PaneId::Runs && self.state.detail.is_some() =>
+            {
+                self.bound(DETAIL_HINTS)
+            }
             Mode::Normal
                 if self.state.pane == crate::app::pane::PaneId::Logs && self.state.logs.is_some() =>
             {

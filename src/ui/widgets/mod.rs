@@ -1,5 +1,7 @@
+pub mod compare;
 pub mod confirm;
 pub mod footer;
+pub mod form;
 pub mod graph;
 pub mod header;
 pub mod help;

@@ -1,4 +1,4 @@
-//! The context / namespace picker popup.
+//! The context / namespace / container picker popup.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -38,6 +38,8 @@ impl Widget for PickerPopup<'_> {
         let title = match p.kind {
             PickerKind::Namespace => " Namespace — type to filter, enter picks, esc closes ",
             PickerKind::Context => " Context — type to filter, enter picks, esc closes ",
+            PickerKind::Container => " Container — type to filter, enter picks, esc closes ",
+            PickerKind::RunSource => " New run from — type to filter, enter opens the form, esc closes ",
         };
         let popup = centered(area, 72, area.height.saturating_sub(4).max(8));
         Clear.render(popup, buf);

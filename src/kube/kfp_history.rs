@@ -1,0 +1,95 @@
+//! KFP's own record of runs, polled through its REST API while the Runs pane shows a namespace:
+//! it names each run's experiment, and keeps runs whose Workflows Argo deleted after their TTL.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::msg::{DataEvent, Msg, SubStatus};
+use crate::app::subs::SubKey;
+use crate::kube::kfp::{Kfp, KfpError};
+use crate::kube::resources::workflow::RunRow;
+
+/// How often KFP is asked again.
+const EVERY: Duration = Duration::from_secs(30);
+/// How often, when it did not answer.
+const RETRY: Duration = Duration::from_secs(120);
+/// The newest runs asked for.
+const PAGE: usize = 200;
+
+fn names(items: &[Value], id: &str) -> HashMap<String, String> {
+    items
+        .iter()
+        .filter_map(|v| {
+            Some((
+                v.get(id)?.as_str()?.to_string(),
+                v.get("display_name")?.as_str()?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// Every run KFP lists in the namespace, as rows (origin: history).
+pub async fn rows(kfp: &Kfp, namespace: &str) -> Result<Vec<RunRow>, KfpError> {
+    let runs = kfp.runs(namespace, PAGE).await?;
+    let experiments = names(&kfp.experiments(namespace).await?, "experiment_id");
+    let pipelines = names(&kfp.pipelines(namespace).await?, "pipeline_id");
+    Ok(runs
+        .iter()
+        .map(|r| {
+            let pid = r
+                .pointer("/pipeline_version_reference/pipeline_id")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let eid = r.get("experiment_id").and_then(Value::as_str).unwrap_or("");
+            RunRow::from_kfp_history(
+                namespace,
+                r,
+                pipelines.get(pid).map_or("", String::as_str),
+                experiments.get(eid).map_or("", String::as_str),
+            )
+        })
+        .collect())
+}
+
+/// Polls until cancelled. KFP not answering is not an error of the Runs pane: its rows are
+/// simply the Workflows then.
+pub async fn poll(client: kube::Client, key: SubKey, tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
+    let Some(namespace) = key.namespace.clone() else {
+        return;
+    };
+    let kfp = Kfp::new(client);
+    loop {
+        let (rows, wait) = match rows(&kfp, &namespace).await {
+            Ok(rows) => (rows, EVERY),
+            Err(e) => {
+                tracing::info!("KFP history of {namespace}: {e}");
+                let status = SubStatus::Failed {
+                    message: e.to_string(),
+                };
+                let _ = tx
+                    .send(Msg::Data(DataEvent::Status {
+                        key: key.clone(),
+                        status,
+                    }))
+                    .await;
+                (Vec::new(), RETRY)
+            }
+        };
+        let event = DataEvent::KfpRuns {
+            key: key.clone(),
+            rows: Arc::from(rows),
+        };
+        if tx.send(Msg::Data(event)).await.is_err() {
+            return;
+        }
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep(wait) => {}
+        }
+    }
+}

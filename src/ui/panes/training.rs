@@ -1,0 +1,356 @@
+//! The Training pane: TrainJobs and legacy training jobs in one live list, and a job's detail
+//! (conditions, per-replicated-job counts, trainer status, the runtimes).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Widget, Wrap};
+
+use crate::app::state::{SourceState, State};
+use crate::config::theme::{Role, Theme};
+use crate::kube::resources::train_job::{TrainRow, TrainState};
+use crate::ui::View;
+use crate::ui::format::{age, human_duration};
+use crate::ui::panes::table::{self, Nouns};
+
+pub struct TrainingPane<'a> {
+    pub state: &'a State,
+    pub view: &'a View<'a>,
+}
+
+/// The Role that colours a training state (the glyph and word carry it without colour).
+pub fn state_role(state: TrainState) -> Role {
+    match state {
+        TrainState::Running => Role::StatusRunning,
+        TrainState::Restarting => Role::StatusError,
+        TrainState::Pending | TrainState::Created => Role::StatusPending,
+        TrainState::Suspended => Role::StatusSkipped,
+        TrainState::Failed => Role::StatusFailed,
+        TrainState::Succeeded => Role::StatusSucceeded,
+    }
+}
+
+/// The state cell: glyph and the API's own word.
+pub fn state_text(r: &TrainRow) -> String {
+    format!("{} {}", r.state.glyph(), r.state.word(r.kind))
+}
+
+/// A progress bar of `width` cells followed by the percent: `██████░░░░ 60%`.
+pub fn progress_bar(percent: i64, width: usize) -> String {
+    let filled = (percent.clamp(0, 100) as usize * width + 50) / 100;
+    format!(
+        "{}{} {percent}%",
+        "█".repeat(filled),
+        "░".repeat(width.saturating_sub(filled))
+    )
+}
+
+impl Widget for TrainingPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if self.state.train.open.is_some() {
+            JobDetail {
+                state: self.state,
+                theme: self.view.theme,
+            }
+            .render(area, buf);
+            return;
+        }
+        let theme = self.view.theme;
+        let list = &self.state.training;
+        let nouns = Nouns {
+            title: "Training",
+            plural: "training jobs",
+            resource: "trainjobs.trainer.kubeflow.org",
+        };
+        let Some(inner) = table::frame(list, &nouns, self.state, theme, area, buf) else {
+            return;
+        };
+        let missing = self.state.train.missing(&self.state.subs);
+        if missing.contains(&crate::kube::resources::train_job::JobKind::TrainJob) {
+            let note = " no TrainJob API: legacy jobs only ";
+            let x = area.right().saturating_sub(note.chars().count() as u16 + 1);
+            buf.set_string(x, area.y, note, theme.style(Role::NoticeWarn));
+        }
+        let width = area.width;
+        let namespace = self.state.target.namespace.is_none() && width >= 110;
+        let wide = width >= 120;
+        let reason = width >= 150;
+        let mut columns = vec![("NAME", Constraint::Fill(2))];
+        if namespace {
+            columns.push(("NAMESPACE", Constraint::Max(20)));
+        }
+        columns.extend([
+            ("KIND", Constraint::Length(8)),
+            (
+                "RUNTIME",
+                if wide {
+                    Constraint::Length(18)
+                } else {
+                    Constraint::Fill(1)
+                },
+            ),
+            ("STATE", Constraint::Length(12)),
+            ("NODES", Constraint::Length(5)),
+            ("PROGRESS", Constraint::Length(if wide { 15 } else { 8 })),
+        ]);
+        if wide {
+            columns.push(("ETA", Constraint::Length(6)));
+            columns.push(("METRICS", Constraint::Fill(2)));
+        }
+        columns.push(("AGE", Constraint::Length(5)));
+        if reason {
+            columns.push(("REASON", Constraint::Fill(2)));
+        }
+        let now = self.state.now;
+        table::table(list, columns, theme, inner, buf, |r, marked| {
+            let mut cells = vec![Cell::from(table::name_line(&r.name, marked, theme))];
+            if namespace {
+                cells.push(Cell::from(r.namespace.as_str()));
+            }
+            let progress = match (r.progress, wide) {
+                (Some(p), true) => progress_bar(p, 10),
+                _ => r.progress_text(),
+            };
+            cells.extend([
+                Cell::from(r.kind.marker()).style(theme.style(Role::Muted)),
+                Cell::from(r.runtime_text()).style(if r.kind.is_legacy() {
+                    theme.style(Role::Muted)
+                } else {
+                    theme.style(Role::Text)
+                }),
+                Cell::from(state_text(r)).style(theme.style(state_role(r.state))),
+                Cell::from(r.nodes_text()),
+                Cell::from(progress),
+            ]);
+            if wide {
+                let eta = r
+                    .remaining_seconds
+                    .map(|s| human_duration(chrono::Duration::seconds(s)))
+                    .unwrap_or_default();
+                cells.push(Cell::from(eta));
+                cells.push(Cell::from(r.metrics_text()));
+            }
+            cells.push(Cell::from(age(r.created, now)));
+            if reason {
+                cells.push(Cell::from(r.reason.as_str()).style(theme.style(Role::Muted)));
+            }
+            Row::new(cells)
+        });
+    }
+}
+
+/// The open job's detail.
+struct JobDetail<'a> {
+    state: &'a State,
+    theme: &'a Theme,
+}
+
+fn field<'a>(label: &'a str, value: String, theme: &Theme) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{label:<12}"), theme.style(Role::Header)),
+        Span::raw(value),
+    ])
+}
+
+fn heading<'a>(text: String, theme: &Theme) -> Line<'a> {
+    Line::from(Span::styled(text, theme.style(Role::Title)))
+}
+
+impl JobDetail<'_> {
+    fn lines(&self, r: &TrainRow) -> Vec<Line<'static>> {
+        let theme = self.theme;
+        let now = self.state.now;
+        let (group, version, kind, _) = r.kind.api();
+        let mut out = vec![
+            field("Kind", format!("{kind} ({group}/{version})"), theme),
+            field("Namespace", r.namespace.clone(), theme),
+        ];
+        if !r.kind.is_legacy() {
+            out.push(field(
+                "Runtime",
+                format!("{} {}", r.runtime_kind, r.runtime),
+                theme,
+            ));
+        }
+        out.push(Line::from(vec![
+            Span::styled(format!("{:<12}", "State"), theme.style(Role::Header)),
+            Span::styled(state_text(r), theme.style(state_role(r.state))),
+            Span::styled(
+                if r.reason.is_empty() {
+                    String::new()
+                } else {
+                    format!("  {}", r.reason)
+                },
+                theme.style(Role::Muted),
+            ),
+        ]));
+        if r.suspend_requested {
+            out.push(field(
+                "Suspend",
+                "requested: it stays suspended until resumed".into(),
+                theme,
+            ));
+        }
+        out.push(field("Nodes", format!("{} ready", r.nodes_text()), theme));
+        if let Some(p) = r.progress {
+            let mut text = progress_bar(p, 20);
+            if let Some(s) = r.remaining_seconds {
+                text.push_str(&format!(
+                    "   ~{} left",
+                    human_duration(chrono::Duration::seconds(s))
+                ));
+            }
+            if let Some(t) = r.metrics_updated {
+                text.push_str(&format!("   updated {} ago", human_duration(now - t)));
+            }
+            out.push(field("Progress", text, theme));
+        }
+        if !r.metrics.is_empty() {
+            out.push(field("Metrics", r.metrics_text(), theme));
+        }
+        if !r.image.is_empty() {
+            out.push(field("Image", r.image.clone(), theme));
+        }
+        out.push(field("Age", age(r.created, now), theme));
+
+        out.push(Line::raw(""));
+        let title = if r.kind.is_legacy() {
+            "Replicas"
+        } else {
+            "Replicated jobs"
+        };
+        out.push(heading(format!("{title} ({})", r.replicas.len()), theme));
+        out.push(Line::from(Span::styled(
+            format!(
+                "  {:<22} {:>8} {:>6} {:>6} {:>9} {:>6} {:>9}",
+                "NAME", "REPLICAS", "READY", "ACTIVE", "SUCCEEDED", "FAILED", "SUSPENDED"
+            ),
+            theme.style(Role::Header),
+        )));
+        for j in &r.replicas {
+            out.push(Line::raw(format!(
+                "  {:<22} {:>8} {:>6} {:>6} {:>9} {:>6} {:>9}",
+                j.name,
+                j.replicas.map_or_else(|| "—".to_string(), |n| n.to_string()),
+                j.ready,
+                j.active,
+                j.succeeded,
+                j.failed,
+                j.suspended
+            )));
+        }
+        if r.replicas.is_empty() {
+            out.push(Line::from(Span::styled(
+                "  (none reported yet)",
+                theme.style(Role::Muted),
+            )));
+        }
+
+        out.push(Line::raw(""));
+        out.push(heading(format!("Conditions ({})", r.conditions.len()), theme));
+        out.push(Line::from(Span::styled(
+            format!(
+                "  {:<12} {:<7} {:<6} {:<22} MESSAGE",
+                "TYPE", "STATUS", "AGE", "REASON"
+            ),
+            theme.style(Role::Header),
+        )));
+        for c in &r.conditions {
+            let when = c.at.map_or_else(|| "—".to_string(), |t| human_duration(now - t));
+            out.push(Line::raw(format!(
+                "  {:<12} {:<7} {:<6} {:<22} {}",
+                c.type_, c.status, when, c.reason, c.message
+            )));
+        }
+        if r.conditions.is_empty() {
+            out.push(Line::from(Span::styled("  (none yet)", theme.style(Role::Muted))));
+        }
+
+        if !r.kind.is_legacy() {
+            out.push(Line::raw(""));
+            let runtimes = self.state.train.runtimes();
+            out.push(heading(
+                format!("Training runtimes ({}; ★ is this job's)", runtimes.len()),
+                theme,
+            ));
+            if runtimes.is_empty() {
+                let text = if self.state.train.runtimes_loaded() {
+                    "  none listed in this namespace or cluster-wide"
+                } else {
+                    "  loading…"
+                };
+                out.push(Line::from(Span::styled(text, theme.style(Role::Muted))));
+            } else {
+                out.push(Line::from(Span::styled(
+                    format!(
+                        "  {:<24} {:<22} {:<10} {:<8} {:>5} {:>6}",
+                        "NAME", "KIND", "FRAMEWORK", "POLICY", "NODES", "AGE"
+                    ),
+                    theme.style(Role::Header),
+                )));
+            }
+            for rt in runtimes {
+                let used = rt.name == r.runtime && rt.kind_name() == r.runtime_kind;
+                let mut text = format!(
+                    "{} {:<24} {:<22} {:<10} {:<8} {:>5} {:>6}",
+                    if used { "★" } else { " " },
+                    rt.name,
+                    rt.kind_name(),
+                    rt.framework,
+                    rt.policy,
+                    rt.num_nodes.map_or_else(String::new, |n| n.to_string()),
+                    age(rt.created, now)
+                );
+                if rt.deprecated {
+                    text.push_str("  deprecated");
+                }
+                let style = if used {
+                    theme.style(Role::StatusSucceeded)
+                } else {
+                    theme.style(Role::Text)
+                };
+                out.push(Line::from(Span::styled(text, style)));
+            }
+        }
+        out
+    }
+}
+
+impl Widget for JobDetail<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let theme = self.theme;
+        let Some(open) = &self.state.train.open else {
+            return;
+        };
+        let row = crate::app::training::open_row(self.state);
+        let mut title = vec![Span::styled(
+            format!(" {}/{} ", open.kind.singular(), open.name),
+            theme.style(Role::Title),
+        )];
+        if let Some(r) = row {
+            title.push(Span::styled(
+                format!("{} ", state_text(r)),
+                theme.style(state_role(r.state)),
+            ));
+        }
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.style(Role::BorderFocused))
+            .title(Line::from(title));
+        let lines = match row {
+            Some(r) => self.lines(r),
+            None if self.state.training.source == SourceState::Live => vec![Line::from(Span::styled(
+                "This job is no longer listed: it was deleted, or the filter hides it. Esc goes back.",
+                theme.style(Role::NoticeWarn),
+            ))],
+            None => vec![Line::from(Span::styled("Loading…", theme.style(Role::Muted)))],
+        };
+        let max = lines.len().saturating_sub(1);
+        let scroll = u16::try_from(open.scroll.min(max)).unwrap_or(u16::MAX);
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0))
+            .render(area, buf);
+    }
+}

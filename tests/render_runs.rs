@@ -1,0 +1,119 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Render snapshots of the new-run form (fields, a typing error, the YAML editor) and of a
+//! comparison of runs, at 80x24 and 160x48 with a fixed clock.
+
+mod support;
+
+use kftui::app::form::{RunForm, RunFormSeed, RunOrigin};
+use kftui::runs::compare::{Comparison, column};
+use kftui::runs::params::kfp_params;
+use serde_json::{Value, json};
+use support::*;
+
+fn snapshot(name: &str, state: &kftui::app::state::State, w: u16, h: u16) {
+    let term = draw(state, w, h, &support::theme("default"));
+    insta::assert_snapshot!(format!("{name}_{w}x{h}"), term.backend());
+}
+
+/// The pipeline spec of a KFP-compiled two-step pipeline: from the shared fixtures when present,
+/// else a copy of its parameters.
+fn two_step_ir() -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/objects/kfp_pipelinespec_ir_two_step_pipeline.yaml");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => serde_saphyr::from_str(&text).unwrap(),
+        Err(_) => {
+            eprintln!("SKIPPED reading {}: not present; using its parameters inline", path.display());
+            json!({"root": {"inputDefinitions": {"parameters": {
+                "text": {"defaultValue": "Hello KFP!", "isOptional": true, "parameterType": "STRING"}}}}})
+        }
+    }
+}
+
+fn form_state(w: u16, h: u16) -> kftui::app::state::State {
+    let mut state = loaded_state(w, h);
+    let mut params: Vec<_> = kfp_params(&two_step_ir()).into_iter().map(|p| (p, None)).collect();
+    params.extend(
+        kfp_params(&json!({"root": {"inputDefinitions": {"parameters": {
+            "epochs": {"parameterType": "NUMBER_INTEGER", "defaultValue": 10.0},
+            "learning_rate": {"parameterType": "NUMBER_DOUBLE", "defaultValue": 0.01},
+        }}}}))
+        .into_iter()
+        .map(|p| (p, None)),
+    );
+    state.form = Some(RunForm::new(RunFormSeed {
+        namespace: "kubeflow-user-example-com".into(),
+        title: "pipeline two-step · version v1".into(),
+        origin: RunOrigin::Kfp {
+            pipeline_id: "p".into(),
+            version_id: "v".into(),
+        },
+        run_name: "Run of two-step 2026-11-28 10:00".into(),
+        experiment: Some("Default".into()),
+        params,
+    }));
+    state
+}
+
+#[test]
+fn the_new_run_form_with_a_typing_error() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut state = form_state(w, h);
+        // To the epochs field, and a word where an int goes.
+        let epochs = state
+            .form
+            .as_ref()
+            .unwrap()
+            .fields
+            .iter()
+            .position(|f| f.label == "epochs")
+            .unwrap();
+        for _ in 0..epochs {
+            press(&mut state, "tab");
+        }
+        press(&mut state, "backspace");
+        press(&mut state, "backspace");
+        type_text(&mut state, "ten");
+        snapshot("new_run_form", &state, w, h);
+    }
+}
+
+#[test]
+fn the_new_run_form_as_yaml() {
+    let mut state = form_state(80, 24);
+    press(&mut state, "ctrl-e");
+    assert!(state.form.as_ref().unwrap().yaml.is_some());
+    snapshot("new_run_yaml", &state, 80, 24);
+}
+
+fn run(name: &str, phase: &str, lr: &str, acc: &str, finished: Option<&str>) -> Value {
+    let mut status = json!({"phase": phase, "startedAt": "2026-11-28T09:00:00Z",
+        "nodes": {format!("{name}-1"): {"displayName": "evaluate", "outputs": {"parameters": [
+            {"name": "accuracy", "value": acc}, {"name": "loss", "value": "0.31"}]}}}});
+    if let Some(f) = finished {
+        status["finishedAt"] = json!(f);
+    }
+    json!({"metadata": {"name": name, "namespace": "kubeflow-user-example-com"},
+        "spec": {"arguments": {"parameters": [
+            {"name": "learning_rate", "value": lr}, {"name": "max_depth", "value": "6"},
+            {"name": "source", "value": "s3://kf-demo-data/events/2026-11-27"}]}},
+        "status": status})
+}
+
+#[test]
+fn a_comparison_highlights_what_differs() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut state = loaded_state(w, h);
+        state.compare = Some(Comparison {
+            request: 1,
+            columns: Some(Ok(vec![
+                column(&run("train-a", "Succeeded", "0.01", "0.91", Some("2026-11-28T09:04:10Z"))),
+                column(&run("train-b", "Succeeded", "0.1", "0.87", Some("2026-11-28T09:06:00Z"))),
+                column(&run("train-c", "Running", "0.3", "0.5", None)),
+            ])),
+            scroll: 0,
+            first_column: 0,
+        });
+        snapshot("compare", &state, w, h);
+    }
+}

@@ -192,6 +192,9 @@ async fn soak(secs: u64, rate: u64) -> bool {
     let mut first_line: Option<Instant> = None;
     let mut last_line: Option<Instant> = None;
     let mut key_i = 0usize;
+    // Frames over budget: when, how long, and the key pressed in them (if any).
+    let mut slow: Vec<(f64, f64, &str)> = Vec::new();
+    let mut worst_key: (u64, &str) = (0, "");
     let mut next_key = Instant::now() + KEY_EVERY;
     let mut next_frame = Instant::now();
     let mut batch = Vec::with_capacity(256);
@@ -244,9 +247,11 @@ async fn soak(secs: u64, rate: u64) -> bool {
             }
         }
         let key_now = Instant::now() >= next_key && !ended;
+        let mut pressed = "";
         if key_now {
             next_key += KEY_EVERY;
-            let k = parse_keys(KEYS[key_i % KEYS.len()]).unwrap();
+            pressed = KEYS[key_i % KEYS.len()];
+            let k = parse_keys(pressed).unwrap();
             key_i += 1;
             let t_key = Instant::now();
             for key in k {
@@ -256,6 +261,10 @@ async fn soak(secs: u64, rate: u64) -> bool {
             term.draw(|f| kftui::ui::render(&state, &ui, f)).unwrap();
             renders.record(t_render.elapsed());
             keys.record(t_key.elapsed());
+            let us = u64::try_from(t_key.elapsed().as_micros()).unwrap_or(u64::MAX);
+            if us > worst_key.0 {
+                worst_key = (us, pressed);
+            }
         } else if state.take_dirty() {
             let t_render = Instant::now();
             term.draw(|f| kftui::ui::render(&state, &ui, f)).unwrap();
@@ -263,6 +272,10 @@ async fn soak(secs: u64, rate: u64) -> bool {
         }
         state.dirty = false;
         frames.record(t0.elapsed());
+        if t0.elapsed() > Duration::from_millis(16) {
+            let at = t0.duration_since(began).as_secs_f64();
+            slow.push((at, t0.elapsed().as_secs_f64() * 1000.0, pressed));
+        }
         if let Some(ns) = newest {
             let now_ns = Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX);
             lag.record(Duration::from_nanos(u64::try_from(now_ns - ns).unwrap_or(0)));
@@ -306,6 +319,11 @@ async fn soak(secs: u64, rate: u64) -> bool {
     println!("  {}", frames.summary(16_000));
     println!("  {}", renders.summary(16_000));
     println!("  {}", keys.summary(16_000));
+    println!(
+        "  slowest key: {:?} in {:.2} ms; frames over 16 ms (at s, ms, key): {slow:.1?}",
+        worst_key.1,
+        worst_key.0 as f64 / 1000.0
+    );
     println!("  {}", lag.summary(1_000_000));
     let ok = written > 0 && body == written && gaps == 0 && dups == 0;
     println!(

@@ -104,7 +104,11 @@ fn number_keys_tab_and_commands_switch_panes() {
     press(&mut s, ":");
     type_text(&mut s, "pip");
     press(&mut s, "tab");
-    assert_eq!(s.command.text, "pipelines", "tab completes a command");
+    assert_eq!(
+        s.command.text, "pipeline",
+        "tab completes as far as the commands agree (pipelines, pipeline-runs)"
+    );
+    type_text(&mut s, "s");
     press(&mut s, "enter");
     assert_eq!(s.pane, PaneId::Pipelines);
     press(&mut s, ":");

@@ -23,7 +23,10 @@ fn two_step_ir() -> Value {
     match std::fs::read_to_string(&path) {
         Ok(text) => serde_saphyr::from_str(&text).unwrap(),
         Err(_) => {
-            eprintln!("SKIPPED reading {}: not present; using its parameters inline", path.display());
+            eprintln!(
+                "SKIPPED reading {}: not present; using its parameters inline",
+                path.display()
+            );
             json!({"root": {"inputDefinitions": {"parameters": {
                 "text": {"defaultValue": "Hello KFP!", "isOptional": true, "parameterType": "STRING"}}}}})
         }
@@ -32,7 +35,10 @@ fn two_step_ir() -> Value {
 
 fn form_state(w: u16, h: u16) -> kftui::app::state::State {
     let mut state = loaded_state(w, h);
-    let mut params: Vec<_> = kfp_params(&two_step_ir()).into_iter().map(|p| (p, None)).collect();
+    let mut params: Vec<_> = kfp_params(&two_step_ir())
+        .into_iter()
+        .map(|p| (p, None))
+        .collect();
     params.extend(
         kfp_params(&json!({"root": {"inputDefinitions": {"parameters": {
             "epochs": {"parameterType": "NUMBER_INTEGER", "defaultValue": 10.0},
@@ -107,13 +113,93 @@ fn a_comparison_highlights_what_differs() {
         state.compare = Some(Comparison {
             request: 1,
             columns: Some(Ok(vec![
-                column(&run("train-a", "Succeeded", "0.01", "0.91", Some("2026-11-28T09:04:10Z"))),
-                column(&run("train-b", "Succeeded", "0.1", "0.87", Some("2026-11-28T09:06:00Z"))),
+                column(&run(
+                    "train-a",
+                    "Succeeded",
+                    "0.01",
+                    "0.91",
+                    Some("2026-11-28T09:04:10Z"),
+                )),
+                column(&run(
+                    "train-b",
+                    "Succeeded",
+                    "0.1",
+                    "0.87",
+                    Some("2026-11-28T09:06:00Z"),
+                )),
                 column(&run("train-c", "Running", "0.3", "0.5", None)),
             ])),
             scroll: 0,
             first_column: 0,
         });
         snapshot("compare", &state, w, h);
+    }
+}
+
+fn pipelines_state(w: u16, h: u16) -> kftui::app::state::State {
+    use kftui::kube::resources::pipeline::PipelineRow;
+    let mut state = loaded_state(w, h);
+    state.pane = kftui::app::pane::PaneId::Pipelines;
+    let at = "2026-11-20T10:00:00Z";
+    let rows = vec![
+        PipelineRow::from_kfp(
+            &json!({"pipeline_id": "p1", "name": "simple-two-step-pipeline", "display_name": "simple-two-step-pipeline",
+                "description": "Writes text to GCS and reads it back.", "created_at": at, "namespace": "kubeflow-user-example-com"}),
+            &[
+                json!({"pipeline_version_id": "v2", "display_name": "two-step v2", "created_at": at}),
+                json!({"pipeline_version_id": "v1", "display_name": "two-step v1", "created_at": at}),
+            ],
+        ),
+        PipelineRow::from_template(
+            &json!({"metadata": {"name": "data-prep-template", "namespace": "kubeflow-user-example-com",
+                "uid": "t1", "creationTimestamp": at}}),
+            false,
+        ),
+        PipelineRow::from_template(
+            &json!({"metadata": {"name": "cluster-hello", "uid": "t2", "creationTimestamp": at}}),
+            true,
+        ),
+    ];
+    state
+        .pipelines
+        .set_rows(rows.into(), state.list_height, state.now);
+    state
+}
+
+#[test]
+fn the_pipelines_pane_and_a_pipelines_task_graph() {
+    for (w, h) in [(80, 24), (160, 48)] {
+        let state = pipelines_state(w, h);
+        snapshot("pipelines", &state, w, h);
+    }
+    // The detail of the two-step pipeline, from its real spec.
+    let ir = two_step_ir();
+    let tasks = kftui::runs::synthetic::ir_tasks(&ir);
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut state = pipelines_state(w, h);
+        let row = state.pipelines.rows[0].clone();
+        let wf = kftui::runs::synthetic::pipeline_graph(&row.name, &tasks);
+        let graph = kftui::runs::model::RunGraph::from_workflow(&wf).unwrap();
+        assert_eq!(graph.nodes.len(), tasks.len());
+        state.pipeline = Some(kftui::app::pipelines::OpenPipeline {
+            row,
+            request: 1,
+            detail: Some(Ok(kftui::kube::pipelines::PipelineDetail {
+                versions: vec![kftui::kube::pipelines::VersionInfo {
+                    id: "v2".into(),
+                    name: "two-step v2".into(),
+                    created: None,
+                    description: String::new(),
+                }],
+                spec_of: "two-step v2".into(),
+                params: kfp_params(&ir),
+                tasks: tasks.clone(),
+                seed: None,
+            })),
+            graph: Some(std::sync::Arc::new(graph)),
+            view: Default::default(),
+            form_when_loaded: false,
+        });
+        snapshot("pipeline_detail", &state, w, h);
     }
 }

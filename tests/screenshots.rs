@@ -51,10 +51,87 @@ fn seeded<K: serde::de::DeserializeOwned, R>(group: &str, plural: &str, project:
         .collect()
 }
 
+/// The demo's pipelines as the Pipelines pane lists them through KFP's API, and its templates.
+fn seeded_pipelines() -> Vec<kftui::kube::resources::pipeline::PipelineRow> {
+    use kftui::kube::resources::pipeline::{PipelineRow, PipelineSource};
+    let versions: Vec<serde_json::Value> = seeded(
+        "pipelines.kubeflow.org",
+        "pipelineversions",
+        |v: &serde_json::Value| v.clone(),
+    );
+    let mut rows: Vec<PipelineRow> =
+        seeded("pipelines.kubeflow.org", "pipelines", |p: &serde_json::Value| {
+            p.clone()
+        })
+        .iter()
+        .map(|p| {
+            let uid = p["metadata"]["uid"].clone();
+            let mine: Vec<serde_json::Value> = versions
+                .iter()
+                .filter(|v| v["metadata"]["labels"]["pipelines.kubeflow.org/pipeline-id"] == uid)
+                .cloned()
+                .collect();
+            PipelineRow {
+                source: PipelineSource::KfpApi,
+                ..PipelineRow::from_crd(p, &mine)
+            }
+        })
+        .collect();
+    rows.extend(
+        seeded("argoproj.io", "workflowtemplates", |t: &serde_json::Value| {
+            t.clone()
+        })
+        .iter()
+        .map(|t| PipelineRow::from_template(t, false)),
+    );
+    rows
+}
+
+/// The new-run form on the demo's xgboost-training pipeline, its latest version.
+fn new_run_form(base: &State) -> State {
+    let mut s = base.clone();
+    let versions: Vec<serde_json::Value> = seeded(
+        "pipelines.kubeflow.org",
+        "pipelineversions",
+        |v: &serde_json::Value| v.clone(),
+    );
+    let v = versions
+        .iter()
+        .find(|v| v["metadata"]["name"] == "xgboost-training-v2")
+        .unwrap();
+    let params = kftui::runs::params::kfp_params(&v["spec"]["pipelineSpec"]);
+    s.form = Some(kftui::app::form::RunForm::new(kftui::app::form::RunFormSeed {
+        namespace: NAMESPACE.into(),
+        title: "pipeline xgboost-training · version xgboost-training v2".into(),
+        origin: kftui::app::form::RunOrigin::Kfp {
+            pipeline_id: "p".into(),
+            version_id: "v".into(),
+        },
+        run_name: "Run of xgboost-training 2026-11-28 10:00".into(),
+        experiment: Some("xgboost-tuning".into()),
+        params: params.into_iter().map(|p| (p, None)).collect(),
+    }));
+    let depth = s
+        .form
+        .as_ref()
+        .unwrap()
+        .fields
+        .iter()
+        .position(|f| f.label == "max_depth")
+        .unwrap();
+    for _ in 0..depth {
+        press(&mut s, "tab");
+    }
+    press(&mut s, "backspace");
+    type_text(&mut s, "deep");
+    s
+}
+
 fn shots() -> Vec<(String, State, u16, u16)> {
     let mut out = Vec::new();
     let base = state_with(120, 32, NAMESPACE, seeded_runs());
     out.push(("runs".to_string(), base.clone(), 120, 32));
+    out.push(("new-run".to_string(), new_run_form(&base), 120, 32));
     let mut filtered = base.clone();
     press(&mut filtered, "/");
     type_text(&mut filtered, "xgboost");
@@ -111,6 +188,14 @@ fn shots() -> Vec<(String, State, u16, u16)> {
                 Some(kftui::app::msg::DataEvent::Training {
                     key: key(kftui::app::subs::Kind::Training(JobKind::TrainJob)),
                     rows: seeded("trainer.kubeflow.org", "trainjobs", TrainRow::from_trainjob).into(),
+                })
+            }
+            PaneId::Pipelines => {
+                press(&mut s, "1");
+                Some(kftui::app::msg::DataEvent::Pipelines {
+                    key: key(kftui::app::subs::Kind::Pipelines),
+                    rows: seeded_pipelines().into(),
+                    notes: Vec::new(),
                 })
             }
             PaneId::Experiments => {

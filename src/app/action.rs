@@ -81,6 +81,7 @@ actions! {
     Resubmit = "resubmit": "Resubmit: a new run from the same spec",
     NewRun = "new-run": "Start a new run: of a KFP pipeline version or a WorkflowTemplate (a form)",
     CloneRun = "clone": "A new run from the selected one, its parameters in a form to edit",
+    PipelineRuns = "pipeline-runs": "Pipelines: the runs of the selected pipeline, in the Runs pane",
     Compare = "compare": "Compare the marked runs side by side: parameters, status, duration, metrics",
     Delete = "delete": "Delete the run, notebook, model, training job or experiment",
     Start = "start": "Start a stopped notebook or model",

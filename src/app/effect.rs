@@ -52,6 +52,23 @@ pub enum Effect {
         context: String,
         targets: Vec<crate::app::state::VerbTarget>,
     },
+    /// Read a pipeline's versions and spec; the answer is `Msg::PipelineLoaded`.
+    LoadPipeline {
+        request: u64,
+        context: String,
+        row: crate::kube::resources::pipeline::PipelineRow,
+        /// Where its new runs go.
+        run_namespace: String,
+    },
+    /// Upload a pipeline spec file (a new pipeline, or a version of `pipeline_id`); the answer is
+    /// `Msg::PipelineOp`.
+    UploadPipeline {
+        context: String,
+        namespace: String,
+        pipeline_id: Option<String>,
+        path: String,
+        name: Option<String>,
+    },
     /// Follow one pod container's log into a log view's source.
     StreamLogs {
         context: String,

@@ -193,7 +193,7 @@ impl<R: ListRow> ListView<R> {
     }
 }
 
-fn target_of<R: ListRow>(r: &R) -> VerbTarget {
+pub fn target_of<R: ListRow>(r: &R) -> VerbTarget {
     VerbTarget {
         kind: r.kind(),
         namespace: r.namespace().to_string(),

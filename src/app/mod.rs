@@ -12,6 +12,7 @@ pub mod logs;
 pub mod msg;
 pub mod pane;
 pub mod picker;
+pub mod pipelines;
 pub mod run_actions;
 pub mod runner;
 pub mod sort;

@@ -53,6 +53,15 @@ pub enum Msg {
         request: u64,
         result: Result<Vec<crate::runs::compare::CompareColumn>, String>,
     },
+    /// A pipeline's versions, parameters and tasks, or why not.
+    PipelineLoaded {
+        request: u64,
+        result: Result<crate::kube::pipelines::PipelineDetail, String>,
+    },
+    /// What an upload did.
+    PipelineOp {
+        result: Result<String, String>,
+    },
     /// Lines or stream news for a log view.
     Log(crate::logs::LogEvent),
     /// A file was written (or not).
@@ -101,6 +110,12 @@ pub enum DataEvent {
     },
     /// Every run KFP's API lists in the namespace (experiments, and runs whose Workflow is gone).
     KfpRuns { key: SubKey, rows: Arc<[RunRow]> },
+    /// The pipelines of every source, and notes on sources that could not be read.
+    Pipelines {
+        key: SubKey,
+        rows: Arc<[crate::kube::resources::pipeline::PipelineRow]>,
+        notes: Vec<String>,
+    },
     /// The namespaces of a context, for the picker.
     Namespaces { key: SubKey, rows: Arc<[NamespaceRow]> },
     /// The pods of a run whose logs are open.

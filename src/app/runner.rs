@@ -289,6 +289,40 @@ impl EffectRunner {
                 };
                 Msg::RunCreated { request, result }
             }),
+            Effect::LoadPipeline {
+                request,
+                context,
+                row,
+                run_namespace,
+            } => self.answer(context, move |client| async move {
+                let result = match client {
+                    Ok(c) => crate::kube::pipelines::detail(&c, &row, &run_namespace).await,
+                    Err(e) => Err(e),
+                };
+                Msg::PipelineLoaded { request, result }
+            }),
+            Effect::UploadPipeline {
+                context,
+                namespace,
+                pipeline_id,
+                path,
+                name,
+            } => self.answer(context, move |client| async move {
+                let result = match client {
+                    Ok(c) => {
+                        crate::kube::pipelines::upload(
+                            &c,
+                            &namespace,
+                            pipeline_id.as_deref(),
+                            &path,
+                            name.as_deref(),
+                        )
+                        .await
+                    }
+                    Err(e) => Err(e),
+                };
+                Msg::PipelineOp { result }
+            }),
             Effect::CompareRuns {
                 request,
                 context,

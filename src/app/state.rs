@@ -239,6 +239,10 @@ pub struct State {
     pub workflow_rows: Arc<[RunRow]>,
     /// KFP's record of the namespace's runs (empty where KFP is not reachable).
     pub kfp_runs: Arc<[RunRow]>,
+    /// Pipelines of every source, in one list.
+    pub pipelines: ListView<crate::kube::resources::pipeline::PipelineRow>,
+    /// The open pipeline's detail.
+    pub pipeline: Option<crate::app::pipelines::OpenPipeline>,
     /// The new-run form, when open.
     pub form: Option<crate::app::form::RunForm>,
     /// What the new-run picker offers.
@@ -294,6 +298,8 @@ impl State {
             viewer: None,
             workflow_rows: Arc::from(Vec::new()),
             kfp_runs: Arc::from(Vec::new()),
+            pipelines: ListView::new(),
+            pipeline: None,
             form: None,
             run_sources: Vec::new(),
             select_run: None,
@@ -314,6 +320,7 @@ impl State {
     pub fn list(&self, pane: PaneId) -> Option<&dyn AnyList> {
         match pane {
             PaneId::Runs => Some(&self.runs),
+            PaneId::Pipelines => Some(&self.pipelines),
             PaneId::Notebooks => Some(&self.notebooks),
             PaneId::Models => Some(&self.models),
             PaneId::Training => Some(&self.training),
@@ -326,6 +333,7 @@ impl State {
     pub fn list_mut(&mut self, pane: PaneId) -> Option<&mut dyn AnyList> {
         match pane {
             PaneId::Runs => Some(&mut self.runs),
+            PaneId::Pipelines => Some(&mut self.pipelines),
             PaneId::Notebooks => Some(&mut self.notebooks),
             PaneId::Models => Some(&mut self.models),
             PaneId::Training => Some(&mut self.training),
@@ -338,6 +346,7 @@ impl State {
     pub fn list_for_kind_mut(&mut self, kind: Kind) -> Option<&mut dyn AnyList> {
         match kind {
             Kind::Workflows => Some(&mut self.runs),
+            Kind::Pipelines => Some(&mut self.pipelines),
             Kind::Notebooks => Some(&mut self.notebooks),
             Kind::InferenceServices => Some(&mut self.models),
             Kind::Training(_) => Some(&mut self.training),
@@ -346,6 +355,9 @@ impl State {
             | Kind::Pods
             | Kind::RunGraph
             | Kind::KfpRuns
+            | Kind::PipelineObjects
+            | Kind::WorkflowTemplates
+            | Kind::ClusterWorkflowTemplates
             | Kind::TrainingRuntimes
             | Kind::ClusterTrainingRuntimes
             | Kind::Trials => None,

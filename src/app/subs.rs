@@ -19,6 +19,14 @@ pub enum Kind {
     RunGraph,
     /// KFP's record of the runs of a namespace, polled through its REST API.
     KfpRuns,
+    /// The Pipelines pane's list, polled: KFP's pipelines and Argo's templates.
+    Pipelines,
+    /// `pipelines.kubeflow.org` Pipeline objects (KFP's Kubernetes storage mode).
+    PipelineObjects,
+    /// Argo WorkflowTemplates.
+    WorkflowTemplates,
+    /// Argo ClusterWorkflowTemplates.
+    ClusterWorkflowTemplates,
     /// Training jobs of one API: Trainer's TrainJob or a legacy training-operator kind.
     Training(crate::kube::resources::train_job::JobKind),
     /// Trainer's namespaced TrainingRuntimes.
@@ -37,6 +45,10 @@ impl Kind {
         match self {
             Kind::Workflows | Kind::RunGraph => "workflows.argoproj.io",
             Kind::KfpRuns => "runs (KFP REST API)",
+            Kind::Pipelines => "pipelines (KFP REST API)",
+            Kind::PipelineObjects => "pipelines.pipelines.kubeflow.org",
+            Kind::WorkflowTemplates => "workflowtemplates.argoproj.io",
+            Kind::ClusterWorkflowTemplates => "clusterworkflowtemplates.argoproj.io",
             Kind::Namespaces => "namespaces",
             Kind::Pods => "pods",
             Kind::Notebooks => "notebooks.kubeflow.org",
@@ -54,6 +66,9 @@ impl Kind {
         match self {
             Kind::Workflows | Kind::RunGraph => "workflow",
             Kind::KfpRuns => "run",
+            Kind::Pipelines | Kind::PipelineObjects => "pipeline",
+            Kind::WorkflowTemplates => "workflowtemplate",
+            Kind::ClusterWorkflowTemplates => "clusterworkflowtemplate",
             Kind::Namespaces => "namespace",
             Kind::Pods => "pod",
             Kind::Notebooks => "notebook",
@@ -70,7 +85,8 @@ impl Kind {
     pub fn product(self) -> &'static str {
         match self {
             Kind::Workflows | Kind::RunGraph => "Argo Workflows",
-            Kind::KfpRuns => "Kubeflow Pipelines",
+            Kind::KfpRuns | Kind::Pipelines | Kind::PipelineObjects => "Kubeflow Pipelines",
+            Kind::WorkflowTemplates | Kind::ClusterWorkflowTemplates => "Argo Workflows",
             Kind::Namespaces | Kind::Pods => "Kubernetes",
             Kind::Notebooks => "Kubeflow Notebooks",
             Kind::InferenceServices => "KServe",
@@ -114,6 +130,15 @@ pub fn wanted(state: &State) -> BTreeSet<SubKey> {
             context: state.target.context.clone(),
             namespace: Some(ns.clone()),
             kind: Kind::KfpRuns,
+            selector: None,
+            field: None,
+        });
+    }
+    if state.pane == crate::app::pane::PaneId::Pipelines {
+        set.insert(SubKey {
+            context: state.target.context.clone(),
+            namespace: state.target.namespace.clone(),
+            kind: Kind::Pipelines,
             selector: None,
             field: None,
         });

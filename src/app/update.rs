@@ -26,7 +26,7 @@ use crate::ui::layout;
 /// Applies one message to the state and returns the effects to perform.
 pub fn update(state: &mut State, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
     let mut effects = Vec::new();
-    if crate::app::run_actions::on_msg(state, &msg) {
+    if crate::app::run_actions::on_msg(state, &msg) || crate::app::pipelines::on_msg(state, &msg) {
         sync_subscriptions(state, &mut effects);
         return effects;
     }
@@ -96,6 +96,11 @@ pub fn update(state: &mut State, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::VerbDone { verb, results, .. } => {
+            if matches!(verb, Verb::Pipeline(_)) {
+                // Read the pipelines again now rather than at the next poll.
+                state.pipeline = None;
+                state.subs.retain(|k| k.kind != Kind::Pipelines);
+            }
             let (level, text) = verb_summary(verb, &results);
             if level == Level::Info
                 && let Some(list) = state.list_mut(state.pane)
@@ -125,8 +130,13 @@ pub fn update(state: &mut State, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
             ),
         },
         Msg::Terminate => state.running = false,
-        // Answered by `run_actions::on_msg` above.
-        Msg::RunSources { .. } | Msg::FormSeed { .. } | Msg::RunCreated { .. } | Msg::Compared { .. } => {}
+        // Answered by `run_actions::on_msg` and `pipelines::on_msg` above.
+        Msg::RunSources { .. }
+        | Msg::FormSeed { .. }
+        | Msg::RunCreated { .. }
+        | Msg::Compared { .. }
+        | Msg::PipelineLoaded { .. }
+        | Msg::PipelineOp { .. } => {}
     }
     sync_subscriptions(state, &mut effects);
     effects
@@ -169,6 +179,13 @@ fn on_key(state: &mut State, keymap: &Keymap, key: Key, effects: &mut Vec<Effect
         && state.pane == PaneId::Runs
         && state.mode == Mode::Normal
         && on_detail_key(state, keymap, key, &name, effects)
+    {
+        return;
+    }
+    if state.pipeline.is_some()
+        && state.pane == PaneId::Pipelines
+        && state.mode == Mode::Normal
+        && crate::app::pipelines::on_detail_key(state, &key)
     {
         return;
     }
@@ -266,6 +283,7 @@ pub fn apply(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
             }
         }
         Action::Open => match state.pane {
+            PaneId::Pipelines => crate::app::pipelines::open(state, effects),
             PaneId::Training => crate::app::training::open(state),
             PaneId::Experiments => crate::app::experiments::open(state),
             _ => open_detail(state),
@@ -339,10 +357,13 @@ pub fn apply(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
         Action::Resume => request_verb(state, Verb::Run(RunVerb::Resume)),
         Action::Retry => request_verb(state, Verb::Run(RunVerb::Retry)),
         Action::Resubmit => request_verb(state, Verb::Run(RunVerb::Resubmit)),
+        Action::NewRun if state.pane == PaneId::Pipelines => crate::app::pipelines::new_run(state, effects),
         Action::NewRun => crate::app::run_actions::new_run(state, effects),
+        Action::PipelineRuns => crate::app::pipelines::show_runs(state),
         Action::CloneRun => crate::app::run_actions::clone_run(state, effects),
         Action::Compare => crate::app::run_actions::compare(state, effects),
         Action::Delete => match state.pane {
+            PaneId::Pipelines => crate::app::pipelines::delete(state),
             PaneId::Notebooks => request_verb(state, Verb::Notebook(NotebookVerb::Delete)),
             PaneId::Models => request_verb(state, Verb::Model(ModelVerb::Delete)),
             PaneId::Training => request_verb(
@@ -396,6 +417,7 @@ fn request_verb(state: &mut State, verb: Verb) {
         Verb::Model(_) => PaneId::Models,
         Verb::Training(_) => PaneId::Training,
         Verb::Experiment(_) => PaneId::Experiments,
+        Verb::Pipeline(_) => PaneId::Pipelines,
     };
     if state.pane != pane {
         notice(
@@ -1060,6 +1082,10 @@ pub fn run_command(state: &mut State, line: &str, effects: &mut Vec<Effect>) {
             let container = words.next();
             return crate::app::logs::logs_command(state, target, container, effects);
         }
+        ("upload" | "upload-version", Some(path)) => {
+            let name = words.next();
+            return crate::app::pipelines::upload(state, path, name, word == "upload-version", effects);
+        }
         ("container", Some(c)) => return crate::app::logs::container_command(state, c, effects),
         ("since", Some(t)) => return crate::app::logs::since_command(state, t, effects),
         ("tail", Some(n)) => return crate::app::logs::tail_command(state, n, effects),
@@ -1172,6 +1198,16 @@ fn on_data(state: &mut State, event: DataEvent, effects: &mut Vec<Effect>) {
             let merged = crate::app::run_actions::merged_runs(&state.workflow_rows, &state.kfp_runs);
             state.runs.set_rows(merged, state.list_height, state.now);
             crate::app::run_actions::select_created(state);
+            state.dirty = true;
+        }
+        DataEvent::Pipelines { key, rows, notes } => {
+            if !state.subs.contains(&key) {
+                return;
+            }
+            for n in notes {
+                tracing::info!("pipelines: {n}");
+            }
+            state.pipelines.set_rows(rows, state.list_height, state.now);
             state.dirty = true;
         }
         DataEvent::KfpRuns { key, rows } => {

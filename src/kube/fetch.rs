@@ -15,6 +15,16 @@ pub fn api_resource(kind: Kind) -> ApiResource {
         Kind::Workflows | Kind::RunGraph | Kind::KfpRuns => {
             ("argoproj.io", "v1alpha1", "Workflow", "workflows")
         }
+        Kind::Pipelines | Kind::PipelineObjects => {
+            ("pipelines.kubeflow.org", "v2beta1", "Pipeline", "pipelines")
+        }
+        Kind::WorkflowTemplates => ("argoproj.io", "v1alpha1", "WorkflowTemplate", "workflowtemplates"),
+        Kind::ClusterWorkflowTemplates => (
+            "argoproj.io",
+            "v1alpha1",
+            "ClusterWorkflowTemplate",
+            "clusterworkflowtemplates",
+        ),
         Kind::Namespaces => ("", "v1", "Namespace", "namespaces"),
         Kind::Pods => ("", "v1", "Pod", "pods"),
         Kind::Notebooks => ("kubeflow.org", "v1", "Notebook", "notebooks"),
@@ -66,7 +76,11 @@ async fn children(client: &kube::Client, kind: Kind, ns: &str, name: &str) -> Ve
         | Kind::Pods
         | Kind::TrainingRuntimes
         | Kind::ClusterTrainingRuntimes
-        | Kind::KfpRuns => {
+        | Kind::KfpRuns
+        | Kind::Pipelines
+        | Kind::PipelineObjects
+        | Kind::WorkflowTemplates
+        | Kind::ClusterWorkflowTemplates => {
             return Vec::new();
         }
     };
@@ -120,8 +134,26 @@ pub async fn fetch(
             .map_err(|e| format!("cannot get KFP run {name}: {e}"))?;
         return Ok(yaml_lines(&run));
     }
+    if kind == Kind::Pipelines {
+        // KFP's record of the pipeline and its latest version with the spec.
+        let kfp = crate::kube::kfp::Kfp::new(client);
+        let mut p = kfp
+            .pipeline_by_name(ns, name)
+            .await
+            .map_err(|e| format!("cannot get KFP pipeline {name}: {e}"))?;
+        let id = p["pipeline_id"].as_str().unwrap_or("").to_string();
+        if let Ok(Some(v)) = kfp.latest_version(&id).await {
+            p["latest_version"] = v;
+        }
+        return Ok(yaml_lines(&p));
+    }
     let ar = api_resource(kind);
-    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, &ar);
+    // Cluster-scoped objects have no namespace.
+    let api: Api<DynamicObject> = if ns.is_empty() {
+        Api::all_with(client.clone(), &ar)
+    } else {
+        Api::namespaced_with(client.clone(), ns, &ar)
+    };
     let obj = api
         .get(name)
         .await

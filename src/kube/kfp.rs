@@ -85,6 +85,10 @@ impl Kfp {
             .header(http::header::ACCEPT, "application/json")
             .body(kube::client::Body::from(bytes))
             .map_err(|e| KfpError::Unreachable(e.to_string()))?;
+        self.send(req).await
+    }
+
+    async fn send(&self, req: http::Request<kube::client::Body>) -> Result<Value, KfpError> {
         let answer = tokio::time::timeout(DEADLINE, async {
             let res = self
                 .client
@@ -167,6 +171,102 @@ impl Kfp {
             ))
             .await?;
         Ok(items(&page, "pipeline_versions").into_iter().next())
+    }
+
+    /// The versions of a pipeline, newest first, with their specs.
+    pub async fn versions(&self, pipeline_id: &str) -> Result<Vec<Value>, KfpError> {
+        let page = self
+            .get(&format!(
+                "/pipelines/{}/versions?page_size=200&sort_by={}",
+                enc(pipeline_id),
+                enc("created_at desc")
+            ))
+            .await?;
+        Ok(items(&page, "pipeline_versions"))
+    }
+
+    /// A pipeline by its name in a namespace (`""`: shared).
+    pub async fn pipeline_by_name(&self, namespace: &str, name: &str) -> Result<Value, KfpError> {
+        self.get(&format!(
+            "/pipelines/names/{}?namespace={}",
+            enc(name),
+            enc(namespace)
+        ))
+        .await
+    }
+
+    /// Deletes a pipeline version.
+    pub async fn delete_version(&self, pipeline_id: &str, version_id: &str) -> Result<(), KfpError> {
+        self.call(
+            http::Method::DELETE,
+            &format!("/pipelines/{}/versions/{}", enc(pipeline_id), enc(version_id)),
+            None,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Deletes a pipeline (KFP refuses while it has versions; they go first).
+    pub async fn delete_pipeline(&self, pipeline_id: &str) -> Result<(), KfpError> {
+        for v in self.versions(pipeline_id).await? {
+            if let Some(vid) = v.get("pipeline_version_id").and_then(Value::as_str) {
+                self.delete_version(pipeline_id, vid).await?;
+            }
+        }
+        self.call(
+            http::Method::DELETE,
+            &format!("/pipelines/{}", enc(pipeline_id)),
+            None,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Uploads a pipeline spec file as a new pipeline (`pipeline_id: None`) or as a new version
+    /// of one; KFP's multipart upload with the file in `uploadfile`.
+    pub async fn upload(
+        &self,
+        namespace: &str,
+        pipeline_id: Option<&str>,
+        name: &str,
+        file_name: &str,
+        content: &[u8],
+    ) -> Result<Value, KfpError> {
+        let boundary = format!("kftui-{:016x}", content.len() as u64 ^ 0x5bd1_e995_u64);
+        let mut body = Vec::with_capacity(content.len() + 256);
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"uploadfile\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+                file_name.replace('"', "")
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let path = match pipeline_id {
+            None => format!(
+                "/pipelines/upload?name={}&display_name={}&namespace={}",
+                enc(name),
+                enc(name),
+                enc(namespace)
+            ),
+            Some(pid) => format!(
+                "/pipelines/upload_version?pipelineid={}&name={}",
+                enc(pid),
+                enc(name)
+            ),
+        };
+        let uri = format!("{}{path}", self.base);
+        let req = http::Request::builder()
+            .method(http::Method::POST)
+            .uri(&uri)
+            .header(
+                http::header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(kube::client::Body::from(body))
+            .map_err(|e| KfpError::Unreachable(e.to_string()))?;
+        self.send(req).await
     }
 
     /// One version of a pipeline, with its spec.

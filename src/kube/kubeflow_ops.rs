@@ -85,6 +85,8 @@ pub enum Verb {
     Model(ModelVerb),
     Training(crate::kube::training_ops::TrainingVerb),
     Experiment(crate::kube::training_ops::ExperimentVerb),
+    /// Delete a pipeline (with its versions) or a template, of this source.
+    Pipeline(crate::kube::resources::pipeline::PipelineSource),
 }
 
 impl Verb {
@@ -95,6 +97,7 @@ impl Verb {
             Verb::Model(v) => v.name(),
             Verb::Training(v) => v.name(),
             Verb::Experiment(v) => v.name(),
+            Verb::Pipeline(_) => "delete",
         }
     }
 
@@ -113,6 +116,8 @@ impl Verb {
             Verb::Model(ModelVerb::Delete) => "the InferenceService and its pods are deleted",
             Verb::Training(v) => v.effect(),
             Verb::Experiment(v) => v.effect(),
+            Verb::Pipeline(s) if s.is_kfp() => "the pipeline and all its versions are deleted; its runs stay",
+            Verb::Pipeline(_) => "the template is deleted; runs made from it stay",
         }
     }
 
@@ -124,6 +129,7 @@ impl Verb {
             Verb::Model(_) => Kind::InferenceServices,
             Verb::Training(_) => Kind::Training(crate::kube::resources::train_job::JobKind::TrainJob),
             Verb::Experiment(_) => Kind::Experiments,
+            Verb::Pipeline(_) => Kind::Pipelines,
         }
     }
 
@@ -135,6 +141,8 @@ impl Verb {
             Verb::Model(_) => "model",
             Verb::Training(_) => "training job",
             Verb::Experiment(_) => "experiment",
+            Verb::Pipeline(s) if s.is_kfp() => "pipeline",
+            Verb::Pipeline(_) => "template",
         }
     }
 
@@ -147,6 +155,7 @@ impl Verb {
                 | Verb::Model(ModelVerb::Delete)
                 | Verb::Training(crate::kube::training_ops::TrainingVerb::Delete)
                 | Verb::Experiment(_)
+                | Verb::Pipeline(_)
         )
     }
 
@@ -161,6 +170,9 @@ impl Verb {
                 crate::kube::training_ops::training_verb(client, kind, ns, name, v).await
             }
             Verb::Experiment(v) => crate::kube::training_ops::experiment_verb(client, ns, name, v).await,
+            Verb::Pipeline(source) => crate::kube::pipelines::delete_named(client, source, ns, name)
+                .await
+                .map_err(OpError::Api),
         }
     }
 

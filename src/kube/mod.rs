@@ -7,6 +7,7 @@ pub mod kubeflow_ops;
 pub mod logs;
 pub mod new_run;
 pub mod ops;
+pub mod pipelines;
 pub mod resources;
 pub mod subscribe;
 pub mod subscribe_kubeflow;

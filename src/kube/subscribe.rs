@@ -55,6 +55,10 @@ pub async fn run(client: kube::Client, key: SubKey, tx: mpsc::Sender<Msg>, cance
         }
         Kind::RunGraph => watch_graph(client, key, tx, cancel).await,
         Kind::KfpRuns => crate::kube::kfp_history::poll(client, key, tx, cancel).await,
+        Kind::Pipelines => crate::kube::pipelines::poll(client, key, tx, cancel).await,
+        Kind::PipelineObjects | Kind::WorkflowTemplates | Kind::ClusterWorkflowTemplates => {
+            tracing::warn!(kind = ?key.kind, "listed through the Pipelines poll, not watched");
+        }
         Kind::Training(_)
         | Kind::TrainingRuntimes
         | Kind::ClusterTrainingRuntimes

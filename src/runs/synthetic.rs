@@ -117,3 +117,139 @@ fn insert_task(
         pod(&a1, &format!("{display}(1)"), phase, children, mid + 1, finished),
     );
 }
+
+/// A not-yet-run Workflow shaped like a pipeline's task DAG, for drawing a pipeline's graph with
+/// the run graph's widget: `tasks` are (name, image, dependencies); every task is pending.
+pub fn pipeline_graph(name: &str, tasks: &[(String, String, Vec<String>)]) -> Value {
+    let full = |t: &str| format!("{name}.{t}");
+    let mut dependents: std::collections::HashMap<&str, Vec<String>> = Default::default();
+    for (t, _, deps) in tasks {
+        for d in deps {
+            dependents
+                .entry(d.as_str())
+                .or_default()
+                .push(node_id(name, &full(t)));
+        }
+    }
+    let roots: Vec<String> = tasks
+        .iter()
+        .filter(|(_, _, deps)| deps.iter().all(|d| !tasks.iter().any(|(n, _, _)| n == d)))
+        .map(|(t, _, _)| node_id(name, &full(t)))
+        .collect();
+    let mut nodes = Map::new();
+    nodes.insert(
+        name.to_string(),
+        json!({"id": name, "name": name, "displayName": name, "type": "DAG", "templateName": "main",
+               "phase": "Pending", "children": roots}),
+    );
+    for (t, image, _) in tasks {
+        let id = node_id(name, &full(t));
+        nodes.insert(
+            id.clone(),
+            json!({"id": id, "name": full(t), "displayName": t, "type": "Pod", "templateName": t,
+                   "phase": "Pending", "boundaryID": name, "message": image,
+                   "children": dependents.remove(t.as_str()).unwrap_or_default()}),
+        );
+    }
+    json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+        "metadata": {"name": name, "namespace": "", "uid": format!("pipeline-{name}")},
+        "status": {"phase": "Pending", "nodes": Value::Object(nodes)},
+    })
+}
+
+/// The tasks of a KFP pipeline spec's root DAG: (name, image, dependencies), in spec order.
+pub fn ir_tasks(ir: &Value) -> Vec<(String, String, Vec<String>)> {
+    let ir = crate::runs::params::pipeline_spec(ir);
+    let Some(tasks) = ir.pointer("/root/dag/tasks").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    tasks
+        .iter()
+        .map(|(name, t)| {
+            let comp = t
+                .pointer("/componentRef/name")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let exec = ir
+                .pointer(&format!("/components/{comp}/executorLabel"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let image = ir
+                .pointer(&format!("/deploymentSpec/executors/{exec}/container/image"))
+                .and_then(Value::as_str)
+                .unwrap_or(if comp.is_empty() { "" } else { "(sub-pipeline)" })
+                .to_string();
+            let deps = t
+                .get("dependentTasks")
+                .and_then(Value::as_array)
+                .map(|d| d.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+                .unwrap_or_default();
+            (name.clone(), image, deps)
+        })
+        .collect()
+}
+
+/// The tasks of an Argo spec's entrypoint: its DAG tasks, or its steps in order (each step
+/// depending on the group before).
+pub fn argo_tasks(spec: &Value) -> Vec<(String, String, Vec<String>)> {
+    let templates = spec
+        .get("templates")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let image_of = |tmpl: &str| {
+        templates
+            .iter()
+            .find(|t| t["name"] == tmpl)
+            .and_then(|t| {
+                t.pointer("/container/image")
+                    .or_else(|| t.pointer("/script/image"))
+                    .and_then(Value::as_str)
+            })
+            .unwrap_or("")
+            .to_string()
+    };
+    let entry = spec.get("entrypoint").and_then(Value::as_str).unwrap_or("");
+    let Some(main) = templates.iter().find(|t| t["name"] == entry) else {
+        return Vec::new();
+    };
+    if let Some(tasks) = main.pointer("/dag/tasks").and_then(Value::as_array) {
+        return tasks
+            .iter()
+            .filter_map(|t| {
+                let name = t.get("name")?.as_str()?.to_string();
+                let mut deps: Vec<String> = t
+                    .get("dependencies")
+                    .and_then(Value::as_array)
+                    .map(|d| d.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+                    .unwrap_or_default();
+                if let Some(expr) = t.get("depends").and_then(Value::as_str) {
+                    for part in expr.split("&&").flat_map(|p| p.split("||")) {
+                        let d = part.trim().trim_matches(|c| c == '(' || c == ')' || c == '!');
+                        let d = d.split('.').next().unwrap_or("").trim().to_string();
+                        if !d.is_empty() && !deps.contains(&d) {
+                            deps.push(d);
+                        }
+                    }
+                }
+                let image = image_of(t.get("template").and_then(Value::as_str).unwrap_or(""));
+                Some((name, image, deps))
+            })
+            .collect();
+    }
+    let mut out = Vec::new();
+    let mut before: Vec<String> = Vec::new();
+    for group in main.get("steps").and_then(Value::as_array).into_iter().flatten() {
+        let mut this = Vec::new();
+        for step in group.as_array().into_iter().flatten() {
+            if let Some(name) = step.get("name").and_then(Value::as_str) {
+                let image = image_of(step.get("template").and_then(Value::as_str).unwrap_or(""));
+                out.push((name.to_string(), image, before.clone()));
+                this.push(name.to_string());
+            }
+        }
+        before = this;
+    }
+    out
+}

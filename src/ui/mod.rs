@@ -72,6 +72,7 @@ pub fn render(state: &State, view: &View<'_>, frame: &mut Frame) {
         PaneId::Notebooks => frame.render_widget(panes::notebooks::NotebooksPane { state, view }, areas.body),
         PaneId::Models => frame.render_widget(panes::models::ModelsPane { state, view }, areas.body),
         PaneId::Training => frame.render_widget(panes::training::TrainingPane { state, view }, areas.body),
+        PaneId::Pipelines => frame.render_widget(panes::pipelines::PipelinesPane { state, view }, areas.body),
         PaneId::Experiments => {
             frame.render_widget(panes::experiments::ExperimentsPane { state, view }, areas.body)
         }
@@ -85,14 +86,7 @@ pub fn render(state: &State, view: &View<'_>, frame: &mut Frame) {
                 frame.render_widget(pane, areas.body);
             }
         }
-        other => frame.render_widget(
-            panes::planned::PlannedPane {
-                pane: other,
-                state,
-                view,
-            },
-            areas.body,
-        ),
+        PaneId::Logs => frame.render_widget(panes::no_logs::NoLogsPane { view }, areas.body),
     }
     let cursor = widgets::status::render(state, view, areas.status, frame.buffer_mut());
     if let Some(position) = cursor {

@@ -4,6 +4,7 @@ pub mod experiment;
 pub mod inference_service;
 pub mod namespace;
 pub mod notebook;
+pub mod pipeline;
 pub mod pod;
 pub mod train_job;
 pub mod workflow;

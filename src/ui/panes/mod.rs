@@ -1,8 +1,9 @@
 pub mod experiments;
 pub mod logs;
 pub mod models;
+pub mod no_logs;
 pub mod notebooks;
-pub mod planned;
+pub mod pipelines;
 pub mod run_detail;
 pub mod runs;
 pub mod table;

@@ -24,6 +24,35 @@ const LIST_HINTS: &[(Action, &str)] = &[
     (Action::Quit, "quit"),
 ];
 
+const RUNS_HINTS: &[(Action, &str)] = &[
+    (Action::Help, "help"),
+    (Action::Filter, "filter"),
+    (Action::Open, "open"),
+    (Action::Tail, "logs"),
+    (Action::NewRun, "new run"),
+    (Action::Mark, "mark"),
+    (Action::Command, "command"),
+    (Action::Quit, "quit"),
+];
+
+const PIPELINES_HINTS: &[(Action, &str)] = &[
+    (Action::Help, "help"),
+    (Action::Filter, "filter"),
+    (Action::Open, "open"),
+    (Action::NewRun, "new run"),
+    (Action::PipelineRuns, "runs"),
+    (Action::Command, "command"),
+    (Action::Quit, "quit"),
+];
+
+const PIPELINE_HINTS: &[(Action, &str)] = &[
+    (Action::Cancel, "back"),
+    (Action::NewRun, "new run"),
+    (Action::PipelineRuns, "runs"),
+    (Action::Layout, "graph/tree"),
+    (Action::Delete, "delete"),
+];
+
 const LOG_HINTS: &[(Action, &str)] = &[
     (Action::Filter, "search"),
     (Action::Grep, "grep"),
@@ -115,6 +144,14 @@ impl Widget for Footer<'_> {
             {
                 self.bound(LOG_HINTS)
             }
+            Mode::Normal if self.state.pane == crate::app::pane::PaneId::Pipelines => {
+                if self.state.pipeline.is_some() {
+                    self.bound(PIPELINE_HINTS)
+                } else {
+                    self.bound(PIPELINES_HINTS)
+                }
+            }
+            Mode::Normal if self.state.pane == crate::app::pane::PaneId::Runs => self.bound(RUNS_HINTS),
             Mode::Normal => self.bound(LIST_HINTS),
         };
         let mut spans = Vec::new();

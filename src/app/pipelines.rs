@@ -1,0 +1,256 @@
+//! The Pipelines pane beyond its list: the open pipeline (versions, parameters, task graph),
+//! new runs of it, its runs, uploads and deletes.
+
+use std::sync::Arc;
+
+use crate::app::effect::Effect;
+use crate::app::form::RunForm;
+use crate::app::msg::Msg;
+use crate::app::pane::PaneId;
+use crate::app::state::{Confirm, Level, Mode, Notice, State};
+use crate::config::keymap::Key;
+use crate::kube::pipelines::PipelineDetail;
+use crate::kube::resources::pipeline::{PipelineRow, PipelineSource};
+use crate::runs::model::RunGraph;
+use crate::runs::view::GraphView;
+
+/// The pipeline whose detail is open.
+#[derive(Debug, Clone)]
+pub struct OpenPipeline {
+    pub row: PipelineRow,
+    pub request: u64,
+    /// `None` while loading.
+    pub detail: Option<Result<PipelineDetail, String>>,
+    /// The task graph, drawn with the run graph's widget.
+    pub graph: Option<Arc<RunGraph>>,
+    pub view: GraphView,
+    /// Open the new-run form as soon as the detail arrives.
+    pub form_when_loaded: bool,
+}
+
+fn notice(state: &mut State, level: Level, text: String) {
+    state.notice = Some(Notice { level, text });
+    state.dirty = true;
+}
+
+/// The namespace new runs and uploads go to.
+fn work_namespace(state: &State, row: Option<&PipelineRow>) -> Option<String> {
+    state
+        .target
+        .namespace
+        .clone()
+        .or_else(|| row.map(|r| r.namespace.clone()).filter(|n| !n.is_empty()))
+}
+
+fn load(state: &mut State, row: PipelineRow, form_when_loaded: bool, effects: &mut Vec<Effect>) {
+    let Some(run_ns) = work_namespace(state, Some(&row)) else {
+        notice(
+            state,
+            Level::Warn,
+            "pick a namespace first (:ns NAME): runs start in one".into(),
+        );
+        return;
+    };
+    state.request_seq += 1;
+    let request = state.request_seq;
+    effects.push(Effect::LoadPipeline {
+        request,
+        context: state.target.context.clone(),
+        row: row.clone(),
+        run_namespace: run_ns,
+    });
+    state.pipeline = Some(OpenPipeline {
+        row,
+        request,
+        detail: None,
+        graph: None,
+        view: GraphView::default(),
+        form_when_loaded,
+    });
+}
+
+/// `enter`: open the selected pipeline.
+pub fn open(state: &mut State, effects: &mut Vec<Effect>) {
+    match state.pipelines.selected_row().cloned() {
+        Some(row) => load(state, row, false, effects),
+        None => notice(state, Level::Info, "no pipeline selected".into()),
+    }
+}
+
+/// `new-run` in the Pipelines pane: the form for the open or selected pipeline.
+pub fn new_run(state: &mut State, effects: &mut Vec<Effect>) {
+    if let Some(Some(Ok(detail))) = state.pipeline.as_ref().map(|p| &p.detail) {
+        return match detail.seed.clone() {
+            Some(seed) => state.form = Some(RunForm::new(seed)),
+            None => notice(
+                state,
+                Level::Warn,
+                "runs of a KFP pipeline start through the KFP API, which does not answer here".into(),
+            ),
+        };
+    }
+    match state.pipelines.selected_row().cloned() {
+        Some(row) => load(state, row, true, effects),
+        None => notice(state, Level::Info, "no pipeline selected".into()),
+    }
+}
+
+/// `pipeline-runs`: the Runs pane, filtered to this pipeline's runs.
+pub fn show_runs(state: &mut State) {
+    let row = state
+        .pipeline
+        .as_ref()
+        .map(|p| p.row.clone())
+        .or_else(|| state.pipelines.selected_row().cloned());
+    let Some(row) = row else {
+        return notice(state, Level::Info, "no pipeline selected".into());
+    };
+    state.pane = PaneId::Runs;
+    state.detail = None;
+    let now = state.now;
+    let input = &mut state.runs.filter;
+    input.clear();
+    input.insert_str(&row.name);
+    crate::app::list::AnyList::refilter(&mut state.runs, now);
+    state.mode = Mode::Normal;
+    notice(
+        state,
+        Level::Info,
+        format!("runs of {} (esc clears the filter)", row.display_name),
+    );
+}
+
+/// `delete` in the Pipelines pane.
+pub fn delete(state: &mut State) {
+    let row = state
+        .pipeline
+        .as_ref()
+        .map(|p| p.row.clone())
+        .or_else(|| state.pipelines.selected_row().cloned());
+    let Some(row) = row else {
+        return notice(state, Level::Info, "no pipeline selected".into());
+    };
+    let target = crate::app::list::target_of(&row);
+    state.confirm = Some(Confirm {
+        verb: crate::kube::kubeflow_ops::Verb::Pipeline(row.source),
+        targets: vec![target],
+    });
+}
+
+/// `:upload PATH [NAME]` (a new pipeline) and `:upload-version PATH [NAME]` (a new version of
+/// the selected KFP pipeline).
+pub fn upload(state: &mut State, path: &str, name: Option<&str>, version: bool, effects: &mut Vec<Effect>) {
+    if state.readonly {
+        return notice(state, Level::Warn, "read-only: upload is disabled".into());
+    }
+    let row = state
+        .pipeline
+        .as_ref()
+        .map(|p| p.row.clone())
+        .or_else(|| state.pipelines.selected_row().cloned());
+    let pipeline_id = if version {
+        match row.as_ref().filter(|r| r.source == PipelineSource::KfpApi) {
+            Some(r) => Some(r.pipeline_id.clone()),
+            None => {
+                return notice(
+                    state,
+                    Level::Warn,
+                    "select a KFP pipeline for :upload-version (or :upload PATH for a new one)".into(),
+                );
+            }
+        }
+    } else {
+        None
+    };
+    let Some(namespace) = work_namespace(state, row.as_ref()) else {
+        return notice(state, Level::Warn, "pick a namespace first (:ns NAME)".into());
+    };
+    notice(state, Level::Info, format!("uploading {path}…"));
+    effects.push(Effect::UploadPipeline {
+        context: state.target.context.clone(),
+        namespace,
+        pipeline_id,
+        path: path.to_string(),
+        name: name.map(String::from),
+    });
+}
+
+/// Keys while a pipeline is open: `esc` closes, arrows move in the graph, `pagedown`/`pageup`
+/// scroll the side panel; `false` lets the key through to the pane's actions.
+pub fn on_detail_key(state: &mut State, key: &Key) -> bool {
+    let area = crate::ui::layout::run_graph_area(state.width, state.height);
+    let Some(open) = state.pipeline.as_mut() else {
+        return false;
+    };
+    let name = key.to_string();
+    if name == "esc" || name == "q" {
+        state.pipeline = None;
+        return true;
+    }
+    let Some(graph) = open.graph.clone() else {
+        return false;
+    };
+    let view = &mut open.view;
+    match name.as_str() {
+        "left" | "h" => view.move_left(&graph, area),
+        "right" | "l" => view.move_right(&graph, area),
+        "up" | "k" => view.move_up(&graph, area),
+        "down" | "j" => view.move_down(&graph, area),
+        "t" => view.cycle_mode(),
+        "pagedown" => view.scroll_detail(10),
+        "pageup" => view.scroll_detail(-10),
+        _ => return false,
+    }
+    view.keep_visible(&graph, area);
+    true
+}
+
+/// Answers to the Pipelines pane's effects; `false` when the message is not one of them.
+pub fn on_msg(state: &mut State, msg: &Msg) -> bool {
+    match msg {
+        Msg::PipelineLoaded { request, result } => {
+            let Some(open) = state.pipeline.as_mut().filter(|p| p.request == *request) else {
+                return true;
+            };
+            if let Ok(d) = result {
+                let wf = crate::runs::synthetic::pipeline_graph(&open.row.name, &d.tasks);
+                open.graph = RunGraph::from_workflow(&wf).ok().map(Arc::new);
+            }
+            open.detail = Some(result.clone());
+            let form = open.form_when_loaded;
+            open.form_when_loaded = false;
+            if form {
+                match result {
+                    Ok(d) => match d.seed.clone() {
+                        Some(seed) => state.form = Some(RunForm::new(seed)),
+                        None => notice(
+                            state,
+                            Level::Warn,
+                            "runs of a KFP pipeline start through the KFP API, which does not answer here"
+                                .into(),
+                        ),
+                    },
+                    Err(e) => notice(state, Level::Error, format!("cannot read the pipeline: {e}")),
+                }
+            }
+            state.dirty = true;
+        }
+        Msg::PipelineOp { result } => {
+            match result {
+                Ok(text) => notice(state, Level::Info, text.clone()),
+                Err(e) => notice(state, Level::Error, e.clone()),
+            }
+            // The list shows the change at its next read; ask for it now.
+            if let Some(key) = state
+                .subs
+                .iter()
+                .find(|k| k.kind == crate::app::subs::Kind::Pipelines)
+                .cloned()
+            {
+                state.subs.remove(&key);
+            }
+        }
+        _ => return false,
+    }
+    true
+}

@@ -1,0 +1,217 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The Pipelines pane against the embedded cluster: KFP pipelines and Argo templates in one
+//! list, a pipeline's detail, uploading a pipeline and a version from a file, starting a run of
+//! it with a changed parameter, and deleting.
+
+#[path = "support/app.rs"]
+mod app_support;
+#[path = "support/sim.rs"]
+mod sim_support;
+
+use app_support::App;
+use kftui::app::pane::PaneId;
+use kftui::app::state::SourceState;
+use kftui::kube::resources::pipeline::PipelineSource;
+use kube::api::{Api, DynamicObject};
+use sim_support::{NS, client, workflow_resource};
+
+/// The two-step pipeline spec of the shared fixtures, or (when they are absent) the same
+/// pipeline's parameters and two tasks inline.
+fn two_step_spec() -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/objects/kfp_pipelinespec_ir_two_step_pipeline.yaml");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(_) => {
+            eprintln!(
+                "SKIPPED reading {}: not present; using an inline spec",
+                path.display()
+            );
+            "pipelineInfo:\n  name: simple-two-step-pipeline\nroot:\n  dag:\n    tasks:\n      write-to-gcs:\n        taskInfo: {name: write-to-gcs}\n      read-from-gcs:\n        taskInfo: {name: read-from-gcs}\n        dependentTasks: [write-to-gcs]\n  inputDefinitions:\n    parameters:\n      text:\n        defaultValue: Hello KFP!\n        isOptional: true\n        parameterType: STRING\nschemaVersion: 2.1.0\n".into()
+        }
+    }
+}
+
+async fn pipelines_listed(app: &mut App) {
+    app.press("1");
+    app.until("the pipelines", |s| {
+        s.pipelines.source == SourceState::Live && !s.pipelines.rows.is_empty()
+    })
+    .await;
+}
+
+fn select(app: &mut App, name: &str) {
+    let pos = app
+        .state
+        .pipelines
+        .visible_rows()
+        .position(|r| r.name == name)
+        .unwrap_or_else(|| panic!("{name} is not listed"));
+    app.state.pipelines.selected = pos;
+}
+
+#[tokio::test]
+async fn one_list_of_kfp_pipelines_and_templates_and_a_pipelines_detail() {
+    let mut app = App::start().await;
+    pipelines_listed(&mut app).await;
+    let rows = &app.state.pipelines.rows;
+    let source = |n: &str| rows.iter().find(|r| r.name == n).map(|r| r.source);
+    assert_eq!(source("xgboost-training"), Some(PipelineSource::KfpApi));
+    assert_eq!(
+        source("data-prep-template"),
+        Some(PipelineSource::WorkflowTemplate)
+    );
+    assert_eq!(
+        source("cluster-hello"),
+        Some(PipelineSource::ClusterWorkflowTemplate)
+    );
+    let xgb = rows.iter().find(|r| r.name == "xgboost-training").unwrap();
+    assert_eq!(
+        (xgb.versions, xgb.latest_version.as_str()),
+        (Some(2), "xgboost-training v2")
+    );
+    // No other profile's pipelines.
+    assert!(rows.iter().all(|r| r.namespace.is_empty() || r.namespace == NS));
+
+    select(&mut app, "xgboost-training");
+    app.press("enter");
+    app.until("the pipeline's detail", |s| {
+        s.pipeline.as_ref().is_some_and(|p| p.detail.is_some())
+    })
+    .await;
+    let open = app.state.pipeline.as_ref().unwrap();
+    let detail = open.detail.as_ref().unwrap().as_ref().unwrap();
+    assert_eq!(detail.versions.len(), 2);
+    let params: Vec<(&str, &str)> = detail
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), p.ty.word()))
+        .collect();
+    assert!(params.contains(&("max_depth", "int")), "{params:?}");
+    let graph = open.graph.as_ref().expect("the task graph");
+    let deps_of_register = detail
+        .tasks
+        .iter()
+        .find(|(n, _, _)| n == "register-model")
+        .map(|(_, _, d)| d.clone())
+        .unwrap();
+    assert_eq!(deps_of_register.len(), 2, "{deps_of_register:?}");
+    assert_eq!(graph.nodes.len(), detail.tasks.len());
+    let screen = app.screen().join("\n");
+    assert!(
+        screen.contains("register-model") && screen.contains("VERSIONS"),
+        "{screen}"
+    );
+
+    // `r`: the runs of this pipeline.
+    app.press("r");
+    assert_eq!(app.state.pane, PaneId::Runs);
+    app.until("its runs", |s| s.runs.visible_rows().count() > 0).await;
+    assert!(
+        app.state
+            .runs
+            .visible_rows()
+            .all(|r| r.pipeline == "xgboost-training")
+    );
+    app.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn upload_a_pipeline_and_a_version_then_run_it_with_a_changed_parameter() {
+    let mut app = App::start().await;
+    pipelines_listed(&mut app).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("two-step.yaml");
+    std::fs::write(&file, two_step_spec()).unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "just: [a, list").unwrap();
+
+    app.command(&format!("upload {}", bad.display()));
+    app.until("the refusal", |s| {
+        s.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("is not a pipeline spec"))
+    })
+    .await;
+
+    app.command(&format!("upload {} two-step", file.display()));
+    app.until("the upload", |s| {
+        s.notice
+            .as_ref()
+            .is_some_and(|n| n.text.starts_with("uploaded pipeline"))
+    })
+    .await;
+    app.until("the new pipeline listed", |s| {
+        s.pipelines.rows.iter().any(|r| r.name == "two-step")
+    })
+    .await;
+    select(&mut app, "two-step");
+    // KFP orders versions by their creation time, in seconds.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.command(&format!("upload-version {} two-step-v2", file.display()));
+    app.until("the new version", |s| {
+        s.pipelines
+            .rows
+            .iter()
+            .any(|r| r.name == "two-step" && r.versions == Some(2))
+    })
+    .await;
+
+    // New run of it from the pane: change `text`, submit, land on the run.
+    select(&mut app, "two-step");
+    app.press("+");
+    app.until("the form", |s| s.form.is_some()).await;
+    let form = app.state.form.as_ref().unwrap();
+    assert!(
+        form.title.contains("two-step-v2"),
+        "the latest version: {}",
+        form.title
+    );
+    let text = form.fields.iter().position(|f| f.label == "text").unwrap();
+    for _ in 0..text {
+        app.press("tab");
+    }
+    for _ in 0.."Hello KFP!".len() {
+        app.press("backspace");
+    }
+    app.type_text("changed from kftui");
+    app.press("ctrl-s");
+    app.until("the run", |s| s.form.is_none() && s.detail.is_some())
+        .await;
+    assert_eq!(app.state.pane, PaneId::Runs);
+    let name = app.state.detail.as_ref().unwrap().name.clone();
+    let api: Api<DynamicObject> = Api::namespaced_with(client(&app.sim), NS, &workflow_resource());
+    let wf = serde_json::to_value(api.get(&name).await.unwrap()).unwrap();
+    let col = kftui::runs::compare::column(&wf);
+    assert_eq!(
+        col.params.get("text").map(String::as_str),
+        Some("changed from kftui")
+    );
+    app.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn delete_a_template_with_confirmation() {
+    let mut app = App::start().await;
+    pipelines_listed(&mut app).await;
+    select(&mut app, "data-prep-template");
+    app.press("D");
+    let confirm = app.state.confirm.as_ref().expect("a confirmation");
+    assert_eq!(confirm.targets[0].name, "data-prep-template");
+    assert!(
+        app.screen_has("Delete template data-prep-template?"),
+        "{}",
+        app.screen().join("\n")
+    );
+    app.press("y");
+    app.until("the template gone from the list", |s| {
+        s.pipelines.source == SourceState::Live
+            && !s.pipelines.rows.is_empty()
+            && !s.pipelines.rows.iter().any(|r| r.name == "data-prep-template")
+    })
+    .await;
+    let ar = kftui::kube::pipelines::workflow_templates();
+    let api: Api<DynamicObject> = Api::namespaced_with(client(&app.sim), NS, &ar);
+    assert!(api.get_opt("data-prep-template").await.unwrap().is_none());
+    app.sim.shutdown().await;
+}

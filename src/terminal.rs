@@ -90,3 +90,31 @@ pub fn install_panic_hook() {
         previous(info);
     }));
 }
+
+/// The OSC 52 sequence that puts `text` on the terminal's clipboard (`ESC ] 52 ; c ; … BEL`).
+pub fn osc52(text: &str) -> String {
+    use base64::Engine;
+    format!(
+        "\x1b]52;c;{}\x07",
+        base64::engine::general_purpose::STANDARD.encode(text)
+    )
+}
+
+/// Copies `text` to the clipboard of the terminal kftui runs in (over SSH too), when stdout is a
+/// terminal; a terminal without OSC 52 ignores it.
+pub fn copy_osc52(text: &str) {
+    use std::io::IsTerminal;
+    let mut out = io::stdout();
+    if out.is_terminal() {
+        let _ = out.write_all(osc52(text).as_bytes());
+        let _ = out.flush();
+    }
+}
+
+#[cfg(test)]
+mod osc52_tests {
+    #[test]
+    fn osc52_is_base64_between_the_escape_and_bel() {
+        assert_eq!(super::osc52("hi"), "\x1b]52;c;aGk=\x07");
+    }
+}

@@ -101,7 +101,11 @@ fn full_config_applies_every_layer() {
     assert_eq!(resolve(&c, runs, "z"), KeymapResult::Pending);
     assert_eq!(resolve(&c, runs, "z z"), KeymapResult::Matched(Action::Redraw));
     assert_eq!(resolve(&c, runs, "enter"), KeymapResult::Matched(Action::Logs));
-    assert_eq!(resolve(&c, PaneId::Models, "enter"), KeymapResult::NoMatch);
+    assert_eq!(
+        resolve(&c, PaneId::Models, "enter"),
+        KeymapResult::Matched(Action::Open),
+        "the Runs pane's binding stays there; Models keeps its own"
+    );
     assert_eq!(
         resolve(&c, PaneId::Logs, "space"),
         KeymapResult::Matched(Action::PageDown)

@@ -420,3 +420,41 @@ fn open_a_running_run_stop_it_and_see_it_end() {
     assert_eq!(t.wait_exit(Duration::from_secs(10)), 0);
     t.assert_restored();
 }
+
+#[test]
+fn from_pipelines_start_a_run_and_land_on_it_in_runs() {
+    let mut t = Pty::spawn(&["--demo"], 140, 36);
+    t.wait_for("first rows", START, |s| {
+        title_counts(s).is_some_and(|(n, _)| n > 0)
+    });
+    t.send("1");
+    t.wait_for("the pipelines", Duration::from_secs(20), |s| {
+        s.lines().any(|l| l.contains("hello-world") && l.contains("KFP"))
+    });
+    t.send("/");
+    t.type_text("hello-world\r");
+    t.send("+");
+    t.wait_for("the new-run form", Duration::from_secs(20), |s| {
+        s.contains("New run · pipeline hello-world")
+    });
+    t.send("\x13"); // ctrl-s
+    t.wait_for(
+        "the new run, open in the Runs pane",
+        Duration::from_secs(30),
+        |s| {
+            // The run detail's title: the new Workflow with its phase.
+            s.lines().take(4).any(|l| {
+                l.contains("hello-world-")
+                    && ["Pending", "Running", "Succeeded"].iter().any(|p| l.contains(p))
+            })
+        },
+    );
+    t.esc();
+    t.wait_for("the run selected in the list", Duration::from_secs(10), |s| {
+        s.contains("Runs (") && s.contains("Run of hello-world")
+    });
+    t.send(":");
+    t.type_text("quit\r");
+    assert_eq!(t.wait_exit(Duration::from_secs(10)), 0);
+    t.assert_restored();
+}

@@ -4,180 +4,50 @@
 //! into a test terminal. Notebooks, InferenceServices, TrainJobs and trials; the container picker;
 //! since and tail.
 
+#[path = "support/app.rs"]
+mod app_support;
 #[path = "support/sim.rs"]
-mod simsupport;
+mod sim_support;
 
 use std::time::{Duration, Instant};
 
-use chrono::{FixedOffset, Utc};
+use app_support::{App, TIMEOUT};
 use k8s_openapi::api::core::v1::Pod;
 use kftui::app::effect::Effect;
-use kftui::app::msg::Msg;
 use kftui::app::pane::PaneId;
 use kftui::app::picker::PickerKind;
-use kftui::app::runner::EffectRunner;
-use kftui::app::state::{ConnState, State, Target};
-use kftui::app::update::update;
-use kftui::config::keymap::{Key, Keymap, parse_keys};
-use kftui::config::theme::Theme;
-use kftui::kube::ClusterSource;
+use kftui::app::state::State;
 use kftui::logs::StreamState;
-use kftui::sim::SimHandle;
 use kube::api::{Api, ListParams};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use simsupport::{NS, client, start};
-use tokio::sync::mpsc;
+use sim_support::{NS, client};
 
-const TIMEOUT: Duration = Duration::from_secs(30);
-const W: u16 = 160;
-const H: u16 = 40;
+/// One `StreamLogs` effect: pod, container, since seconds, tail lines.
+type Stream = (String, Option<String>, Option<i64>, Option<i64>);
 
-/// A stream asked for: pod, container, since, tail.
-type Asked = (String, Option<String>, Option<i64>, Option<i64>);
-
-/// The app without a terminal: State, keymap, effect runner and the message channel.
-struct App {
-    sim: SimHandle,
-    state: State,
-    keymap: Keymap,
-    runner: EffectRunner,
-    rx: mpsc::Receiver<Msg>,
-    /// Every `StreamLogs` effect.
-    streams: Vec<Asked>,
-}
-
-impl App {
-    async fn start() -> App {
-        let sim = start().await;
-        let (tx, rx) = mpsc::channel(1024);
-        let source = ClusterSource::Yaml(sim.kubeconfig_yaml());
-        let runner = EffectRunner::new(source, None, tx, None);
-        let target = Target {
-            context: kftui::sim::CONTEXT.into(),
-            namespace: Some(NS.into()),
-            server_version: None,
-            conn: ConnState::Connecting,
-            demo: true,
-        };
-        let mut app = App {
-            sim,
-            state: State::new(target, Utc::now()),
-            keymap: Keymap::builtin("default").unwrap(),
-            runner,
-            rx,
-            streams: Vec::new(),
-        };
-        app.send(Msg::Resize { width: W, height: H });
-        app
-    }
-
-    fn send(&mut self, msg: Msg) {
-        for effect in update(&mut self.state, &self.keymap, msg) {
-            if let Effect::StreamLogs {
+/// Every `StreamLogs` effect so far.
+fn streams(app: &App) -> Vec<Stream> {
+    app.effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::StreamLogs {
                 pod,
                 container,
                 since_seconds,
                 tail_lines,
                 ..
-            } = &effect
-            {
-                self.streams
-                    .push((pod.clone(), container.clone(), *since_seconds, *tail_lines));
-            }
-            match effect {
-                Effect::Suspend | Effect::FullRedraw => {}
-                other => self.runner.run(other),
-            }
-        }
-    }
+            } => Some((pod.clone(), container.clone(), *since_seconds, *tail_lines)),
+            _ => None,
+        })
+        .collect()
+}
 
-    fn press(&mut self, keys: &str) {
-        for k in parse_keys(keys).unwrap() {
-            self.send(Msg::Key(k));
-        }
-    }
-
-    fn type_text(&mut self, text: &str) {
-        for c in text.chars() {
-            self.send(Msg::Key(Key::char(c)));
-        }
-    }
-
-    /// `:LINE` and enter.
-    fn command(&mut self, line: &str) {
-        self.press(":");
-        self.type_text(line);
-        self.press("enter");
-    }
-
-    /// Handles messages until `cond` holds.
-    async fn until(&mut self, what: &str, cond: impl Fn(&State) -> bool) {
-        let deadline = Instant::now() + TIMEOUT;
-        while !cond(&self.state) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match tokio::time::timeout(left, self.rx.recv()).await {
-                Ok(Some(msg)) => self.send(msg),
-                Ok(None) => panic!("every sender is gone while waiting for {what}"),
-                Err(_) => panic!("timed out waiting for {what}; {}", self.describe()),
-            }
-        }
-    }
-
-    /// Handles messages for a while.
-    async fn pump(&mut self, d: Duration) {
-        let deadline = Instant::now() + d;
-        while let Ok(Some(msg)) = tokio::time::timeout_at(deadline.into(), self.rx.recv()).await {
-            self.send(msg);
-        }
-    }
-
-    fn describe(&self) -> String {
-        match &self.state.logs {
-            Some(s) => format!(
-                "title {:?}, sources {:?}, {} lines, notice {:?}",
-                s.view.title(),
-                s.view
-                    .sources()
-                    .iter()
-                    .map(|s| format!("{} ({})", s.name, s.state))
-                    .collect::<Vec<_>>(),
-                s.view.buffer().len(),
-                self.state.notice
-            ),
-            None => format!("no logs open; notice {:?}", self.state.notice),
-        }
-    }
-
-    fn sources(&self) -> Vec<String> {
-        self.state
-            .logs
-            .as_ref()
-            .map(|s| s.view.sources().iter().map(|s| s.name.clone()).collect())
-            .unwrap_or_default()
-    }
-
-    /// The screen as text, one string per row.
-    fn screen(&self) -> Vec<String> {
-        let theme = Theme::builtin("default").unwrap();
-        let view = kftui::ui::View {
-            theme: &theme,
-            keymap: &self.keymap,
-            tz: FixedOffset::east_opt(0).unwrap(),
-        };
-        let mut term = Terminal::new(TestBackend::new(W, H)).unwrap();
-        term.draw(|f| kftui::ui::render(&self.state, &view, f)).unwrap();
-        let buf = term.backend().buffer();
-        (0..H)
-            .map(|y| (0..W).map(|x| buf[(x, y)].symbol()).collect::<String>())
-            .collect()
-    }
-
-    async fn stop(mut self) {
-        self.send(Msg::Terminate);
-        self.runner.shutdown().await;
-        self.sim.shutdown().await;
-    }
+/// The names of the open log view's sources.
+fn sources(app: &App) -> Vec<String> {
+    app.state
+        .logs
+        .as_ref()
+        .map(|s| s.view.sources().iter().map(|s| s.name.clone()).collect())
+        .unwrap_or_default()
 }
 
 /// Lines of each source in the view, by source name.
@@ -218,9 +88,9 @@ async fn a_notebooks_logs_come_from_its_own_container() {
     app.command("logs notebook/jupyter-scipy");
     assert_eq!(app.state.pane, PaneId::Logs);
     app.until("the notebook's lines", |s| each_has(s, 1, 5)).await;
-    assert_eq!(app.sources(), ["jupyter-scipy-0"]);
+    assert_eq!(sources(&app), ["jupyter-scipy-0"]);
     assert_eq!(
-        app.streams,
+        streams(&app),
         [("jupyter-scipy-0".into(), Some("jupyter-scipy".into()), None, None)],
         "the container named like the notebook"
     );
@@ -259,7 +129,7 @@ async fn l_in_the_notebooks_pane_opens_the_selected_notebooks_logs() {
         app.state.logs.as_ref().unwrap().view.title(),
         "notebook/jupyter-scipy"
     );
-    assert_eq!(app.sources(), ["jupyter-scipy-0"]);
+    assert_eq!(sources(&app), ["jupyter-scipy-0"]);
     app.stop().await;
 }
 
@@ -276,9 +146,9 @@ async fn l_in_the_models_pane_opens_the_selected_models_logs() {
     assert_eq!(app.state.logs.as_ref().unwrap().view.title(), "isvc/sklearn-iris");
     app.until("the model server's lines", |s| each_has(s, 1, 3)).await;
     assert!(
-        app.sources()[0].starts_with("predictor-00001-"),
+        sources(&app)[0].starts_with("predictor-00001-"),
         "{:?}",
-        app.sources()
+        sources(&app)
     );
     app.stop().await;
 }
@@ -291,18 +161,18 @@ async fn a_models_predictor_revisions_are_merged_with_prefixes() {
     app.until("both predictors' lines", |s| each_has(s, 2, 3)).await;
     // Both histories in: the newest lines on screen come from both, merged by time.
     app.pump(Duration::from_secs(2)).await;
-    let sources = app.sources();
+    let sources = sources(&app);
     assert!(
         sources.iter().all(|s| s.starts_with("predictor-0000")),
         "{sources:?}"
     );
     assert_ne!(sources[0], sources[1]);
     assert!(
-        app.streams
+        streams(&app)
             .iter()
             .all(|s| s.1.as_deref() == Some("kserve-container")),
         "{:?}",
-        app.streams
+        streams(&app)
     );
     let screen = app.screen();
     for source in &sources {
@@ -353,18 +223,18 @@ async fn a_models_transformer_joins_its_predictor() {
         each_has(s, 2, 3)
     })
     .await;
-    let mut sources = app.sources();
+    let mut sources = sources(&app);
     sources.sort();
     assert!(
         sources[0].starts_with("predictor-00001-") && sources[1].starts_with("transformer-00001-"),
         "{sources:?}"
     );
     assert!(
-        app.streams
+        streams(&app)
             .iter()
             .all(|s| s.1.as_deref() == Some("kserve-container")),
         "{:?}",
-        app.streams
+        streams(&app)
     );
     app.stop().await;
 }
@@ -375,11 +245,11 @@ async fn a_train_jobs_nodes_are_merged_with_prefixes() {
     app.command("logs trainjob/llama-finetune");
     app.until("both nodes' lines", |s| each_has(s, 2, 5)).await;
     app.pump(Duration::from_secs(2)).await;
-    assert_eq!(app.sources(), ["node-0-0", "node-0-1"]);
+    assert_eq!(sources(&app), ["node-0-0", "node-0-1"]);
     assert!(
-        app.streams.iter().all(|s| s.1.as_deref() == Some("node")),
+        streams(&app).iter().all(|s| s.1.as_deref() == Some("node")),
         "{:?}",
-        app.streams
+        streams(&app)
     );
     let screen = app.screen();
     for node in ["node-0-0 │", "node-0-1 │"] {
@@ -419,8 +289,8 @@ async fn a_trials_pod_logs_its_training_container() {
     };
     app.command(&format!("logs trial/{trial}"));
     app.until("the trial's lines", |s| each_has(s, 1, 3)).await;
-    assert_eq!(app.streams[0].1.as_deref(), Some("training-container"));
-    assert!(app.sources()[0].starts_with(&trial), "{:?}", app.sources());
+    assert_eq!(streams(&app)[0].1.as_deref(), Some("training-container"));
+    assert!(sources(&app)[0].starts_with(&trial), "{:?}", sources(&app));
     app.stop().await;
 }
 
@@ -459,7 +329,7 @@ async fn the_container_picker_switches_to_another_container_and_to_all() {
 
     // Another container: the streams restart with it.
     let before = app.state.logs.as_ref().unwrap().id();
-    let asked = app.streams.len();
+    let asked = streams(&app).len();
     app.type_text("queue");
     app.press("enter");
     assert!(app.state.picker.is_none());
@@ -472,7 +342,7 @@ async fn the_container_picker_switches_to_another_container_and_to_all() {
     );
     assert!(session.view.title().contains("container queue-proxy"));
     assert_eq!(
-        app.streams[asked..]
+        streams(&app)[asked..]
             .iter()
             .map(|s| s.1.clone())
             .collect::<Vec<_>>(),
@@ -485,9 +355,9 @@ async fn the_container_picker_switches_to_another_container_and_to_all() {
     );
 
     // All containers: one source per container, prefixed pod/container.
-    let asked = app.streams.len();
+    let asked = streams(&app).len();
     app.command("container all");
-    let mut wanted: Vec<Option<String>> = app.streams[asked..].iter().map(|s| s.1.clone()).collect();
+    let mut wanted: Vec<Option<String>> = streams(&app)[asked..].iter().map(|s| s.1.clone()).collect();
     wanted.sort();
     assert_eq!(
         wanted,
@@ -506,7 +376,7 @@ async fn the_container_picker_switches_to_another_container_and_to_all() {
                 .all(|(_, c)| *c >= 3)
     })
     .await;
-    let sources = app.sources();
+    let sources = sources(&app);
     assert!(
         sources[0].ends_with("/storage-initializer"),
         "init containers first: {sources:?}"
@@ -536,9 +406,9 @@ async fn the_container_picker_switches_to_another_container_and_to_all() {
         screen.join("\n")
     );
     // A name no pod has is refused, and the streams stay.
-    let asked = app.streams.len();
+    let asked = streams(&app).len();
     app.command("container sidecar");
-    assert_eq!(app.streams.len(), asked);
+    assert_eq!(streams(&app).len(), asked);
     let notice = app.state.notice.as_ref().unwrap().text.clone();
     assert!(notice.contains("no container \"sidecar\""), "{notice}");
     app.stop().await;
@@ -559,7 +429,7 @@ async fn since_and_tail_limit_what_arrives() {
         "{}",
         session.view.title()
     );
-    assert!(app.streams.iter().rev().take(2).all(|s| s.3 == Some(5)));
+    assert!(streams(&app).iter().rev().take(2).all(|s| s.3 == Some(5)));
     let started = Instant::now();
     app.until("the tails", |s| each_has(s, 2, 5)).await;
     app.pump(Duration::from_millis(500)).await;
@@ -581,7 +451,7 @@ async fn since_and_tail_limit_what_arrives() {
         session.view.title()
     );
     assert!(
-        app.streams
+        streams(&app)
             .iter()
             .rev()
             .take(2)

@@ -215,3 +215,83 @@ async fn delete_a_template_with_confirmation() {
     assert!(api.get_opt("data-prep-template").await.unwrap().is_none());
     app.sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn recurring_runs_are_listed_and_enabled_or_disabled() {
+    let mut app = App::start().await;
+    pipelines_listed(&mut app).await;
+    app.press("R");
+    assert!(app.state.show_recurring);
+    let rows = app.state.recurring.rows.clone();
+    let swf = rows
+        .iter()
+        .find(|r| r.name == "nightly-xgboost")
+        .expect("the KFP schedule");
+    assert!(swf.enabled && swf.schedule == "cron 0 0 3 * * *" && swf.target == "xgboost-training");
+    assert!(swf.next.is_some() && swf.last.is_some());
+    let cron = rows
+        .iter()
+        .find(|r| r.name == "nightly-data-prep")
+        .expect("the CronWorkflow");
+    let next = cron.next.expect("its next time, from its schedule");
+    assert!(next > chrono::Utc::now() && next - chrono::Utc::now() <= chrono::TimeDelta::hours(24));
+    assert!(app.screen_has("Recurring runs"), "{}", app.screen().join("\n"));
+
+    // Disable the KFP schedule (through KFP's API) and suspend the CronWorkflow.
+    for name in ["nightly-xgboost", "nightly-data-prep"] {
+        let pos = app
+            .state
+            .recurring
+            .visible_rows()
+            .position(|r| r.name == name)
+            .unwrap();
+        app.state.recurring.selected = pos;
+        app.press("p");
+        assert!(
+            app.screen_has(&format!("Disable recurring run {name}?")),
+            "{}",
+            app.screen().join("\n")
+        );
+        app.press("y");
+        app.until("the schedule disabled", |s| {
+            s.recurring.rows.iter().any(|r| r.name == name && !r.enabled)
+        })
+        .await;
+    }
+    let get = |plural: &str, group: &str, version: &str, kind: &str| kube::api::ApiResource {
+        group: group.into(),
+        version: version.into(),
+        api_version: format!("{group}/{version}"),
+        kind: kind.into(),
+        plural: plural.into(),
+    };
+    let swfs: Api<DynamicObject> = Api::namespaced_with(
+        client(&app.sim),
+        NS,
+        &get(
+            "scheduledworkflows",
+            "kubeflow.org",
+            "v1beta1",
+            "ScheduledWorkflow",
+        ),
+    );
+    let v = serde_json::to_value(swfs.get("nightly-xgboost").await.unwrap()).unwrap();
+    assert_eq!(v["spec"]["enabled"], serde_json::json!(false));
+    let crons: Api<DynamicObject> = Api::namespaced_with(
+        client(&app.sim),
+        NS,
+        &get("cronworkflows", "argoproj.io", "v1alpha1", "CronWorkflow"),
+    );
+    let v = serde_json::to_value(crons.get("nightly-data-prep").await.unwrap()).unwrap();
+    assert_eq!(v["spec"]["suspend"], serde_json::json!(true));
+    // And back on.
+    app.press("u y");
+    app.until("enabled again", |s| {
+        s.recurring
+            .rows
+            .iter()
+            .any(|r| r.name == "nightly-data-prep" && r.enabled)
+    })
+    .await;
+    app.sim.shutdown().await;
+}

@@ -195,6 +195,7 @@ fn shots() -> Vec<(String, State, u16, u16)> {
                 Some(kftui::app::msg::DataEvent::Pipelines {
                     key: key(kftui::app::subs::Kind::Pipelines),
                     rows: seeded_pipelines().into(),
+                    recurring: Vec::new().into(),
                     notes: Vec::new(),
                 })
             }

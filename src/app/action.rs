@@ -81,12 +81,17 @@ actions! {
     Resubmit = "resubmit": "Resubmit: a new run from the same spec",
     NewRun = "new-run": "Start a new run: of a KFP pipeline version or a WorkflowTemplate (a form)",
     CloneRun = "clone": "A new run from the selected one, its parameters in a form to edit",
+    Recurring = "recurring": "Pipelines: the recurring runs (KFP schedules, Argo CronWorkflows), or the pipelines again",
     PipelineRuns = "pipeline-runs": "Pipelines: the runs of the selected pipeline, in the Runs pane",
     Compare = "compare": "Compare the marked runs side by side: parameters, status, duration, metrics",
     Delete = "delete": "Delete the run, notebook, model, training job or experiment",
     Start = "start": "Start a stopped notebook or model",
+    NewNotebook = "new-notebook": "Notebooks: create a notebook (a form: image, resources, workspace, PodDefaults)",
+    Connect = "connect": "Notebooks: a local URL to the notebook (a proxy on 127.0.0.1), copied",
+    Connections = "connections": "Notebooks: the open connections; D closes one",
     Promote = "promote": "Models: the canary (latest revision) takes all traffic",
     Rollback = "rollback": "Models: all traffic back to the previous revision",
+    Test = "test": "Models: send a test request to the model (a JSON body in an editor; ctrl-s sends)",
     Yaml = "yaml": "Show the selected object as YAML",
     Describe = "describe": "Describe the selected object: status, conditions, children, events",
     NextMatch = "next-match": "Jump to the next search match",
@@ -107,6 +112,7 @@ impl Action {
                 | Action::Retry
                 | Action::Resubmit
                 | Action::NewRun
+                | Action::NewNotebook
                 | Action::CloneRun
                 | Action::Delete
                 | Action::Start

@@ -89,8 +89,41 @@ pub enum Effect {
     WriteFile { path: String, bytes: Vec<u8> },
     /// Remember each context's namespace choice between runs.
     SaveChoices(std::collections::BTreeMap<String, Option<String>>),
+    /// Send a test request to a model's predictor; the answer is `Msg::Predicted`.
+    Predict {
+        request: u64,
+        context: String,
+        namespace: String,
+        name: String,
+        protocol: crate::kube::resources::inference_service::Protocol,
+        body: String,
+    },
     /// Leave the terminal to the shell until `fg`.
     Suspend,
     /// Clear the screen and draw everything again.
     FullRedraw,
+    /// Start a local proxy to a notebook; news comes back as `Msg::Proxy`.
+    Connect {
+        id: u64,
+        context: String,
+        namespace: String,
+        name: String,
+    },
+    /// Close a local proxy: its port stops accepting.
+    Disconnect { id: u64 },
+    /// List a namespace's PodDefaults for the new-notebook form; the answer is
+    /// `Msg::NotebookForm`.
+    LoadPodDefaults {
+        request: u64,
+        context: String,
+        namespace: String,
+    },
+    /// Create a notebook (and its workspace PVC); the answer is `Msg::NotebookForm`.
+    CreateNotebook {
+        request: u64,
+        context: String,
+        notebook: crate::app::notebook_form::NewNotebook,
+    },
+    /// Put text on the clipboard of the terminal (OSC 52), when stdout is one.
+    Copy(String),
 }

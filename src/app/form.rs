@@ -59,7 +59,7 @@ pub struct FormField {
 }
 
 impl FormField {
-    fn new(
+    pub fn new(
         label: String,
         hint: String,
         spec: Option<ParamSpec>,
@@ -120,7 +120,7 @@ pub struct RunForm {
 
 /// A Kubernetes object name: lower-case alphanumerics and `-`, at most 63, alphanumeric at
 /// both ends.
-fn check_name(name: &str) -> Result<(), String> {
+pub fn check_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && name.len() <= 63
         && name
@@ -136,7 +136,7 @@ fn check_name(name: &str) -> Result<(), String> {
 }
 
 /// The key as tui-textarea wants it.
-fn to_input(key: &Key) -> Input {
+pub fn to_input(key: &Key) -> Input {
     let k = match key.code {
         KeyCode::Char(c) => TaKey::Char(c),
         KeyCode::Enter => TaKey::Enter,

@@ -1,6 +1,7 @@
 //! The app: one State, a pure `update`, a pure render, and an event loop that runs effects.
 
 pub mod action;
+pub mod connections;
 pub mod describe;
 pub mod detail;
 pub mod effect;
@@ -9,7 +10,9 @@ pub mod filter;
 pub mod form;
 pub mod list;
 pub mod logs;
+pub mod models;
 pub mod msg;
+pub mod notebook_form;
 pub mod pane;
 pub mod picker;
 pub mod pipelines;
@@ -110,6 +113,7 @@ pub async fn run(
                     term.clear()?;
                     app.state.dirty = true;
                 }
+                Effect::Copy(text) => crate::terminal::copy_osc52(&text),
                 other => runner.run(other),
             }
         }

@@ -69,6 +69,18 @@ pub enum Msg {
         path: String,
         result: Result<u64, String>,
     },
+    /// News for the new-notebook form.
+    NotebookForm(crate::app::notebook_form::NotebookFormEvent),
+    /// News from a notebook connection (local proxy).
+    Proxy(crate::app::connections::ProxyEvent),
+    /// A model's answer to a test request (status, latency, body), or why none came.
+    Predicted {
+        request: u64,
+        namespace: String,
+        name: String,
+        body: String,
+        result: Result<crate::kube::predict::Answer, String>,
+    },
     /// SIGTERM, SIGHUP or the like: leave now, restoring the terminal.
     Terminate,
 }
@@ -114,6 +126,7 @@ pub enum DataEvent {
     Pipelines {
         key: SubKey,
         rows: Arc<[crate::kube::resources::pipeline::PipelineRow]>,
+        recurring: Arc<[crate::kube::resources::recurring::RecurringRow]>,
         notes: Vec<String>,
     },
     /// The namespaces of a context, for the picker.

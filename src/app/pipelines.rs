@@ -69,8 +69,32 @@ fn load(state: &mut State, row: PipelineRow, form_when_loaded: bool, effects: &m
     });
 }
 
+/// The open pipeline, else the selected one.
+fn current_row(state: &State) -> Option<PipelineRow> {
+    state
+        .pipeline
+        .as_ref()
+        .map(|p| p.row.clone())
+        .or_else(|| state.pipelines.selected_row().cloned())
+}
+
+/// The recurring runs are listed: pipeline verbs do not apply.
+fn listing_recurring(state: &mut State) -> bool {
+    if state.show_recurring {
+        notice(
+            state,
+            Level::Info,
+            "these are recurring runs: p disables, u enables, y shows one; R lists the pipelines".into(),
+        );
+    }
+    state.show_recurring
+}
+
 /// `enter`: open the selected pipeline.
 pub fn open(state: &mut State, effects: &mut Vec<Effect>) {
+    if listing_recurring(state) {
+        return;
+    }
     match state.pipelines.selected_row().cloned() {
         Some(row) => load(state, row, false, effects),
         None => notice(state, Level::Info, "no pipeline selected".into()),
@@ -79,6 +103,9 @@ pub fn open(state: &mut State, effects: &mut Vec<Effect>) {
 
 /// `new-run` in the Pipelines pane: the form for the open or selected pipeline.
 pub fn new_run(state: &mut State, effects: &mut Vec<Effect>) {
+    if listing_recurring(state) {
+        return;
+    }
     if let Some(Some(Ok(detail))) = state.pipeline.as_ref().map(|p| &p.detail) {
         return match detail.seed.clone() {
             Some(seed) => state.form = Some(RunForm::new(seed)),
@@ -97,11 +124,7 @@ pub fn new_run(state: &mut State, effects: &mut Vec<Effect>) {
 
 /// `pipeline-runs`: the Runs pane, filtered to this pipeline's runs.
 pub fn show_runs(state: &mut State) {
-    let row = state
-        .pipeline
-        .as_ref()
-        .map(|p| p.row.clone())
-        .or_else(|| state.pipelines.selected_row().cloned());
+    let row = current_row(state);
     let Some(row) = row else {
         return notice(state, Level::Info, "no pipeline selected".into());
     };
@@ -122,11 +145,10 @@ pub fn show_runs(state: &mut State) {
 
 /// `delete` in the Pipelines pane.
 pub fn delete(state: &mut State) {
-    let row = state
-        .pipeline
-        .as_ref()
-        .map(|p| p.row.clone())
-        .or_else(|| state.pipelines.selected_row().cloned());
+    if listing_recurring(state) {
+        return;
+    }
+    let row = current_row(state);
     let Some(row) = row else {
         return notice(state, Level::Info, "no pipeline selected".into());
     };
@@ -143,11 +165,7 @@ pub fn upload(state: &mut State, path: &str, name: Option<&str>, version: bool, 
     if state.readonly {
         return notice(state, Level::Warn, "read-only: upload is disabled".into());
     }
-    let row = state
-        .pipeline
-        .as_ref()
-        .map(|p| p.row.clone())
-        .or_else(|| state.pipelines.selected_row().cloned());
+    let row = current_row(state);
     let pipeline_id = if version {
         match row.as_ref().filter(|r| r.source == PipelineSource::KfpApi) {
             Some(r) => Some(r.pipeline_id.clone()),
@@ -253,4 +271,41 @@ pub fn on_msg(state: &mut State, msg: &Msg) -> bool {
         _ => return false,
     }
     true
+}
+
+/// `recurring`: the Pipelines pane lists the recurring runs, or the pipelines again.
+pub fn toggle_recurring(state: &mut State) {
+    if state.pane != PaneId::Pipelines {
+        state.pane = PaneId::Pipelines;
+    }
+    state.pipeline = None;
+    state.show_recurring = !state.show_recurring;
+    state.mode = Mode::Normal;
+}
+
+/// `suspend`/`resume` on the recurring runs: disable or enable the marked or selected ones.
+pub fn schedule(state: &mut State, enable: bool) {
+    if !state.show_recurring {
+        return notice(
+            state,
+            Level::Info,
+            "enable and disable work on recurring runs: R lists them".into(),
+        );
+    }
+    let Some((source, kind)) = state
+        .recurring
+        .selected_row()
+        .map(|r| (r.source, crate::app::list::ListRow::kind(r)))
+    else {
+        return notice(state, Level::Info, "no recurring run selected".into());
+    };
+    // One confirmation per kind of schedule: the marked (or selected) ones of the selected kind.
+    let targets: Vec<_> = crate::app::list::AnyList::verb_targets(&state.recurring)
+        .into_iter()
+        .filter(|t| t.kind == kind)
+        .collect();
+    state.confirm = Some(Confirm {
+        verb: crate::kube::kubeflow_ops::Verb::Schedule(enable, source),
+        targets,
+    });
 }

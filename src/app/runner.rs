@@ -23,6 +23,8 @@ pub struct EffectRunner {
     subs: HashMap<SubKey, CancellationToken>,
     /// Log streams by (view, source).
     streams: HashMap<(u64, usize), CancellationToken>,
+    /// Local notebook proxies by connection id.
+    proxies: HashMap<u64, CancellationToken>,
     tasks: JoinSet<()>,
     /// Where each context's namespace choice is saved.
     choices_file: Option<PathBuf>,
@@ -49,6 +51,7 @@ impl EffectRunner {
             tx,
             subs: HashMap::new(),
             streams: HashMap::new(),
+            proxies: HashMap::new(),
             tasks: JoinSet::new(),
             choices_file,
         }
@@ -334,7 +337,74 @@ impl EffectRunner {
                 };
                 Msg::Compared { request, result }
             }),
-            Effect::Suspend | Effect::FullRedraw => {}
+            Effect::Connect {
+                id,
+                context,
+                namespace,
+                name,
+            } => {
+                let cancel = CancellationToken::new();
+                self.proxies.insert(id, cancel.clone());
+                let cell = self.client(&context);
+                let (tx, source) = (self.tx.clone(), self.source.clone());
+                self.tasks.spawn(async move {
+                    let client = Self::ready(cell, source, context).await.map(|k| k.client);
+                    crate::kube::connect::run(id, client, namespace, name, tx, cancel).await;
+                });
+            }
+            Effect::LoadPodDefaults {
+                request,
+                context,
+                namespace,
+            } => self.answer(context, move |client| async move {
+                let result = match client {
+                    Ok(c) => crate::kube::new_notebook::pod_defaults(c, &namespace).await,
+                    Err(e) => Err(e),
+                };
+                Msg::NotebookForm(crate::app::notebook_form::NotebookFormEvent::PodDefaults {
+                    request,
+                    result,
+                })
+            }),
+            Effect::CreateNotebook {
+                request,
+                context,
+                notebook,
+            } => self.answer(context, move |client| async move {
+                let result = match client {
+                    Ok(c) => crate::kube::new_notebook::create(c, notebook).await,
+                    Err(e) => Err(e),
+                };
+                Msg::NotebookForm(crate::app::notebook_form::NotebookFormEvent::Created { request, result })
+            }),
+            Effect::Disconnect { id } => {
+                if let Some(token) = self.proxies.remove(&id) {
+                    token.cancel();
+                }
+            }
+            Effect::Predict {
+                request,
+                context,
+                namespace,
+                name,
+                protocol,
+                body,
+            } => self.answer(context, move |client| async move {
+                let result = match client {
+                    Ok(c) => crate::kube::predict::send(&c, &namespace, &name, protocol, body.clone())
+                        .await
+                        .map_err(|e| e.to_string()),
+                    Err(e) => Err(e),
+                };
+                Msg::Predicted {
+                    request,
+                    namespace,
+                    name,
+                    body,
+                    result,
+                }
+            }),
+            Effect::Suspend | Effect::FullRedraw | Effect::Copy(_) => {}
         }
         // Reap finished tasks so the set does not grow.
         while self.tasks.try_join_next().is_some() {}
@@ -342,6 +412,9 @@ impl EffectRunner {
 
     /// Cancels every task and waits briefly for them to end.
     pub async fn shutdown(mut self) {
+        for token in self.proxies.values() {
+            token.cancel();
+        }
         for token in self.streams.values() {
             token.cancel();
         }

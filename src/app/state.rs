@@ -217,6 +217,8 @@ pub struct State {
     pub experiments: ListView<crate::kube::resources::experiment::ExperimentRow>,
     /// The open experiment and its trials.
     pub experiment: Option<crate::app::experiments::ExperimentDetail>,
+    /// The open model's detail, its test requests and their history.
+    pub model: crate::app::models::ModelsState,
     pub command: LineInput,
     pub notice: Option<Notice>,
     /// A verb waiting for confirmation.
@@ -241,6 +243,10 @@ pub struct State {
     pub kfp_runs: Arc<[RunRow]>,
     /// Pipelines of every source, in one list.
     pub pipelines: ListView<crate::kube::resources::pipeline::PipelineRow>,
+    /// Recurring runs: KFP schedules and Argo CronWorkflows.
+    pub recurring: ListView<crate::kube::resources::recurring::RecurringRow>,
+    /// The Pipelines pane shows the recurring runs instead of the pipelines.
+    pub show_recurring: bool,
     /// The open pipeline's detail.
     pub pipeline: Option<crate::app::pipelines::OpenPipeline>,
     /// The new-run form, when open.
@@ -249,6 +255,12 @@ pub struct State {
     pub run_sources: Vec<crate::app::form::RunFormSeed>,
     /// A run to select when it appears in the list (one just created).
     pub select_run: Option<(String, String)>,
+    /// The new-notebook form, when open.
+    pub notebook_form: Option<crate::app::notebook_form::NotebookForm>,
+    /// A notebook to select when it appears in the list (one just created).
+    pub select_notebook: Option<(String, String)>,
+    /// Local proxies to notebooks, and whether their list is open.
+    pub connections: crate::app::connections::Connections,
     /// The comparison of marked runs, when open.
     pub compare: Option<crate::runs::compare::Comparison>,
     /// The YAML or describe view, when open.
@@ -285,6 +297,7 @@ impl State {
             train: crate::app::training::TrainingState::default(),
             experiments: ListView::new(),
             experiment: None,
+            model: crate::app::models::ModelsState::default(),
             command: LineInput::default(),
             notice: None,
             confirm: None,
@@ -299,10 +312,15 @@ impl State {
             workflow_rows: Arc::from(Vec::new()),
             kfp_runs: Arc::from(Vec::new()),
             pipelines: ListView::new(),
+            recurring: ListView::new(),
+            show_recurring: false,
             pipeline: None,
             form: None,
             run_sources: Vec::new(),
             select_run: None,
+            notebook_form: None,
+            select_notebook: None,
+            connections: crate::app::connections::Connections::default(),
             compare: None,
             request_seq: 0,
             help_scroll: 0,
@@ -320,6 +338,7 @@ impl State {
     pub fn list(&self, pane: PaneId) -> Option<&dyn AnyList> {
         match pane {
             PaneId::Runs => Some(&self.runs),
+            PaneId::Pipelines if self.show_recurring => Some(&self.recurring),
             PaneId::Pipelines => Some(&self.pipelines),
             PaneId::Notebooks => Some(&self.notebooks),
             PaneId::Models => Some(&self.models),
@@ -333,6 +352,7 @@ impl State {
     pub fn list_mut(&mut self, pane: PaneId) -> Option<&mut dyn AnyList> {
         match pane {
             PaneId::Runs => Some(&mut self.runs),
+            PaneId::Pipelines if self.show_recurring => Some(&mut self.recurring),
             PaneId::Pipelines => Some(&mut self.pipelines),
             PaneId::Notebooks => Some(&mut self.notebooks),
             PaneId::Models => Some(&mut self.models),
@@ -356,6 +376,8 @@ impl State {
             | Kind::RunGraph
             | Kind::KfpRuns
             | Kind::PipelineObjects
+            | Kind::ScheduledWorkflows
+            | Kind::CronWorkflows
             | Kind::WorkflowTemplates
             | Kind::ClusterWorkflowTemplates
             | Kind::TrainingRuntimes

@@ -27,6 +27,10 @@ pub enum Kind {
     WorkflowTemplates,
     /// Argo ClusterWorkflowTemplates.
     ClusterWorkflowTemplates,
+    /// KFP's ScheduledWorkflows (recurring runs), listed with the pipelines.
+    ScheduledWorkflows,
+    /// Argo CronWorkflows, listed with the pipelines.
+    CronWorkflows,
     /// Training jobs of one API: Trainer's TrainJob or a legacy training-operator kind.
     Training(crate::kube::resources::train_job::JobKind),
     /// Trainer's namespaced TrainingRuntimes.
@@ -49,6 +53,8 @@ impl Kind {
             Kind::PipelineObjects => "pipelines.pipelines.kubeflow.org",
             Kind::WorkflowTemplates => "workflowtemplates.argoproj.io",
             Kind::ClusterWorkflowTemplates => "clusterworkflowtemplates.argoproj.io",
+            Kind::ScheduledWorkflows => "scheduledworkflows.kubeflow.org",
+            Kind::CronWorkflows => "cronworkflows.argoproj.io",
             Kind::Namespaces => "namespaces",
             Kind::Pods => "pods",
             Kind::Notebooks => "notebooks.kubeflow.org",
@@ -69,6 +75,8 @@ impl Kind {
             Kind::Pipelines | Kind::PipelineObjects => "pipeline",
             Kind::WorkflowTemplates => "workflowtemplate",
             Kind::ClusterWorkflowTemplates => "clusterworkflowtemplate",
+            Kind::ScheduledWorkflows => "scheduledworkflow",
+            Kind::CronWorkflows => "cronworkflow",
             Kind::Namespaces => "namespace",
             Kind::Pods => "pod",
             Kind::Notebooks => "notebook",
@@ -85,8 +93,12 @@ impl Kind {
     pub fn product(self) -> &'static str {
         match self {
             Kind::Workflows | Kind::RunGraph => "Argo Workflows",
-            Kind::KfpRuns | Kind::Pipelines | Kind::PipelineObjects => "Kubeflow Pipelines",
-            Kind::WorkflowTemplates | Kind::ClusterWorkflowTemplates => "Argo Workflows",
+            Kind::KfpRuns | Kind::Pipelines | Kind::PipelineObjects | Kind::ScheduledWorkflows => {
+                "Kubeflow Pipelines"
+            }
+            Kind::WorkflowTemplates | Kind::ClusterWorkflowTemplates | Kind::CronWorkflows => {
+                "Argo Workflows"
+            }
             Kind::Namespaces | Kind::Pods => "Kubernetes",
             Kind::Notebooks => "Kubeflow Notebooks",
             Kind::InferenceServices => "KServe",

@@ -26,7 +26,12 @@ use crate::ui::layout;
 /// Applies one message to the state and returns the effects to perform.
 pub fn update(state: &mut State, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
     let mut effects = Vec::new();
-    if crate::app::run_actions::on_msg(state, &msg) || crate::app::pipelines::on_msg(state, &msg) {
+    if crate::app::run_actions::on_msg(state, &msg)
+        || crate::app::pipelines::on_msg(state, &msg)
+        || crate::app::models::on_msg(state, &msg)
+        || crate::app::connections::on_msg(state, &msg, &mut effects)
+        || crate::app::notebook_form::on_msg(state, &msg)
+    {
         sync_subscriptions(state, &mut effects);
         return effects;
     }
@@ -38,6 +43,13 @@ pub fn update(state: &mut State, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
         Msg::Paste(text) => {
             state.dirty = true;
             if let Some(form) = state.form.as_mut() {
+                form.paste(&text);
+                return effects;
+            }
+            if crate::app::models::paste(state, &text) {
+                return effects;
+            }
+            if let Some(form) = state.notebook_form.as_mut() {
                 form.paste(&text);
                 return effects;
             }
@@ -96,7 +108,7 @@ pub fn update(state: &mut State, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::VerbDone { verb, results, .. } => {
-            if matches!(verb, Verb::Pipeline(_)) {
+            if matches!(verb, Verb::Pipeline(_) | Verb::Schedule(..)) {
                 // Read the pipelines again now rather than at the next poll.
                 state.pipeline = None;
                 state.subs.retain(|k| k.kind != Kind::Pipelines);
@@ -136,7 +148,10 @@ pub fn update(state: &mut State, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
         | Msg::RunCreated { .. }
         | Msg::Compared { .. }
         | Msg::PipelineLoaded { .. }
-        | Msg::PipelineOp { .. } => {}
+        | Msg::PipelineOp { .. }
+        | Msg::Predicted { .. }
+        | Msg::Proxy(_)
+        | Msg::NotebookForm(_) => {}
     }
     sync_subscriptions(state, &mut effects);
     effects
@@ -160,8 +175,19 @@ fn on_key(state: &mut State, keymap: &Keymap, key: Key, effects: &mut Vec<Effect
         crate::app::run_actions::on_form_key(state, &key, effects);
         return;
     }
+    if state.notebook_form.is_some() {
+        crate::app::notebook_form::on_key(state, &key, effects);
+        return;
+    }
+    if state.connections.open {
+        crate::app::connections::on_key(state, &key, effects);
+        return;
+    }
     if state.compare.is_some() {
         crate::app::run_actions::on_compare_key(state, &name);
+        return;
+    }
+    if crate::app::models::on_test_key(state, &key, effects) {
         return;
     }
     if state.viewer.is_some() && state.mode == Mode::Normal {
@@ -190,6 +216,7 @@ fn on_key(state: &mut State, keymap: &Keymap, key: Key, effects: &mut Vec<Effect
         return;
     }
     if crate::app::training::on_detail_key(state, keymap, key, effects)
+        || crate::app::models::on_detail_key(state, keymap, key, effects)
         || crate::app::experiments::on_detail_key(state, keymap, key, effects)
     {
         return;
@@ -286,6 +313,7 @@ pub fn apply(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
             PaneId::Pipelines => crate::app::pipelines::open(state, effects),
             PaneId::Training => crate::app::training::open(state),
             PaneId::Experiments => crate::app::experiments::open(state),
+            PaneId::Models => crate::app::models::open(state),
             _ => open_detail(state),
         },
         Action::Tail => match state.pane {
@@ -345,13 +373,20 @@ pub fn apply(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
             PaneId::Models => request_verb(state, Verb::Model(ModelVerb::Start)),
             _ => request_verb(state, Verb::Notebook(NotebookVerb::Start)),
         },
+        Action::NewNotebook => crate::app::notebook_form::open(state, effects),
+        Action::Connect => crate::app::connections::connect(state, effects),
+        Action::Connections => crate::app::connections::open_list(state),
         Action::Promote => request_verb(state, Verb::Model(ModelVerb::Promote)),
+        Action::Test => crate::app::models::open_test(state),
         Action::Rollback => request_verb(state, Verb::Model(ModelVerb::Rollback)),
         Action::Terminate => request_verb(state, Verb::Run(RunVerb::Terminate)),
         Action::SuspendRun | Action::Resume if state.pane == PaneId::Training => {
             if let Some(verb) = crate::app::training::verb_for(action) {
                 request_verb(state, verb);
             }
+        }
+        Action::SuspendRun | Action::Resume if state.pane == PaneId::Pipelines => {
+            crate::app::pipelines::schedule(state, action == Action::Resume)
         }
         Action::SuspendRun => request_verb(state, Verb::Run(RunVerb::Suspend)),
         Action::Resume => request_verb(state, Verb::Run(RunVerb::Resume)),
@@ -360,6 +395,7 @@ pub fn apply(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
         Action::NewRun if state.pane == PaneId::Pipelines => crate::app::pipelines::new_run(state, effects),
         Action::NewRun => crate::app::run_actions::new_run(state, effects),
         Action::PipelineRuns => crate::app::pipelines::show_runs(state),
+        Action::Recurring => crate::app::pipelines::toggle_recurring(state),
         Action::CloneRun => crate::app::run_actions::clone_run(state, effects),
         Action::Compare => crate::app::run_actions::compare(state, effects),
         Action::Delete => match state.pane {
@@ -417,7 +453,7 @@ fn request_verb(state: &mut State, verb: Verb) {
         Verb::Model(_) => PaneId::Models,
         Verb::Training(_) => PaneId::Training,
         Verb::Experiment(_) => PaneId::Experiments,
-        Verb::Pipeline(_) => PaneId::Pipelines,
+        Verb::Pipeline(_) | Verb::Schedule(..) => PaneId::Pipelines,
     };
     if state.pane != pane {
         notice(
@@ -1200,7 +1236,12 @@ fn on_data(state: &mut State, event: DataEvent, effects: &mut Vec<Effect>) {
             crate::app::run_actions::select_created(state);
             state.dirty = true;
         }
-        DataEvent::Pipelines { key, rows, notes } => {
+        DataEvent::Pipelines {
+            key,
+            rows,
+            recurring,
+            notes,
+        } => {
             if !state.subs.contains(&key) {
                 return;
             }
@@ -1208,6 +1249,7 @@ fn on_data(state: &mut State, event: DataEvent, effects: &mut Vec<Effect>) {
                 tracing::info!("pipelines: {n}");
             }
             state.pipelines.set_rows(rows, state.list_height, state.now);
+            state.recurring.set_rows(recurring, state.list_height, state.now);
             state.dirty = true;
         }
         DataEvent::KfpRuns { key, rows } => {
@@ -1227,6 +1269,7 @@ fn on_data(state: &mut State, event: DataEvent, effects: &mut Vec<Effect>) {
                 return;
             }
             state.notebooks.set_rows(rows, state.list_height, state.now);
+            crate::app::notebook_form::select_created(state);
             state.dirty = true;
         }
         DataEvent::Models { key, rows } => {

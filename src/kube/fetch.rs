@@ -19,6 +19,13 @@ pub fn api_resource(kind: Kind) -> ApiResource {
             ("pipelines.kubeflow.org", "v2beta1", "Pipeline", "pipelines")
         }
         Kind::WorkflowTemplates => ("argoproj.io", "v1alpha1", "WorkflowTemplate", "workflowtemplates"),
+        Kind::ScheduledWorkflows => (
+            "kubeflow.org",
+            "v1beta1",
+            "ScheduledWorkflow",
+            "scheduledworkflows",
+        ),
+        Kind::CronWorkflows => ("argoproj.io", "v1alpha1", "CronWorkflow", "cronworkflows"),
         Kind::ClusterWorkflowTemplates => (
             "argoproj.io",
             "v1alpha1",
@@ -50,6 +57,11 @@ pub fn api_resource(kind: Kind) -> ApiResource {
         Kind::Experiments => ("kubeflow.org", "v1beta1", "Experiment", "experiments"),
         Kind::Trials => ("kubeflow.org", "v1beta1", "Trial", "trials"),
     };
+    resource(group, version, kind_name, plural)
+}
+
+/// An API resource by its group, version, kind and plural (`""` group: the core API).
+pub fn resource(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
     ApiResource {
         group: group.into(),
         version: version.into(),
@@ -58,7 +70,7 @@ pub fn api_resource(kind: Kind) -> ApiResource {
         } else {
             format!("{group}/{version}")
         },
-        kind: kind_name.into(),
+        kind: kind.into(),
         plural: plural.into(),
     }
 }
@@ -80,7 +92,9 @@ async fn children(client: &kube::Client, kind: Kind, ns: &str, name: &str) -> Ve
         | Kind::Pipelines
         | Kind::PipelineObjects
         | Kind::WorkflowTemplates
-        | Kind::ClusterWorkflowTemplates => {
+        | Kind::ClusterWorkflowTemplates
+        | Kind::ScheduledWorkflows
+        | Kind::CronWorkflows => {
             return Vec::new();
         }
     };

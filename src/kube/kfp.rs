@@ -333,6 +333,13 @@ impl Kfp {
             .ok_or_else(|| KfpError::Api("KFP created the experiment but gave no id".into()))
     }
 
+    /// `POST /recurringruns/{id}:enable` or `:disable`.
+    pub async fn recurring_run_action(&self, id: &str, action: &str) -> Result<(), KfpError> {
+        self.post(&format!("/recurringruns/{}:{action}", enc(id)), &json!({}))
+            .await
+            .map(drop)
+    }
+
     /// The experiments of a namespace (one page).
     pub async fn experiments(&self, namespace: &str) -> Result<Vec<Value>, KfpError> {
         let page = self

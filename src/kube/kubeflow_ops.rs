@@ -87,6 +87,8 @@ pub enum Verb {
     Experiment(crate::kube::training_ops::ExperimentVerb),
     /// Delete a pipeline (with its versions) or a template, of this source.
     Pipeline(crate::kube::resources::pipeline::PipelineSource),
+    /// Enable (`true`) or disable a recurring run of this kind.
+    Schedule(bool, crate::kube::resources::recurring::ScheduleSource),
 }
 
 impl Verb {
@@ -98,6 +100,8 @@ impl Verb {
             Verb::Training(v) => v.name(),
             Verb::Experiment(v) => v.name(),
             Verb::Pipeline(_) => "delete",
+            Verb::Schedule(true, _) => "enable",
+            Verb::Schedule(false, _) => "disable",
         }
     }
 
@@ -118,6 +122,8 @@ impl Verb {
             Verb::Experiment(v) => v.effect(),
             Verb::Pipeline(s) if s.is_kfp() => "the pipeline and all its versions are deleted; its runs stay",
             Verb::Pipeline(_) => "the template is deleted; runs made from it stay",
+            Verb::Schedule(true, _) => "it starts runs on its schedule again",
+            Verb::Schedule(false, _) => "it starts no more runs until enabled; running ones go on",
         }
     }
 
@@ -130,6 +136,10 @@ impl Verb {
             Verb::Training(_) => Kind::Training(crate::kube::resources::train_job::JobKind::TrainJob),
             Verb::Experiment(_) => Kind::Experiments,
             Verb::Pipeline(_) => Kind::Pipelines,
+            Verb::Schedule(_, s) => match s {
+                crate::kube::resources::recurring::ScheduleSource::Kfp => Kind::ScheduledWorkflows,
+                crate::kube::resources::recurring::ScheduleSource::Cron => Kind::CronWorkflows,
+            },
         }
     }
 
@@ -143,6 +153,7 @@ impl Verb {
             Verb::Experiment(_) => "experiment",
             Verb::Pipeline(s) if s.is_kfp() => "pipeline",
             Verb::Pipeline(_) => "template",
+            Verb::Schedule(..) => "recurring run",
         }
     }
 
@@ -173,6 +184,11 @@ impl Verb {
             Verb::Pipeline(source) => crate::kube::pipelines::delete_named(client, source, ns, name)
                 .await
                 .map_err(OpError::Api),
+            Verb::Schedule(enable, source) => {
+                crate::kube::pipelines::set_schedule(client, source, ns, name, enable)
+                    .await
+                    .map_err(OpError::Api)
+            }
         }
     }
 
@@ -245,6 +261,10 @@ pub async fn model_verb(
     verb: ModelVerb,
 ) -> Result<String, OpError> {
     let api = api(client, ns, Kind::InferenceServices);
+    // An object using v0.20's `spec.canary[]` form has its traffic set there.
+    if let Some(message) = crate::kube::model_canary::canary_list_verb(&api, name, verb).await? {
+        return Ok(message);
+    }
     let Some(patch) = model_patch(verb) else {
         delete_foreground(&api, name).await?;
         return Ok(format!("model {name} is being deleted"));

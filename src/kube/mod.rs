@@ -1,13 +1,17 @@
 //! The cluster side: building a client from a kubeconfig, watches, and (later) operations.
 
+pub mod connect;
 pub mod fetch;
 pub mod kfp;
 pub mod kfp_history;
 pub mod kubeflow_ops;
 pub mod logs;
+pub mod model_canary;
+pub mod new_notebook;
 pub mod new_run;
 pub mod ops;
 pub mod pipelines;
+pub mod predict;
 pub mod resources;
 pub mod subscribe;
 pub mod subscribe_kubeflow;

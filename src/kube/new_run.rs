@@ -132,29 +132,6 @@ pub fn workflow_clone_seed(wf: &Value) -> RunFormSeed {
     }
 }
 
-async fn list_of(client: &kube::Client, ns: Option<&str>, kind: &str) -> Result<Vec<Value>, String> {
-    let ar = kube::discovery::ApiResource {
-        group: "argoproj.io".into(),
-        version: "v1alpha1".into(),
-        api_version: "argoproj.io/v1alpha1".into(),
-        kind: kind.into(),
-        plural: format!("{}s", kind.to_lowercase()),
-    };
-    let api: Api<DynamicObject> = match ns {
-        Some(ns) => Api::namespaced_with(client.clone(), ns, &ar),
-        None => Api::all_with(client.clone(), &ar),
-    };
-    let list = api.list(&ListParams::default()).await.map_err(|e| match &e {
-        kube::Error::Api(s) if s.code == 404 => format!("{kind}s are not served here"),
-        _ => format!("{kind}s: {}", describe_error(&e)),
-    })?;
-    Ok(list
-        .items
-        .into_iter()
-        .filter_map(|o| serde_json::to_value(o).ok())
-        .collect())
-}
-
 /// Everything a new run in `namespace` can start from.
 pub async fn sources(client: &kube::Client, namespace: &str) -> Sources {
     let mut out = Sources::default();
@@ -177,13 +154,15 @@ pub async fn sources(client: &kube::Client, namespace: &str) -> Sources {
         }
         Err(e) => out.notes.push(format!("KFP pipelines: {e}")),
     }
-    match list_of(client, Some(namespace), "WorkflowTemplate").await {
+    let templates = crate::kube::pipelines::workflow_templates();
+    match crate::kube::pipelines::list(client, Some(namespace), &templates).await {
         Ok(items) => out
             .seeds
             .extend(items.iter().map(|t| template_seed(namespace, t, false))),
         Err(e) => out.notes.push(e),
     }
-    match list_of(client, None, "ClusterWorkflowTemplate").await {
+    let cluster_templates = crate::kube::pipelines::cluster_workflow_templates();
+    match crate::kube::pipelines::list(client, None, &cluster_templates).await {
         Ok(items) => out
             .seeds
             .extend(items.iter().map(|t| template_seed(namespace, t, true))),

@@ -13,27 +13,15 @@ use crate::app::form::RunFormSeed;
 use crate::app::msg::{DataEvent, Msg, SubStatus};
 use crate::app::subs::SubKey;
 use crate::kube::describe_error;
+use crate::kube::fetch::resource;
 use crate::kube::kfp::{Kfp, KfpError};
 use crate::kube::new_run::{kfp_seed, template_seed};
 use crate::kube::resources::pipeline::{PipelineRow, PipelineSource};
+use crate::kube::resources::recurring::{RecurringRow, ScheduleSource};
 use crate::runs::params::{ParamSpec, argo_params, kfp_params};
 
 /// How often the list is read again (KFP's API cannot be watched).
 const EVERY: Duration = Duration::from_secs(20);
-
-fn resource(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
-    ApiResource {
-        group: group.into(),
-        version: version.into(),
-        api_version: if group.is_empty() {
-            version.into()
-        } else {
-            format!("{group}/{version}")
-        },
-        kind: kind.into(),
-        plural: plural.into(),
-    }
-}
 
 pub fn workflow_templates() -> ApiResource {
     resource("argoproj.io", "v1alpha1", "WorkflowTemplate", "workflowtemplates")
@@ -61,7 +49,9 @@ fn kfp_versions() -> ApiResource {
     )
 }
 
-async fn list(client: &kube::Client, ns: Option<&str>, ar: &ApiResource) -> Result<Vec<Value>, String> {
+/// The objects of a resource in a namespace (`None`: all), as JSON; a resource the cluster does not
+/// serve says so.
+pub async fn list(client: &kube::Client, ns: Option<&str>, ar: &ApiResource) -> Result<Vec<Value>, String> {
     let api: Api<DynamicObject> = match ns {
         Some(ns) => Api::namespaced_with(client.clone(), ns, ar),
         None => Api::all_with(client.clone(), ar),
@@ -147,10 +137,89 @@ pub async fn gather(client: &kube::Client, ns: Option<&str>) -> (Vec<PipelineRow
     (rows, notes)
 }
 
+fn swfs() -> ApiResource {
+    resource(
+        "kubeflow.org",
+        "v1beta1",
+        "ScheduledWorkflow",
+        "scheduledworkflows",
+    )
+}
+
+fn cron_workflows() -> ApiResource {
+    resource("argoproj.io", "v1alpha1", "CronWorkflow", "cronworkflows")
+}
+
+/// The recurring runs of the namespace: KFP's ScheduledWorkflows (named by pipeline) and Argo's
+/// CronWorkflows. A kind the cluster does not serve adds a note.
+pub async fn recurring(
+    client: &kube::Client,
+    ns: Option<&str>,
+    pipelines: &[PipelineRow],
+    notes: &mut Vec<String>,
+) -> Vec<RecurringRow> {
+    let names: std::collections::BTreeMap<String, String> = pipelines
+        .iter()
+        .filter(|p| !p.pipeline_id.is_empty())
+        .map(|p| (p.pipeline_id.clone(), p.display_name.clone()))
+        .collect();
+    let mut rows = Vec::new();
+    match list(client, ns, &swfs()).await {
+        Ok(items) => rows.extend(items.iter().map(|v| RecurringRow::from_swf(v, &names))),
+        Err(e) => notes.push(e),
+    }
+    let now = chrono::Utc::now();
+    match list(client, ns, &cron_workflows()).await {
+        Ok(items) => rows.extend(items.iter().map(|v| RecurringRow::from_cron_workflow(v, now))),
+        Err(e) => notes.push(e),
+    }
+    rows
+}
+
+/// Enables or disables a recurring run: a KFP one through KFP's API when it answers (so its
+/// database agrees), else on the ScheduledWorkflow; a CronWorkflow through `spec.suspend`.
+pub async fn set_schedule(
+    client: &kube::Client,
+    source: ScheduleSource,
+    ns: &str,
+    name: &str,
+    enable: bool,
+) -> Result<String, String> {
+    let word = if enable { "enabled" } else { "disabled" };
+    let ar = match source {
+        ScheduleSource::Kfp => swfs(),
+        ScheduleSource::Cron => cron_workflows(),
+    };
+    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, &ar);
+    if source == ScheduleSource::Kfp {
+        let swf = api.get(name).await.map_err(|e| describe_error(&e))?;
+        let id = swf.metadata.uid.unwrap_or_default();
+        let action = if enable { "enable" } else { "disable" };
+        match Kfp::new(client.clone()).recurring_run_action(&id, action).await {
+            Ok(()) => return Ok(format!("{name}: {word} through the KFP API")),
+            Err(KfpError::Api(e)) => return Err(e),
+            Err(KfpError::Unreachable(why)) => tracing::info!("{name}: {action} on the object: {why}"),
+        }
+    }
+    let patch = match source {
+        ScheduleSource::Kfp => serde_json::json!({"spec": {"enabled": enable}}),
+        ScheduleSource::Cron => serde_json::json!({"spec": {"suspend": !enable}}),
+    };
+    api.patch(
+        name,
+        &kube::api::PatchParams::default(),
+        &kube::api::Patch::Merge(&patch),
+    )
+    .await
+    .map_err(|e| describe_error(&e))?;
+    Ok(format!("{name}: {word}"))
+}
+
 /// Polls the pipelines until cancelled.
 pub async fn poll(client: kube::Client, key: SubKey, tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
     loop {
-        let (rows, notes) = gather(&client, key.namespace.as_deref()).await;
+        let (rows, mut notes) = gather(&client, key.namespace.as_deref()).await;
+        let recurring = recurring(&client, key.namespace.as_deref(), &rows, &mut notes).await;
         if rows.is_empty() && !notes.is_empty() {
             let status = SubStatus::Failed {
                 message: notes.join("; "),
@@ -165,6 +234,7 @@ pub async fn poll(client: kube::Client, key: SubKey, tx: mpsc::Sender<Msg>, canc
             let event = DataEvent::Pipelines {
                 key: key.clone(),
                 rows: Arc::from(rows),
+                recurring: Arc::from(recurring),
                 notes,
             };
             if tx.send(Msg::Data(event)).await.is_err() {

@@ -56,7 +56,11 @@ pub async fn run(client: kube::Client, key: SubKey, tx: mpsc::Sender<Msg>, cance
         Kind::RunGraph => watch_graph(client, key, tx, cancel).await,
         Kind::KfpRuns => crate::kube::kfp_history::poll(client, key, tx, cancel).await,
         Kind::Pipelines => crate::kube::pipelines::poll(client, key, tx, cancel).await,
-        Kind::PipelineObjects | Kind::WorkflowTemplates | Kind::ClusterWorkflowTemplates => {
+        Kind::PipelineObjects
+        | Kind::WorkflowTemplates
+        | Kind::ClusterWorkflowTemplates
+        | Kind::ScheduledWorkflows
+        | Kind::CronWorkflows => {
             tracing::warn!(kind = ?key.kind, "listed through the Pipelines poll, not watched");
         }
         Kind::Training(_)

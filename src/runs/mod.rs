@@ -7,6 +7,7 @@
 //! Nothing here reads the clock or does IO; the widgets are in `crate::ui::widgets::graph`.
 
 pub mod compare;
+pub mod cron;
 mod fold;
 pub mod layout;
 pub mod model;

@@ -101,34 +101,19 @@ pub fn pipeline_ir(name: &str, tasks: &[KfpTask], params: &[(&str, &str)]) -> Va
 
 /// The tasks of a pipeline IR (root DAG only) and its parameter defaults.
 pub fn tasks_of_ir(ir: &Value) -> (Vec<KfpTask>, Vec<(String, String)>) {
-    let mut tasks = Vec::new();
-    if let Some(dag) = ir.pointer("/root/dag/tasks").and_then(Value::as_object) {
-        for (name, t) in dag {
-            let comp = t
-                .pointer("/componentRef/name")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            let exec = ir
-                .pointer(&format!("/components/{comp}/executorLabel"))
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            let image = ir
-                .pointer(&format!("/deploymentSpec/executors/{exec}/container/image"))
-                .and_then(Value::as_str)
-                .unwrap_or("python:3.11-slim")
-                .to_string();
-            let deps = t
-                .get("dependentTasks")
-                .and_then(Value::as_array)
-                .map(|d| d.iter().filter_map(|x| x.as_str().map(String::from)).collect())
-                .unwrap_or_default();
-            tasks.push(KfpTask {
-                name: name.clone(),
-                deps,
-                image,
-            });
-        }
-    }
+    let tasks = crate::runs::synthetic::ir_tasks(ir)
+        .into_iter()
+        .map(|(name, image, deps)| KfpTask {
+            name,
+            deps,
+            // A task whose executor names no image runs the SDK's default one.
+            image: if image.is_empty() || image.starts_with('(') {
+                "python:3.11-slim".to_string()
+            } else {
+                image
+            },
+        })
+        .collect();
     let params = ir
         .pointer("/root/inputDefinitions/parameters")
         .and_then(Value::as_object)

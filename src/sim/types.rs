@@ -348,6 +348,16 @@ pub static REGISTRY: &[ResourceType] = &[
         ..BASE
     },
     ResourceType {
+        kind: "PersistentVolumeClaim",
+        plural: "persistentvolumeclaims",
+        singular: "persistentvolumeclaim",
+        short_names: &["pvc"],
+        status_subresource: true,
+        columns: &[AGE],
+        strategic_merge: true,
+        ..BASE
+    },
+    ResourceType {
         group: "argoproj.io",
         version: "v1alpha1",
         kind: "WorkflowTemplate",

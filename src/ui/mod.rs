@@ -38,6 +38,17 @@ pub fn render(state: &State, view: &View<'_>, frame: &mut Frame) {
                 );
             }
         }
+        _ if state.notebook_form.is_some() => {
+            if let Some(form) = &state.notebook_form {
+                frame.render_widget(
+                    widgets::notebook_form::NotebookFormView {
+                        form,
+                        theme: view.theme,
+                    },
+                    areas.body,
+                );
+            }
+        }
         _ if state.compare.is_some() => {
             if let Some(compare) = &state.compare {
                 frame.render_widget(
@@ -97,6 +108,15 @@ pub fn render(state: &State, view: &View<'_>, frame: &mut Frame) {
         frame.render_widget(
             widgets::picker::PickerPopup {
                 picker,
+                theme: view.theme,
+            },
+            frame.area(),
+        );
+    }
+    if state.connections.open {
+        frame.render_widget(
+            widgets::connections::ConnectionsPopup {
+                connections: &state.connections,
                 theme: view.theme,
             },
             frame.area(),

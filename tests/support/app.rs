@@ -134,6 +134,13 @@ impl App {
             .collect()
     }
 
+    /// Quits: the runner's tasks and the cluster end.
+    pub async fn stop(mut self) {
+        self.send(Msg::Terminate);
+        self.runner.shutdown().await;
+        self.sim.shutdown().await;
+    }
+
     pub fn screen_has(&self, text: &str) -> bool {
         self.screen().iter().any(|l| l.contains(text))
     }

@@ -2,6 +2,7 @@
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -48,6 +49,24 @@ pub struct IsvcSpecLite {
     /// The predictor: small, and its framework key varies, so it stays a JSON value.
     #[serde(default)]
     pub predictor: Value,
+    /// The v0.20 canary list (`[{predictor: {name, …}, trafficPercent}]`), when used.
+    #[serde(default)]
+    pub canary: Option<Vec<CanaryLite>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CanaryLite {
+    #[serde(default)]
+    pub predictor: Option<CanaryPredictorLite>,
+    #[serde(default)]
+    pub traffic_percent: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct CanaryPredictorLite {
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -61,6 +80,38 @@ pub struct IsvcStatusLite {
     pub components: Option<ComponentsLite>,
     #[serde(default)]
     pub deployment_mode: Option<String>,
+    #[serde(default)]
+    pub model_status: Option<ModelStatusLite>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelStatusLite {
+    #[serde(default)]
+    pub transition_status: Option<String>,
+    #[serde(default)]
+    pub states: Option<ModelStatesLite>,
+    #[serde(default)]
+    pub last_failure_info: Option<FailureInfoLite>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelStatesLite {
+    #[serde(default)]
+    pub active_model_state: Option<String>,
+    #[serde(default)]
+    pub target_model_state: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct FailureInfoLite {
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub time: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -73,18 +124,33 @@ pub struct IsvcConditionLite {
     pub reason: Option<String>,
     #[serde(default)]
     pub message: Option<String>,
+    #[serde(default, rename = "lastTransitionTime")]
+    pub last_transition_time: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct ComponentsLite {
     #[serde(default)]
     pub predictor: Option<ComponentLite>,
+    #[serde(default)]
+    pub transformer: Option<ComponentLite>,
+    #[serde(default)]
+    pub explainer: Option<ComponentLite>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ComponentLite {
     #[serde(default)]
     pub traffic: Option<Vec<TrafficLite>>,
+    #[serde(default)]
+    pub latest_created_revision: Option<String>,
+    #[serde(default)]
+    pub latest_ready_revision: Option<String>,
+    #[serde(default, rename = "previousRolledoutRevision")]
+    pub previous_rolledout_revision: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -96,6 +162,8 @@ pub struct TrafficLite {
     pub latest_revision: Option<bool>,
     #[serde(default)]
     pub revision_name: Option<String>,
+    #[serde(default)]
+    pub tag: Option<String>,
 }
 
 crate::lite_resource!(
@@ -178,6 +246,193 @@ pub struct IsvcRow {
     pub created: Option<DateTime<Utc>>,
     pub labels: BTreeMap<String, String>,
     pub resource_version: String,
+    /// The inference protocol the predictor speaks (`v1` or `v2`).
+    pub protocol: Protocol,
+    /// What the detail view shows: conditions, components, model status, canaries.
+    pub detail: Arc<IsvcDetail>,
+}
+
+/// The inference protocol of a predictor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Protocol {
+    /// `POST /v1/models/<name>:predict` with `{"instances": …}`.
+    #[default]
+    V1,
+    /// The Open Inference Protocol: `POST /v2/models/<name>/infer` with `{"inputs": …}`.
+    V2,
+}
+
+impl Protocol {
+    pub fn word(self) -> &'static str {
+        match self {
+            Protocol::V1 => "v1",
+            Protocol::V2 => "v2",
+        }
+    }
+}
+
+/// One status condition, for the detail view.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConditionRow {
+    pub type_: String,
+    pub status: String,
+    pub reason: String,
+    pub message: String,
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// One traffic target of a component.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TrafficRow {
+    pub percent: Option<i64>,
+    pub revision: String,
+    pub tag: String,
+    pub latest: bool,
+}
+
+/// A component (predictor, transformer, explainer) as its status reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ComponentRow {
+    pub name: &'static str,
+    pub latest_created: String,
+    pub latest_ready: String,
+    pub previous_rolledout: String,
+    pub url: String,
+    pub traffic: Vec<TrafficRow>,
+}
+
+/// `status.modelStatus`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ModelStatusRow {
+    pub transition: String,
+    pub active: String,
+    pub target: String,
+    pub failure_reason: String,
+    pub failure_message: String,
+    pub failure_at: Option<DateTime<Utc>>,
+}
+
+/// The fields only the detail view needs, shared between copies of the row.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IsvcDetail {
+    pub conditions: Vec<ConditionRow>,
+    pub components: Vec<ComponentRow>,
+    pub model_status: Option<ModelStatusRow>,
+    /// The `spec.predictor.…protocolVersion` as written.
+    pub protocol_version: String,
+    /// `spec.canary[]`: each canary predictor's name and traffic percent.
+    pub canaries: Vec<(String, Option<i64>)>,
+}
+
+fn text(v: Option<&String>) -> String {
+    sanitized(v.map(String::as_str).unwrap_or_default())
+}
+
+fn time(v: Option<&String>) -> Option<DateTime<Utc>> {
+    v.and_then(|t| crate::kube::resources::parse_time(t))
+}
+
+fn component_row(name: &'static str, c: &ComponentLite) -> ComponentRow {
+    ComponentRow {
+        name,
+        latest_created: text(c.latest_created_revision.as_ref()),
+        latest_ready: text(c.latest_ready_revision.as_ref()),
+        previous_rolledout: text(c.previous_rolledout_revision.as_ref()),
+        url: text(c.url.as_ref()),
+        traffic: c
+            .traffic
+            .iter()
+            .flatten()
+            .map(|t| TrafficRow {
+                percent: t.percent,
+                revision: text(t.revision_name.as_ref()),
+                tag: text(t.tag.as_ref()),
+                latest: t.latest_revision.unwrap_or(false),
+            })
+            .collect(),
+    }
+}
+
+/// The protocol version a predictor asks for, new style or legacy.
+pub fn protocol_version(predictor: &Value) -> String {
+    let mut keys = vec!["model"];
+    keys.extend_from_slice(LEGACY_FRAMEWORKS);
+    keys.iter()
+        .find_map(|k| str_at(predictor, &[k, "protocolVersion"]))
+        .or_else(|| str_at(predictor, &["protocolVersion"]))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The protocol a test request uses: v2 when the spec says so, or when the format or runtime
+/// only speaks it (Triton, MLServer).
+pub fn protocol_for(version: &str, format: &str, runtime: &str) -> Protocol {
+    let v2 = version.eq_ignore_ascii_case("v2")
+        || version.eq_ignore_ascii_case("grpc-v2")
+        || format == "triton"
+        || runtime.contains("triton")
+        || runtime.contains("mlserver");
+    if v2 { Protocol::V2 } else { Protocol::V1 }
+}
+
+impl IsvcDetail {
+    fn from_isvc(o: &IsvcLite, status: &IsvcStatusLite, protocol_version: String) -> IsvcDetail {
+        let conditions = status
+            .conditions
+            .iter()
+            .flatten()
+            .map(|c| ConditionRow {
+                type_: text(c.type_.as_ref()),
+                status: text(c.status.as_ref()),
+                reason: text(c.reason.as_ref()),
+                message: text(c.message.as_ref()),
+                at: time(c.last_transition_time.as_ref()),
+            })
+            .collect();
+        let components = status
+            .components
+            .as_ref()
+            .map(|c| {
+                [
+                    ("predictor", &c.predictor),
+                    ("transformer", &c.transformer),
+                    ("explainer", &c.explainer),
+                ]
+                .into_iter()
+                .filter_map(|(n, c)| c.as_ref().map(|c| component_row(n, c)))
+                .collect()
+            })
+            .unwrap_or_default();
+        let model_status = status.model_status.as_ref().map(|m| {
+            let states = m.states.clone().unwrap_or_default();
+            let failure = m.last_failure_info.clone().unwrap_or_default();
+            ModelStatusRow {
+                transition: text(m.transition_status.as_ref()),
+                active: text(states.active_model_state.as_ref()),
+                target: text(states.target_model_state.as_ref()),
+                failure_reason: text(failure.reason.as_ref()),
+                failure_message: text(failure.message.as_ref()),
+                failure_at: time(failure.time.as_ref()),
+            }
+        });
+        let canaries = o
+            .spec
+            .canary
+            .iter()
+            .flatten()
+            .map(|c| {
+                let name = c.predictor.as_ref().and_then(|p| p.name.as_ref());
+                (text(name), c.traffic_percent)
+            })
+            .collect();
+        IsvcDetail {
+            conditions,
+            components,
+            model_status,
+            protocol_version: sanitized(&protocol_version),
+            canaries,
+        }
+    }
 }
 
 fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
@@ -286,6 +541,9 @@ impl IsvcRow {
             .cloned()
             .or(status.deployment_mode.clone())
             .unwrap_or_default();
+        let version = protocol_version(predictor);
+        let protocol = protocol_for(&version, &format, &runtime);
+        let detail = Arc::new(IsvcDetail::from_isvc(o, &status, version));
         IsvcRow {
             uid: meta.uid.clone().unwrap_or_default(),
             namespace: sanitized(meta.namespace.as_deref().unwrap_or_default()),
@@ -303,6 +561,24 @@ impl IsvcRow {
             created: meta_time(meta.creation_timestamp.as_ref()),
             labels: meta.labels.clone().unwrap_or_default(),
             resource_version: meta.resource_version.clone().unwrap_or_default(),
+            protocol,
+            detail,
+        }
+    }
+
+    /// Why the model cannot answer a request now, if it cannot.
+    pub fn not_serving(&self) -> Option<String> {
+        if self.stopped || self.ready == Readiness::Stopped {
+            return Some(format!(
+                "model {} is stopped (serving.kserve.io/stop): start it with S first",
+                self.name
+            ));
+        }
+        match self.ready {
+            Readiness::Ready => None,
+            Readiness::Pending => Some(format!("model {} is not ready yet", self.name)),
+            _ if self.reason.is_empty() => Some(format!("model {} is not ready", self.name)),
+            _ => Some(format!("model {} is not ready: {}", self.name, self.reason)),
         }
     }
 
@@ -405,6 +681,55 @@ mod tests {
             "100 (→20)",
             "status not caught up with the spec"
         );
+        let d = &row.detail;
+        let types: Vec<&str> = d.conditions.iter().map(|c| c.type_.as_str()).collect();
+        assert_eq!(
+            types,
+            [
+                "IngressReady",
+                "PredictorConfigurationReady",
+                "PredictorReady",
+                "PredictorRouteReady",
+                "Ready"
+            ]
+        );
+        assert!(d.conditions.iter().all(|c| c.at.is_some()));
+        assert_eq!(d.components.len(), 1);
+        let p = &d.components[0];
+        assert_eq!(p.name, "predictor");
+        assert_eq!(p.latest_ready, "flower-sample-predictor-default-fg4d6");
+        assert_eq!(p.traffic.len(), 1);
+        assert_eq!(p.traffic[0].tag, "latest");
+        assert!(p.traffic[0].latest);
+        assert_eq!(row.protocol, Protocol::V1);
+    }
+
+    #[test]
+    fn protocol_from_spec_format_or_runtime() {
+        let v2 = serde_json::json!({"model": {"modelFormat": {"name": "sklearn"}, "protocolVersion": "v2"}});
+        assert_eq!(protocol_version(&v2), "v2");
+        assert_eq!(protocol_for("v2", "sklearn", ""), Protocol::V2);
+        assert_eq!(protocol_for("", "triton", ""), Protocol::V2);
+        assert_eq!(protocol_for("", "sklearn", "kserve-mlserver"), Protocol::V2);
+        assert_eq!(protocol_for("", "sklearn", "kserve-sklearnserver"), Protocol::V1);
+        let legacy = serde_json::json!({"xgboost": {"protocolVersion": "v2", "storageUri": "gs://x"}});
+        assert_eq!(protocol_version(&legacy), "v2");
+        let o: IsvcLite = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "m"},
+            "spec": {"predictor": {"model": {"modelFormat": {"name": "sklearn"}}},
+                "canary": [{"predictor": {"name": "m-v2"}, "trafficPercent": 15}]},
+            "status": {"modelStatus": {"transitionStatus": "InProgress",
+                "states": {"activeModelState": "Loaded", "targetModelState": "Loading"}}}
+        }))
+        .unwrap();
+        let row = IsvcRow::from_isvc(&o);
+        assert_eq!(row.detail.canaries, vec![("m-v2".to_string(), Some(15))]);
+        let m = row.detail.model_status.clone().unwrap();
+        assert_eq!(
+            (m.transition.as_str(), m.active.as_str(), m.target.as_str()),
+            ("InProgress", "Loaded", "Loading")
+        );
+        assert_eq!(row.not_serving(), Some("model m is not ready yet".to_string()));
     }
 
     #[test]

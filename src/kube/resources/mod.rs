@@ -6,6 +6,7 @@ pub mod namespace;
 pub mod notebook;
 pub mod pipeline;
 pub mod pod;
+pub mod recurring;
 pub mod train_job;
 pub mod workflow;
 

@@ -1,5 +1,6 @@
 pub mod experiments;
 pub mod logs;
+pub mod model_detail;
 pub mod models;
 pub mod no_logs;
 pub mod notebooks;

@@ -38,6 +38,20 @@ pub fn ready_text(r: &IsvcRow) -> String {
 impl Widget for ModelsPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.view.theme;
+        if self.state.model.test.is_some() {
+            let pane = crate::ui::panes::model_detail::TestPane {
+                state: self.state,
+                theme,
+            };
+            return pane.render(area, buf);
+        }
+        if self.state.model.open.is_some() {
+            let pane = crate::ui::panes::model_detail::ModelDetail {
+                state: self.state,
+                theme,
+            };
+            return pane.render(area, buf);
+        }
         let list = &self.state.models;
         let nouns = Nouns {
             title: "Models",

@@ -32,6 +32,13 @@ impl Widget for PipelinesPane<'_> {
             }
             .render(area, buf);
         }
+        if self.state.show_recurring {
+            return RecurringTable {
+                state: self.state,
+                view: self.view,
+            }
+            .render(area, buf);
+        }
         let theme = self.view.theme;
         let list = &self.state.pipelines;
         let nouns = Nouns {
@@ -214,4 +221,64 @@ fn side_lines<'a>(
         ]));
     }
     lines
+}
+
+/// The recurring runs, in place of the pipelines (`R` switches).
+struct RecurringTable<'a> {
+    state: &'a State,
+    view: &'a View<'a>,
+}
+
+impl Widget for RecurringTable<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let theme = self.view.theme;
+        let list = &self.state.recurring;
+        let nouns = Nouns {
+            title: "Recurring runs",
+            plural: "recurring runs",
+            resource: "scheduledworkflows.kubeflow.org and cronworkflows.argoproj.io",
+        };
+        let Some(inner) = table::frame(list, &nouns, self.state, theme, area, buf) else {
+            return;
+        };
+        let wide = area.width >= 110;
+        let mut columns = vec![
+            ("NAME", Constraint::Fill(2)),
+            ("SOURCE", Constraint::Length(12)),
+            ("SCHEDULE", Constraint::Fill(2)),
+            ("ENABLED", Constraint::Length(8)),
+            ("LAST", Constraint::Length(6)),
+            ("NEXT IN", Constraint::Length(7)),
+        ];
+        if wide {
+            columns.push(("STARTS", Constraint::Fill(2)));
+        }
+        columns.push(("AGE", Constraint::Length(6)));
+        let now = self.state.now;
+        table::table(list, columns, theme, inner, buf, |r, marked| {
+            let (enabled, role) = if r.enabled {
+                ("● yes", Role::StatusRunning)
+            } else {
+                ("‖ no", Role::StatusSkipped)
+            };
+            let next = match r.next {
+                Some(t) if t > now => crate::ui::format::human_duration(t - now),
+                Some(_) => "due".to_string(),
+                None => "—".to_string(),
+            };
+            let mut cells = vec![
+                Cell::from(table::name_line(&r.name, marked, theme)),
+                Cell::from(r.source.word()).style(theme.style(Role::Muted)),
+                Cell::from(r.schedule.as_str()),
+                Cell::from(enabled).style(theme.style(role)),
+                Cell::from(age(r.last, now)),
+                Cell::from(next),
+            ];
+            if wide {
+                cells.push(Cell::from(r.target.as_str()).style(theme.style(Role::Muted)));
+            }
+            cells.push(Cell::from(age(r.created, now)));
+            Row::new(cells)
+        });
+    }
 }

@@ -41,7 +41,16 @@ const PIPELINES_HINTS: &[(Action, &str)] = &[
     (Action::Open, "open"),
     (Action::NewRun, "new run"),
     (Action::PipelineRuns, "runs"),
-    (Action::Command, "command"),
+    (Action::Recurring, "recurring"),
+    (Action::Quit, "quit"),
+];
+
+const RECURRING_HINTS: &[(Action, &str)] = &[
+    (Action::Help, "help"),
+    (Action::Filter, "filter"),
+    (Action::Resume, "enable"),
+    (Action::SuspendRun, "disable"),
+    (Action::Recurring, "pipelines"),
     (Action::Quit, "quit"),
 ];
 
@@ -126,6 +135,18 @@ impl Widget for Footer<'_> {
                 ("ctrl-e".into(), "edit full YAML"),
                 ("esc".into(), "cancel"),
             ],
+            _ if self.state.notebook_form.is_some() => vec![
+                ("tab/↓".into(), "next"),
+                ("shift-tab/↑".into(), "previous"),
+                ("ctrl-n/p".into(), "image"),
+                ("ctrl-s".into(), "create"),
+                ("esc".into(), "cancel"),
+            ],
+            _ if self.state.connections.open => vec![
+                ("enter".into(), "copy URL"),
+                ("D".into(), "close connection"),
+                ("esc".into(), "back"),
+            ],
             _ if self.state.compare.is_some() => {
                 vec![
                     ("esc".into(), "close"),
@@ -147,6 +168,8 @@ impl Widget for Footer<'_> {
             Mode::Normal if self.state.pane == crate::app::pane::PaneId::Pipelines => {
                 if self.state.pipeline.is_some() {
                     self.bound(PIPELINE_HINTS)
+                } else if self.state.show_recurring {
+                    self.bound(RECURRING_HINTS)
                 } else {
                     self.bound(PIPELINES_HINTS)
                 }

@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
-use crate::app::form::RunForm;
+use crate::app::form::{FormField, RunForm};
 use crate::config::theme::{Role, Theme};
 use crate::text::sanitize;
 
@@ -94,58 +94,63 @@ impl Widget for FormView<'_> {
             return;
         }
 
-        // Two lines a field: the input, then its type and default or its error.
-        let per = 2u16;
-        let fits = usize::from((body.height / per).max(1));
-        let first = (form.focus + 1).saturating_sub(fits);
-        let label_w = LABEL.min(body.width / 3);
-        for (row, (i, f)) in form.fields.iter().enumerate().skip(first).take(fits).enumerate() {
-            let y = body.y + row as u16 * per;
-            let focused = i == form.focus;
-            let label_style = if focused {
-                t.style(Role::Title)
-            } else {
-                t.style(Role::Text)
+        render_fields(&form.fields, form.focus, body, buf, t);
+    }
+}
+
+/// Two lines a field: the label and input, then its hint (type, default) or its error; the
+/// focused field is kept in view.
+pub fn render_fields(fields: &[FormField], focus: usize, body: Rect, buf: &mut Buffer, t: &Theme) {
+    let per = 2u16;
+    let fits = usize::from((body.height / per).max(1));
+    let first = (focus + 1).saturating_sub(fits);
+    let label_w = LABEL.min(body.width / 3);
+    for (row, (i, f)) in fields.iter().enumerate().skip(first).take(fits).enumerate() {
+        let y = body.y + row as u16 * per;
+        let focused = i == focus;
+        let label_style = if focused {
+            t.style(Role::Title)
+        } else {
+            t.style(Role::Text)
+        };
+        let marker = if focused { "▸ " } else { "  " };
+        let label: String = format!("{marker}{}", sanitize(&f.label))
+            .chars()
+            .take(usize::from(label_w.saturating_sub(1)))
+            .collect();
+        buf.set_stringn(body.x, y, &label, usize::from(label_w), label_style);
+        let input_area = Rect {
+            x: body.x + label_w,
+            y,
+            width: body.width - label_w,
+            height: 1,
+        };
+        let mut input = f.input.clone();
+        input.set_style(if focused {
+            t.style(Role::Filter)
+        } else {
+            t.style(Role::Text)
+        });
+        input.set_cursor_line_style(Style::default());
+        input.set_placeholder_style(t.style(Role::Muted));
+        input.set_cursor_style(if focused {
+            Style::default().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::default()
+        });
+        input.render(input_area, buf);
+        if y + 1 < body.y + body.height {
+            let (text, role) = match &f.error {
+                Some(e) => (format!("✗ {e}"), Role::NoticeError),
+                None => (f.hint.clone(), Role::Muted),
             };
-            let marker = if focused { "▸ " } else { "  " };
-            let label: String = format!("{marker}{}", sanitize(&f.label))
-                .chars()
-                .take(usize::from(label_w.saturating_sub(1)))
-                .collect();
-            buf.set_stringn(body.x, y, &label, usize::from(label_w), label_style);
-            let input_area = Rect {
-                x: body.x + label_w,
-                y,
-                width: body.width - label_w,
-                height: 1,
-            };
-            let mut input = f.input.clone();
-            input.set_style(if focused {
-                t.style(Role::Filter)
-            } else {
-                t.style(Role::Text)
-            });
-            input.set_cursor_line_style(Style::default());
-            input.set_placeholder_style(t.style(Role::Muted));
-            input.set_cursor_style(if focused {
-                Style::default().add_modifier(Modifier::REVERSED)
-            } else {
-                Style::default()
-            });
-            input.render(input_area, buf);
-            if y + 1 < body.y + body.height {
-                let (text, role) = match &f.error {
-                    Some(e) => (format!("✗ {e}"), Role::NoticeError),
-                    None => (f.hint.clone(), Role::Muted),
-                };
-                buf.set_stringn(
-                    body.x + label_w,
-                    y + 1,
-                    sanitize(&text),
-                    usize::from(body.width - label_w),
-                    t.style(role),
-                );
-            }
+            buf.set_stringn(
+                body.x + label_w,
+                y + 1,
+                sanitize(&text),
+                usize::from(body.width - label_w),
+                t.style(role),
+            );
         }
     }
 }

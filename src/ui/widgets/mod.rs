@@ -1,10 +1,12 @@
 pub mod compare;
 pub mod confirm;
+pub mod connections;
 pub mod footer;
 pub mod form;
 pub mod graph;
 pub mod header;
 pub mod help;
+pub mod notebook_form;
 pub mod picker;
 pub mod status;
 pub mod tabs;

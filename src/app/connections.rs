@@ -1,0 +1,274 @@
+//! Open notebook connections (local proxies) and their list: the part of `update` that drives
+//! `connect` and `connections`.
+
+use crate::app::effect::Effect;
+use crate::app::msg::Msg;
+use crate::app::pane::PaneId;
+use crate::app::state::{Level, Notice, State};
+use crate::config::keymap::Key;
+use crate::kube::resources::notebook::NotebookStatus;
+
+/// One local proxy to a notebook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    pub id: u64,
+    pub context: String,
+    pub namespace: String,
+    pub name: String,
+    /// The local port, once listening.
+    pub port: Option<u16>,
+    /// Requests forwarded so far.
+    pub requests: u64,
+    pub last_error: Option<String>,
+}
+
+impl Connection {
+    /// The URL a browser opens, once listening.
+    pub fn url(&self) -> Option<String> {
+        self.port
+            .map(|p| crate::kube::connect::notebook_url(p, &self.namespace, &self.name))
+    }
+}
+
+/// The open connections and their list popup.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Connections {
+    pub list: Vec<Connection>,
+    /// The list popup is open.
+    pub open: bool,
+    pub selected: usize,
+    next_id: u64,
+}
+
+/// News from a proxy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProxyEvent {
+    /// Listening on this port.
+    Opened { id: u64, port: u16 },
+    /// Could not start.
+    Failed { id: u64, error: String },
+    /// One request was forwarded: its status, or what went wrong.
+    Served { id: u64, outcome: Result<u16, String> },
+}
+
+fn notice(state: &mut State, level: Level, text: String) {
+    state.notice = Some(Notice { level, text });
+    state.dirty = true;
+}
+
+/// `connect`: a local proxy to the selected notebook, its URL shown and copied.
+pub fn connect(state: &mut State, effects: &mut Vec<Effect>) {
+    if state.pane != PaneId::Notebooks {
+        notice(
+            state,
+            Level::Info,
+            "connect works on a notebook, in the Notebooks pane".into(),
+        );
+        return;
+    }
+    let Some(row) = state.notebooks.selected_row() else {
+        notice(state, Level::Info, "no notebook selected".into());
+        return;
+    };
+    let (namespace, name, status) = (row.namespace.clone(), row.name.clone(), row.status);
+    let context = state.target.context.clone();
+    if let Some(c) = state
+        .connections
+        .list
+        .iter()
+        .find(|c| c.context == context && c.namespace == namespace && c.name == name)
+    {
+        match c.url() {
+            Some(url) => {
+                effects.push(Effect::Copy(url.clone()));
+                notice(
+                    state,
+                    Level::Info,
+                    format!("notebook {name} is at {url} (copied)"),
+                );
+            }
+            None => notice(state, Level::Info, format!("connecting to notebook {name}…")),
+        }
+        return;
+    }
+    if matches!(status, NotebookStatus::Stopped) {
+        notice(
+            state,
+            Level::Warn,
+            format!("notebook {name} is stopped: start it first (S)"),
+        );
+        return;
+    }
+    let conns = &mut state.connections;
+    conns.next_id += 1;
+    let id = conns.next_id;
+    conns.list.push(Connection {
+        id,
+        context: context.clone(),
+        namespace: namespace.clone(),
+        name: name.clone(),
+        port: None,
+        requests: 0,
+        last_error: None,
+    });
+    notice(state, Level::Info, format!("connecting to notebook {name}…"));
+    effects.push(Effect::Connect {
+        id,
+        context,
+        namespace,
+        name,
+    });
+}
+
+/// `connections`: open the list.
+pub fn open_list(state: &mut State) {
+    let c = &mut state.connections;
+    c.open = true;
+    c.selected = c.selected.min(c.list.len().saturating_sub(1));
+    state.dirty = true;
+}
+
+/// Keys while the list is open.
+pub fn on_key(state: &mut State, key: &Key, effects: &mut Vec<Effect>) {
+    state.dirty = true;
+    let c = &mut state.connections;
+    let n = c.list.len();
+    match key.to_string().as_str() {
+        "esc" | "q" | "C" => c.open = false,
+        "down" | "j" => c.selected = (c.selected + 1).min(n.saturating_sub(1)),
+        "up" | "k" => c.selected = c.selected.saturating_sub(1),
+        "enter" | "y" => {
+            if let Some(url) = c.list.get(c.selected).and_then(Connection::url) {
+                effects.push(Effect::Copy(url.clone()));
+                notice(state, Level::Info, format!("copied {url}"));
+            }
+        }
+        "D" | "delete" | "ctrl-d" | "x" => close_selected(state, effects),
+        _ => {}
+    }
+}
+
+fn close_selected(state: &mut State, effects: &mut Vec<Effect>) {
+    let c = &mut state.connections;
+    if c.selected >= c.list.len() {
+        return;
+    }
+    let gone = c.list.remove(c.selected);
+    c.selected = c.selected.min(c.list.len().saturating_sub(1));
+    effects.push(Effect::Disconnect { id: gone.id });
+    let port = gone.port.map(|p| format!(" (port {p})")).unwrap_or_default();
+    notice(
+        state,
+        Level::Info,
+        format!("closed the connection to notebook {}{port}", gone.name),
+    );
+}
+
+/// Handles proxy news; true when `msg` was one.
+pub fn on_msg(state: &mut State, msg: &Msg, effects: &mut Vec<Effect>) -> bool {
+    let Msg::Proxy(event) = msg else {
+        return false;
+    };
+    match event {
+        ProxyEvent::Opened { id, port } => {
+            let Some(c) = state.connections.list.iter_mut().find(|c| c.id == *id) else {
+                // Closed before it opened.
+                effects.push(Effect::Disconnect { id: *id });
+                return true;
+            };
+            c.port = Some(*port);
+            let name = c.name.clone();
+            if let Some(url) = c.url() {
+                effects.push(Effect::Copy(url.clone()));
+                notice(
+                    state,
+                    Level::Info,
+                    format!("notebook {name} is at {url} (copied; C lists connections)"),
+                );
+            }
+        }
+        ProxyEvent::Failed { id, error } => {
+            let c = &mut state.connections;
+            if let Some(i) = c.list.iter().position(|c| c.id == *id) {
+                let gone = c.list.remove(i);
+                c.selected = c.selected.min(c.list.len().saturating_sub(1));
+                notice(
+                    state,
+                    Level::Error,
+                    format!("cannot connect to notebook {}: {error}", gone.name),
+                );
+            }
+        }
+        ProxyEvent::Served { id, outcome } => {
+            if let Some(c) = state.connections.list.iter_mut().find(|c| c.id == *id) {
+                c.requests += 1;
+                if let Err(e) = outcome {
+                    c.last_error = Some(e.clone());
+                }
+                if state.connections.open {
+                    state.dirty = true;
+                }
+            }
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn(id: u64, port: Option<u16>) -> Connection {
+        Connection {
+            id,
+            context: "c".into(),
+            namespace: "team-a".into(),
+            name: format!("nb{id}"),
+            port,
+            requests: 0,
+            last_error: None,
+        }
+    }
+
+    fn state() -> State {
+        State::new(crate::app::state::Target::default(), chrono::Utc::now())
+    }
+
+    #[test]
+    fn opened_copies_the_url_and_served_counts_requests() {
+        let mut s = state();
+        s.connections.list.push(conn(1, None));
+        let mut fx = Vec::new();
+        on_msg(
+            &mut s,
+            &Msg::Proxy(ProxyEvent::Opened { id: 1, port: 8123 }),
+            &mut fx,
+        );
+        let url = "http://127.0.0.1:8123/notebook/team-a/nb1/";
+        assert_eq!(fx, vec![Effect::Copy(url.into())]);
+        assert!(s.notice.as_ref().is_some_and(|n| n.text.contains(url)));
+        let served = |outcome| Msg::Proxy(ProxyEvent::Served { id: 1, outcome });
+        on_msg(&mut s, &served(Ok(200)), &mut fx);
+        on_msg(&mut s, &served(Err("503 Service Unavailable".into())), &mut fx);
+        assert_eq!(s.connections.list[0].requests, 2);
+        assert_eq!(
+            s.connections.list[0].last_error.as_deref(),
+            Some("503 Service Unavailable")
+        );
+    }
+
+    #[test]
+    fn delete_in_the_list_closes_the_selected_proxy() {
+        let mut s = state();
+        s.connections.list = vec![conn(1, Some(1)), conn(2, Some(2))];
+        open_list(&mut s);
+        let mut fx = Vec::new();
+        on_key(&mut s, &"j".parse().unwrap(), &mut fx);
+        on_key(&mut s, &"D".parse().unwrap(), &mut fx);
+        assert_eq!(fx, vec![Effect::Disconnect { id: 2 }]);
+        assert_eq!(s.connections.list.len(), 1);
+        assert_eq!(s.connections.selected, 0);
+        on_key(&mut s, &"esc".parse().unwrap(), &mut fx);
+        assert!(!s.connections.open);
+    }
+}

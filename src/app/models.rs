@@ -1,0 +1,469 @@
+//! The Models pane beyond its list: the detail of one InferenceService (enter), and test
+//! requests to its predictor (`t`): a JSON body in an editor, sent with ctrl-s through the API
+//! server's service proxy, the answer shown with its status and latency, and the last requests
+//! of each model kept to load again.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use chrono::{DateTime, Utc};
+use tui_textarea::{Input, Key as TaKey, TextArea};
+
+use crate::app::action::Action;
+use crate::app::effect::Effect;
+use crate::app::msg::Msg;
+use crate::app::pane::PaneId;
+use crate::app::state::{Level, Mode, Notice, State};
+use crate::app::training::{Resolved, resolve};
+use crate::config::keymap::{Key, KeyCode, Keymap};
+use crate::kube::predict::Answer;
+use crate::kube::resources::inference_service::{IsvcRow, Protocol};
+
+/// How many past requests each model keeps.
+pub const HISTORY: usize = 10;
+
+/// The model whose detail is open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenModel {
+    pub namespace: String,
+    pub name: String,
+    /// Lines scrolled off the top.
+    pub scroll: usize,
+}
+
+/// One request sent, and what came back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestRecord {
+    pub at: DateTime<Utc>,
+    pub body: String,
+    /// The answer, or why there was none.
+    pub result: Result<Answer, String>,
+}
+
+impl TestRecord {
+    /// The status code, or `ERR` when no answer came.
+    pub fn status_text(&self) -> String {
+        match &self.result {
+            Ok(a) => a.status.to_string(),
+            Err(_) => "ERR".to_string(),
+        }
+    }
+
+    /// The latency, or `—`.
+    pub fn latency_text(&self) -> String {
+        match &self.result {
+            Ok(a) => format!("{} ms", a.latency_ms),
+            Err(_) => "—".to_string(),
+        }
+    }
+
+    /// The first line of the body sent, squeezed.
+    pub fn first_line(&self) -> String {
+        self.body.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// Which part of the test view has the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TestFocus {
+    #[default]
+    Editor,
+    History,
+}
+
+/// The open test-request view of one model.
+#[derive(Debug, Clone)]
+pub struct TestView {
+    pub namespace: String,
+    pub name: String,
+    pub protocol: Protocol,
+    pub editor: TextArea<'static>,
+    /// Why the body was refused, or the request failed to leave.
+    pub error: Option<String>,
+    /// The request in flight.
+    pub pending: Option<u64>,
+    /// The last answer shown (a record of the history, or the one just received).
+    pub shown: Option<TestRecord>,
+    pub focus: TestFocus,
+    /// The selected row of the history list (0 = newest).
+    pub history_selected: usize,
+}
+
+/// Everything the Models pane keeps beyond its list.
+#[derive(Debug, Clone, Default)]
+pub struct ModelsState {
+    pub open: Option<OpenModel>,
+    pub test: Option<TestView>,
+    /// The last requests of each model, newest first, by (namespace, name).
+    pub history: BTreeMap<(String, String), VecDeque<TestRecord>>,
+}
+
+impl ModelsState {
+    /// The past requests of a model, newest first.
+    pub fn history_of(&self, namespace: &str, name: &str) -> Option<&VecDeque<TestRecord>> {
+        self.history.get(&(namespace.to_string(), name.to_string()))
+    }
+}
+
+/// An example body for a model: v1 `instances` or a v2 `inputs` tensor.
+pub fn example_body(protocol: Protocol, format: &str) -> String {
+    match (protocol, format) {
+        (Protocol::V2, _) => "{\n  \"inputs\": [\n    {\n      \"name\": \"input-0\",\n      \"shape\": [1, 4],\n      \"datatype\": \"FP32\",\n      \"data\": [6.8, 2.8, 4.8, 1.4]\n    }\n  ]\n}".to_string(),
+        (Protocol::V1, "huggingface") => "{\n  \"instances\": [\"kftui makes serving easy to check\"]\n}".to_string(),
+        (Protocol::V1, _) => "{\n  \"instances\": [\n    [6.8, 2.8, 4.8, 1.4],\n    [6.0, 3.4, 4.5, 1.6]\n  ]\n}".to_string(),
+    }
+}
+
+/// The row of the open (or test) model, while it is listed.
+pub fn row<'a>(state: &'a State, namespace: &str, name: &str) -> Option<&'a IsvcRow> {
+    state
+        .models
+        .rows
+        .iter()
+        .find(|r| r.name == name && r.namespace == namespace)
+}
+
+/// The open model's row.
+pub fn open_row(state: &State) -> Option<&IsvcRow> {
+    let open = state.model.open.as_ref()?;
+    row(state, &open.namespace, &open.name)
+}
+
+fn notice(state: &mut State, level: Level, text: String) {
+    state.notice = Some(Notice { level, text });
+    state.dirty = true;
+}
+
+/// Enter: opens the selected model's detail.
+pub fn open(state: &mut State) {
+    match state.models.selected_row() {
+        Some(r) => {
+            state.model.open = Some(OpenModel {
+                namespace: r.namespace.clone(),
+                name: r.name.clone(),
+                scroll: 0,
+            });
+        }
+        None => notice(state, Level::Info, "no model selected".into()),
+    }
+    state.dirty = true;
+}
+
+/// `t`: opens the test-request editor for the open model, else the selected one.
+pub fn open_test(state: &mut State) {
+    if state.pane != PaneId::Models {
+        return notice(
+            state,
+            Level::Info,
+            "test works on models: go to the Models pane".into(),
+        );
+    }
+    let target = match &state.model.open {
+        Some(o) => row(state, &o.namespace, &o.name),
+        None => state.models.selected_row(),
+    };
+    let Some(r) = target else {
+        return notice(state, Level::Info, "no model selected".into());
+    };
+    let (namespace, name, protocol) = (r.namespace.clone(), r.name.clone(), r.protocol);
+    let last = state
+        .model
+        .history_of(&namespace, &name)
+        .and_then(|h| h.front())
+        .cloned();
+    let body = last
+        .as_ref()
+        .map_or_else(|| example_body(protocol, &r.format), |l| l.body.clone());
+    state.model.test = Some(TestView {
+        namespace,
+        name,
+        protocol,
+        editor: editor(&body),
+        error: None,
+        pending: None,
+        shown: last,
+        focus: TestFocus::Editor,
+        history_selected: 0,
+    });
+    state.dirty = true;
+}
+
+fn editor(body: &str) -> TextArea<'static> {
+    let mut editor = TextArea::new(body.lines().map(String::from).collect());
+    editor.set_tab_length(2);
+    editor
+}
+
+/// ctrl-s: checks the body and the model, then sends the request.
+fn send(state: &mut State, effects: &mut Vec<Effect>) {
+    let Some(test) = state.model.test.as_ref() else {
+        return;
+    };
+    let body = test.editor.lines().join("\n");
+    let (namespace, name, protocol) = (test.namespace.clone(), test.name.clone(), test.protocol);
+    let refusal = match serde_json::from_str::<serde_json::Value>(&body) {
+        Err(e) => Some(format!("not valid JSON: {e}")),
+        Ok(_) => match row(state, &namespace, &name) {
+            None => Some(format!("model {name} is no longer listed")),
+            Some(r) => r.not_serving(),
+        },
+    };
+    if let Some(error) = refusal {
+        if let Some(t) = state.model.test.as_mut() {
+            t.error = Some(error);
+        }
+        state.dirty = true;
+        return;
+    }
+    state.request_seq += 1;
+    let request = state.request_seq;
+    if let Some(t) = state.model.test.as_mut() {
+        t.error = None;
+        t.pending = Some(request);
+    }
+    effects.push(Effect::Predict {
+        request,
+        context: state.target.context.clone(),
+        namespace,
+        name,
+        protocol,
+        body,
+    });
+    state.dirty = true;
+}
+
+/// The answer to a test request: shown if its view is still open, kept in the model's history
+/// either way.
+pub fn on_msg(state: &mut State, msg: &Msg) -> bool {
+    let Msg::Predicted {
+        request,
+        namespace,
+        name,
+        body,
+        result,
+    } = msg
+    else {
+        return false;
+    };
+    let record = TestRecord {
+        at: state.now,
+        body: body.clone(),
+        result: result.clone(),
+    };
+    let history = state
+        .model
+        .history
+        .entry((namespace.clone(), name.clone()))
+        .or_default();
+    history.push_front(record.clone());
+    history.truncate(HISTORY);
+    if let Some(t) = state.model.test.as_mut().filter(|t| t.pending == Some(*request)) {
+        t.pending = None;
+        t.shown = Some(record);
+        t.history_selected = 0;
+    }
+    state.dirty = true;
+    true
+}
+
+/// Pasted text goes into the open test body (lines kept, other control characters dropped).
+pub fn paste(state: &mut State, text: &str) -> bool {
+    let Some(t) = state.model.test.as_mut().filter(|t| t.focus == TestFocus::Editor) else {
+        return false;
+    };
+    if state.pane != PaneId::Models {
+        return false;
+    }
+    let clean: String = text
+        .replace("\r\n", "\n")
+        .chars()
+        .map(|c| if c == '\t' { ' ' } else { c })
+        .filter(|c| *c == '\n' || !c.is_control())
+        .collect();
+    t.editor.insert_str(clean);
+    t.error = None;
+    true
+}
+
+/// The key as tui-textarea wants it.
+fn to_input(key: &Key) -> Input {
+    let k = match key.code {
+        KeyCode::Char(c) => TaKey::Char(c),
+        KeyCode::Enter => TaKey::Enter,
+        KeyCode::Esc => TaKey::Esc,
+        KeyCode::Tab => TaKey::Tab,
+        KeyCode::Backspace => TaKey::Backspace,
+        KeyCode::Delete => TaKey::Delete,
+        KeyCode::Up => TaKey::Up,
+        KeyCode::Down => TaKey::Down,
+        KeyCode::Left => TaKey::Left,
+        KeyCode::Right => TaKey::Right,
+        KeyCode::Home => TaKey::Home,
+        KeyCode::End => TaKey::End,
+        KeyCode::PageUp => TaKey::PageUp,
+        KeyCode::PageDown => TaKey::PageDown,
+        KeyCode::F(n) => TaKey::F(n),
+        KeyCode::Insert | KeyCode::Unknown => TaKey::Null,
+    };
+    Input {
+        key: k,
+        ctrl: key.mods.ctrl,
+        alt: key.mods.alt,
+        shift: key.mods.shift,
+    }
+}
+
+/// Keys while the test view is open: it takes them all. `esc` closes, `ctrl-s` sends, `tab`
+/// moves between the editor and the history, where up/down load a past body.
+pub fn on_test_key(state: &mut State, key: &Key, effects: &mut Vec<Effect>) -> bool {
+    if state.pane != PaneId::Models || state.model.test.is_none() {
+        return false;
+    }
+    let name = key.to_string();
+    state.dirty = true;
+    match name.as_str() {
+        "esc" => {
+            state.model.test = None;
+            return true;
+        }
+        "ctrl-s" => {
+            send(state, effects);
+            return true;
+        }
+        "ctrl-r" => {
+            let format = state
+                .model
+                .test
+                .as_ref()
+                .and_then(|t| row(state, &t.namespace, &t.name))
+                .map(|r| r.format.clone())
+                .unwrap_or_default();
+            if let Some(t) = state.model.test.as_mut() {
+                t.editor = editor(&example_body(t.protocol, &format));
+                t.error = None;
+            }
+            return true;
+        }
+        _ => {}
+    }
+    let history: Vec<TestRecord> = state
+        .model
+        .test
+        .as_ref()
+        .and_then(|t| state.model.history_of(&t.namespace, &t.name))
+        .map(|h| h.iter().cloned().collect())
+        .unwrap_or_default();
+    let Some(t) = state.model.test.as_mut() else {
+        return true;
+    };
+    if name == "tab" || name == "shift-tab" {
+        t.focus = match t.focus {
+            TestFocus::Editor if !history.is_empty() => TestFocus::History,
+            _ => TestFocus::Editor,
+        };
+        return true;
+    }
+    match t.focus {
+        TestFocus::Editor => {
+            t.editor.input(to_input(key));
+        }
+        TestFocus::History => {
+            let n = history.len();
+            let sel = match name.as_str() {
+                "up" | "k" => t.history_selected.saturating_sub(1),
+                "down" | "j" => (t.history_selected + 1).min(n.saturating_sub(1)),
+                "enter" => {
+                    t.focus = TestFocus::Editor;
+                    t.history_selected
+                }
+                _ => return true,
+            };
+            t.history_selected = sel;
+            if let Some(rec) = history.get(sel) {
+                t.editor = editor(&rec.body);
+                t.shown = Some(rec.clone());
+                t.error = None;
+            }
+        }
+    }
+    true
+}
+
+/// Keys while a model's detail is open. Returns false for keys it leaves to the list's
+/// handling (pane switches, logs, verbs on the same model, YAML, the command line…).
+pub fn on_detail_key(state: &mut State, keymap: &Keymap, key: Key, effects: &mut Vec<Effect>) -> bool {
+    if state.pane != PaneId::Models || state.mode != Mode::Normal || state.model.open.is_none() {
+        return false;
+    }
+    let action = match resolve(state, keymap, key) {
+        Resolved::Action(a) => a,
+        Resolved::Pending => return true,
+        Resolved::Unbound => return false,
+    };
+    let page = state.list_height.max(1);
+    let Some(open) = state.model.open.as_mut() else {
+        return false;
+    };
+    match action {
+        Action::Cancel | Action::Quit | Action::Open => state.model.open = None,
+        Action::Up => open.scroll = open.scroll.saturating_sub(1),
+        Action::Down => open.scroll += 1,
+        Action::PageUp => open.scroll = open.scroll.saturating_sub(page),
+        Action::PageDown => open.scroll += page,
+        Action::Top => open.scroll = 0,
+        Action::Mark | Action::MarkAll | Action::Filter => {}
+        other => crate::app::update::apply(state, other, effects),
+    }
+    state.dirty = true;
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn examples_are_valid_json_of_their_protocol() {
+        let v1: serde_json::Value = serde_json::from_str(&example_body(Protocol::V1, "sklearn")).unwrap();
+        assert_eq!(v1["instances"][0].as_array().map(Vec::len), Some(4));
+        let v2: serde_json::Value = serde_json::from_str(&example_body(Protocol::V2, "triton")).unwrap();
+        assert_eq!(v2["inputs"][0]["shape"], serde_json::json!([1, 4]));
+        assert_eq!(v2["inputs"][0]["datatype"], "FP32");
+        let hf: serde_json::Value = serde_json::from_str(&example_body(Protocol::V1, "huggingface")).unwrap();
+        assert!(hf["instances"][0].is_string());
+    }
+
+    #[test]
+    fn each_model_keeps_its_last_ten_requests_newest_first() {
+        let mut state = State::new(crate::app::state::Target::default(), Utc::now());
+        for i in 0..12u64 {
+            let name = if i % 2 == 0 { "a" } else { "b" };
+            let msg = Msg::Predicted {
+                request: i,
+                namespace: "ns".into(),
+                name: name.into(),
+                body: format!("{{\"n\": {i}}}"),
+                result: Err("no answer".into()),
+            };
+            assert!(on_msg(&mut state, &msg));
+        }
+        let a = state.model.history_of("ns", "a").unwrap();
+        assert_eq!(a.len(), 6);
+        assert_eq!(a[0].body, "{\"n\": 10}");
+        for i in 12..20u64 {
+            let msg = Msg::Predicted {
+                request: i,
+                namespace: "ns".into(),
+                name: "a".into(),
+                body: format!("{{\"n\": {i}}}"),
+                result: Err("no answer".into()),
+            };
+            on_msg(&mut state, &msg);
+        }
+        let a = state.model.history_of("ns", "a").unwrap();
+        assert_eq!(a.len(), HISTORY);
+        assert_eq!(a[0].body, "{\"n\": 19}");
+        assert_eq!(a[HISTORY - 1].body, "{\"n\": 8}");
+        assert_eq!(a[0].status_text(), "ERR");
+        assert_eq!(state.model.history_of("ns", "b").map(VecDeque::len), Some(6));
+    }
+}

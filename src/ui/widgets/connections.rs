@@ -1,0 +1,85 @@
+//! The list of open notebook connections: notebook, URL, requests served, last error.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+
+use crate::app::connections::Connections;
+use crate::config::theme::{Role, Theme};
+use crate::text::sanitize;
+use crate::ui::widgets::picker::centered;
+
+pub struct ConnectionsPopup<'a> {
+    pub connections: &'a Connections,
+    pub theme: &'a Theme,
+}
+
+impl Widget for ConnectionsPopup<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let theme = self.theme;
+        let c = self.connections;
+        let mut lines = Vec::new();
+        if c.list.is_empty() {
+            lines.push(Line::from(Span::styled(
+                "No open connections. In the Notebooks pane, c connects to the selected notebook.",
+                theme.style(Role::Muted),
+            )));
+        }
+        for (i, conn) in c.list.iter().enumerate() {
+            let selected = i == c.selected;
+            let row = if selected { Role::Selection } else { Role::Text };
+            let url = conn.url().unwrap_or_else(|| "starting…".into());
+            lines.push(Line::from(vec![
+                Span::styled(if selected { "▶ " } else { "  " }, theme.style(row)),
+                Span::styled(
+                    format!("{}/{}", sanitize(&conn.namespace), sanitize(&conn.name)),
+                    theme.style(row),
+                ),
+                Span::styled(
+                    format!(
+                        "  {} request{}",
+                        conn.requests,
+                        if conn.requests == 1 { "" } else { "s" }
+                    ),
+                    theme.style(Role::Muted),
+                ),
+            ]));
+            lines.push(Line::from(Span::styled(
+                format!("    {url}"),
+                theme.style(Role::Text),
+            )));
+            if let Some(e) = &conn.last_error {
+                lines.push(Line::from(Span::styled(
+                    format!("    last error: {}", sanitize(e)),
+                    theme.style(Role::NoticeError),
+                )));
+            }
+        }
+        lines.push(Line::raw(""));
+        lines.push(Line::from(Span::styled(
+            "ssh -L PORT:127.0.0.1:PORT reaches a URL from another machine.",
+            theme.style(Role::Muted),
+        )));
+        lines.push(Line::from(vec![
+            Span::styled(" enter ", theme.style(Role::KeyHint)),
+            Span::styled("copy URL   ", theme.style(Role::Text)),
+            Span::styled(" D ", theme.style(Role::KeyHint)),
+            Span::styled("close   ", theme.style(Role::Text)),
+            Span::styled(" esc ", theme.style(Role::KeyHint)),
+            Span::styled("back", theme.style(Role::Text)),
+        ]));
+        let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
+        let popup = centered(area, 100, height);
+        Clear.render(popup, buf);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.style(Role::BorderFocused))
+            .style(theme.style(Role::Popup))
+            .title(Span::styled(
+                format!(" Connections ({}) ", c.list.len()),
+                theme.style(Role::Title),
+            ));
+        Paragraph::new(lines).block(block).render(popup, buf);
+    }
+}

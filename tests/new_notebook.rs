@@ -20,19 +20,8 @@ async fn get(app: &App, ar: &ApiResource, name: &str) -> Value {
     serde_json::to_value(api.get(name).await.unwrap()).unwrap()
 }
 
-fn ar(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
-    ApiResource {
-        group: group.into(),
-        version: version.into(),
-        api_version: if group.is_empty() {
-            version.into()
-        } else {
-            format!("{group}/{version}")
-        },
-        kind: kind.into(),
-        plural: plural.into(),
-    }
-}
+// An API resource by group, version, kind and plural.
+use kftui::kube::fetch::resource as ar;
 
 /// Replaces the focused field's text.
 fn retype(app: &mut App, text: &str) {

@@ -16,19 +16,8 @@ use simsupport::{NS, client, start};
 
 const OTHER_NS: &str = "team-vision";
 
-fn ar(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
-    ApiResource {
-        group: group.into(),
-        version: version.into(),
-        api_version: if group.is_empty() {
-            version.into()
-        } else {
-            format!("{group}/{version}")
-        },
-        kind: kind.into(),
-        plural: plural.into(),
-    }
-}
+// An API resource by group, version, kind and plural.
+use kftui::kube::fetch::resource as ar;
 
 fn ns_api(c: &kube::Client, r: &ApiResource, ns: &str) -> Api<DynamicObject> {
     Api::namespaced_with(c.clone(), ns, r)

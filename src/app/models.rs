@@ -6,15 +6,16 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use chrono::{DateTime, Utc};
-use tui_textarea::{Input, Key as TaKey, TextArea};
+use tui_textarea::TextArea;
 
 use crate::app::action::Action;
 use crate::app::effect::Effect;
+use crate::app::form::to_input;
 use crate::app::msg::Msg;
 use crate::app::pane::PaneId;
 use crate::app::state::{Level, Mode, Notice, State};
 use crate::app::training::{Resolved, resolve};
-use crate::config::keymap::{Key, KeyCode, Keymap};
+use crate::config::keymap::{Key, Keymap};
 use crate::kube::predict::Answer;
 use crate::kube::resources::inference_service::{IsvcRow, Protocol};
 
@@ -282,34 +283,6 @@ pub fn paste(state: &mut State, text: &str) -> bool {
     t.editor.insert_str(clean);
     t.error = None;
     true
-}
-
-/// The key as tui-textarea wants it.
-fn to_input(key: &Key) -> Input {
-    let k = match key.code {
-        KeyCode::Char(c) => TaKey::Char(c),
-        KeyCode::Enter => TaKey::Enter,
-        KeyCode::Esc => TaKey::Esc,
-        KeyCode::Tab => TaKey::Tab,
-        KeyCode::Backspace => TaKey::Backspace,
-        KeyCode::Delete => TaKey::Delete,
-        KeyCode::Up => TaKey::Up,
-        KeyCode::Down => TaKey::Down,
-        KeyCode::Left => TaKey::Left,
-        KeyCode::Right => TaKey::Right,
-        KeyCode::Home => TaKey::Home,
-        KeyCode::End => TaKey::End,
-        KeyCode::PageUp => TaKey::PageUp,
-        KeyCode::PageDown => TaKey::PageDown,
-        KeyCode::F(n) => TaKey::F(n),
-        KeyCode::Insert | KeyCode::Unknown => TaKey::Null,
-    };
-    Input {
-        key: k,
-        ctrl: key.mods.ctrl,
-        alt: key.mods.alt,
-        shift: key.mods.shift,
-    }
 }
 
 /// Keys while the test view is open: it takes them all. `esc` closes, `ctrl-s` sends, `tab`

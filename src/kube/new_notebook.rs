@@ -1,25 +1,12 @@
 //! New notebooks: the namespace's PodDefaults for the form, and creating the workspace PVC and
 //! the Notebook.
 
-use kube::api::{Api, ApiResource, DynamicObject, ListParams, PostParams};
+use kube::api::{Api, DynamicObject, ListParams, PostParams};
 use serde_json::Value;
 
 use crate::app::notebook_form::{NewNotebook, PodDefault};
 use crate::kube::describe_error;
-
-fn resource(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
-    ApiResource {
-        group: group.into(),
-        version: version.into(),
-        api_version: if group.is_empty() {
-            version.into()
-        } else {
-            format!("{group}/{version}")
-        },
-        kind: kind.into(),
-        plural: plural.into(),
-    }
-}
+use crate::kube::fetch::resource;
 
 /// The `kubeflow.org/v1alpha1` PodDefaults of a namespace: name, description, selector labels.
 pub async fn pod_defaults(client: kube::Client, namespace: &str) -> Result<Vec<PodDefault>, String> {

@@ -259,6 +259,11 @@ fn idle_ticks_do_not_redraw_but_live_durations_do() {
     assert!(!s.take_dirty(), "nothing on screen changed");
     update(&mut s, &km, Msg::Tick(now() + chrono::Duration::seconds(61)));
     assert!(s.take_dirty(), "ages move at the minute");
+    // An empty list shows no age: the minute passes without a frame.
+    let mut empty = state_with(100, 30, "kubeflow-user-example-com", Vec::new());
+    empty.take_dirty();
+    update(&mut empty, &km, Msg::Tick(now() + chrono::Duration::seconds(61)));
+    assert!(!empty.take_dirty(), "an empty screen stays silent at the minute");
 }
 
 fn subscribed(effects: &[Effect]) -> Vec<kftui::app::subs::SubKey> {

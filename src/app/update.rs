@@ -1437,7 +1437,13 @@ fn move_selection(state: &mut State, delta: isize) {
 /// Whether a clock tick changes anything on screen: a live duration, or an age that is still
 /// counting seconds, or a minute boundary for older ages.
 fn tick_changes_screen(state: &State, before: chrono::DateTime<chrono::Utc>) -> bool {
-    if state.now.minute() != before.minute() || state.now.hour() != before.hour() {
+    // Ages and start times read in minutes: a new minute redraws whatever may show one. An
+    // empty list (offline, nothing listed) shows none, so an idle screen stays silent.
+    let new_minute = state.now.minute() != before.minute() || state.now.hour() != before.hour();
+    let empty_list = state.list(state.pane).is_some_and(|l| l.total_len() == 0)
+        && state.detail.is_none()
+        && state.viewer.is_none();
+    if new_minute && !empty_list {
         return true;
     }
     let detail_live = state.pane == PaneId::Runs

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The UI's hot paths at scale: a filter keystroke over 10,000 runs (update + a full frame), a
-//! fresh snapshot of 10,000 runs arriving, and one frame of the Runs pane.
+//! fresh snapshot of 10,000 runs arriving (alone, and merged with KFP's record of 200 runs), and
+//! one frame of the Runs pane.
 //!
 //! `cargo bench --bench ui`
 
@@ -104,6 +105,34 @@ fn bench(c: &mut Criterion) {
             term.draw(|f| kftui::ui::render(&state, &view, f)).unwrap();
         })
     });
+
+    // Where KFP's API answers, each snapshot is merged with KFP's record of the namespace's runs
+    // (their experiments, and finished runs whose Workflows are gone).
+    let mut with_kfp = state_with(200, 50, NS, Vec::new());
+    with_kfp.kfp_runs = (0..200)
+        .map(|i| {
+            let run = serde_json::json!({"run_id": format!("history-{i:03}"), "display_name": format!("old run {i}"),
+                "state": "SUCCEEDED", "created_at": "2026-11-20T10:00:00Z", "finished_at": "2026-11-20T10:05:00Z"});
+            RunRow::from_kfp_history(NS, &run, "xgboost-training", "Default")
+        })
+        .collect::<Vec<_>>()
+        .into();
+    c.bench_function(
+        "snapshot of 10k runs arrives, merged with 200 KFP runs (update + frame 200x50)",
+        |b| {
+            b.iter(|| {
+                update(
+                    &mut with_kfp,
+                    &km,
+                    Msg::Data(DataEvent::Runs {
+                        key: key.clone(),
+                        rows: rows.clone(),
+                    }),
+                );
+                term.draw(|f| kftui::ui::render(&with_kfp, &view, f)).unwrap();
+            })
+        },
+    );
 
     c.bench_function("frame of the Runs pane with 10k runs, 200x50", |b| {
         b.iter(|| {

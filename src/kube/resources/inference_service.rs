@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::app::list::ListRow;
 use crate::app::subs::Kind;
-use crate::kube::resources::meta_time;
+use crate::kube::resources::{ConditionLite, meta_time};
 use crate::text::sanitized;
 
 /// Annotation that stops an InferenceService (`"true"`).
@@ -75,7 +75,7 @@ pub struct IsvcStatusLite {
     #[serde(default)]
     pub url: Option<String>,
     #[serde(default)]
-    pub conditions: Option<Vec<IsvcConditionLite>>,
+    pub conditions: Option<Vec<ConditionLite>>,
     #[serde(default)]
     pub components: Option<ComponentsLite>,
     #[serde(default)]
@@ -112,20 +112,6 @@ pub struct FailureInfoLite {
     pub message: Option<String>,
     #[serde(default)]
     pub time: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-pub struct IsvcConditionLite {
-    #[serde(default, rename = "type")]
-    pub type_: Option<String>,
-    #[serde(default)]
-    pub status: Option<String>,
-    #[serde(default)]
-    pub reason: Option<String>,
-    #[serde(default)]
-    pub message: Option<String>,
-    #[serde(default, rename = "lastTransitionTime")]
-    pub last_transition_time: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -382,8 +368,8 @@ impl IsvcDetail {
             .iter()
             .flatten()
             .map(|c| ConditionRow {
-                type_: text(c.type_.as_ref()),
-                status: text(c.status.as_ref()),
+                type_: sanitized(&c.type_),
+                status: sanitized(&c.status),
                 reason: text(c.reason.as_ref()),
                 message: text(c.message.as_ref()),
                 at: time(c.last_transition_time.as_ref()),
@@ -472,15 +458,13 @@ impl IsvcRow {
         let stopped = annotations
             .get(STOP)
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        let ready_cond = conditions.iter().find(|c| c.type_.as_deref() == Some("Ready"));
-        let mut ready = match ready_cond.and_then(|c| c.status.as_deref()) {
+        let ready_cond = conditions.iter().find(|c| c.type_ == "Ready");
+        let mut ready = match ready_cond.map(|c| c.status.as_str()) {
             Some("True") => Readiness::Ready,
             Some("False") => Readiness::NotReady,
             _ => Readiness::Pending,
         };
-        let stopped_cond = conditions
-            .iter()
-            .any(|c| c.type_.as_deref() == Some("Stopped") && c.status.as_deref() == Some("True"));
+        let stopped_cond = conditions.iter().any(|c| c.type_ == "Stopped" && c.is_true());
         if stopped && (ready != Readiness::Ready || stopped_cond) {
             ready = Readiness::Stopped;
         }
@@ -489,15 +473,14 @@ impl IsvcRow {
         } else {
             conditions
                 .iter()
-                .filter(|c| c.type_.as_deref() != Some("Ready"))
-                .find(|c| c.status.as_deref() == Some("False"))
-                .or(ready_cond.filter(|c| c.status.as_deref() == Some("False")))
+                .filter(|c| c.type_ != "Ready")
+                .find(|c| c.status == "False")
+                .or(ready_cond.filter(|c| c.status == "False"))
                 .map(|c| {
                     c.reason
                         .clone()
                         .filter(|r| !r.is_empty())
-                        .or_else(|| c.type_.clone())
-                        .unwrap_or_default()
+                        .unwrap_or_else(|| c.type_.clone())
                 })
                 .unwrap_or_default()
         };

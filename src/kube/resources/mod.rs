@@ -59,3 +59,28 @@ pub fn meta_time(t: Option<&Time>) -> Option<DateTime<Utc>> {
     let ts = t?.0;
     DateTime::from_timestamp(ts.as_second(), ts.subsec_nanosecond().max(0) as u32)
 }
+
+/// A status condition as every Kubeflow API writes it (`metav1.Condition`, Knative's, the
+/// training operator's).
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ConditionLite {
+    #[serde(default, rename = "type")]
+    pub type_: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub last_transition_time: Option<String>,
+    #[serde(default)]
+    pub last_update_time: Option<String>,
+}
+
+impl ConditionLite {
+    pub fn is_true(&self) -> bool {
+        self.status == "True"
+    }
+}

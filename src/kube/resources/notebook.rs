@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::app::list::ListRow;
 use crate::app::subs::Kind;
-use crate::kube::resources::{meta_time, parse_time};
+use crate::kube::resources::{ConditionLite, meta_time, parse_time};
 use crate::text::sanitized;
 
 /// Annotation that stops a notebook; its value is the RFC 3339 time it was stopped.
@@ -92,18 +92,6 @@ pub struct ContainerStateLite {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct ReasonLite {
-    #[serde(default)]
-    pub reason: Option<String>,
-    #[serde(default)]
-    pub message: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
-pub struct ConditionLite {
-    #[serde(default, rename = "type")]
-    pub type_: Option<String>,
-    #[serde(default)]
-    pub status: Option<String>,
     #[serde(default)]
     pub reason: Option<String>,
     #[serde(default)]

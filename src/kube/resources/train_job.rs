@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use crate::app::list::ListRow;
 use crate::app::subs::Kind;
+pub use crate::kube::resources::ConditionLite;
 use crate::kube::resources::{meta_time, parse_time};
 use crate::text::sanitized;
 
@@ -96,30 +97,6 @@ impl JobKind {
             JobKind::TrainJob => format!("jobset.sigs.k8s.io/jobset-name={name}"),
             _ => format!("training.kubeflow.org/job-name={name}"),
         }
-    }
-}
-
-/// A status condition, as both APIs write it (`metav1.Condition` or the training-operator's).
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct ConditionLite {
-    #[serde(default, rename = "type")]
-    pub type_: String,
-    #[serde(default)]
-    pub status: String,
-    #[serde(default)]
-    pub reason: Option<String>,
-    #[serde(default)]
-    pub message: Option<String>,
-    #[serde(default)]
-    pub last_transition_time: Option<String>,
-    #[serde(default)]
-    pub last_update_time: Option<String>,
-}
-
-impl ConditionLite {
-    fn is_true(&self) -> bool {
-        self.status == "True"
     }
 }
 

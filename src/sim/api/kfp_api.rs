@@ -721,16 +721,24 @@ fn list_runs(req: &Request<'_>, q: &Query) -> Result<Response, ApiError> {
     page(sorted(filtered(items, q)?, q, "created_at desc"), q, "runs")
 }
 
-fn create_run(req: &Request<'_>) -> Result<Response, ApiError> {
+/// A JSON body with a non-empty `display_name`, or KFP's 400 (`empty` says which).
+fn named_body(req: &Request<'_>, empty: &str) -> Result<Value, ApiError> {
     let body: Value =
         serde_json::from_slice(&req.body).map_err(|e| kfp_error(400, format!("invalid body: {e}")))?;
-    let display = body.get("display_name").and_then(Value::as_str).unwrap_or("");
-    if display.is_empty() {
-        return Err(kfp_error(
-            400,
-            "Failed to create a run: run's display name cannot be empty",
-        ));
+    if body
+        .get("display_name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .is_empty()
+    {
+        return Err(kfp_error(400, empty));
     }
+    Ok(body)
+}
+
+fn create_run(req: &Request<'_>) -> Result<Response, ApiError> {
+    let body = named_body(req, "Failed to create a run: run's display name cannot be empty")?;
+    let display = body["display_name"].as_str().unwrap_or("");
     let vid = body
         .pointer("/pipeline_version_reference/pipeline_version_id")
         .and_then(Value::as_str)
@@ -901,8 +909,6 @@ fn retry(req: &Request<'_>, id: &str) -> Result<Response, ApiError> {
                         ));
                     }
                 }
-                let gone: Vec<Value> = Vec::new();
-                let _ = gone;
             }
             if let Some(s) = o.get_mut("status").and_then(Value::as_object_mut) {
                 for k in ["phase", "finishedAt", "message", "conditions"] {
@@ -1040,15 +1046,11 @@ fn list_experiments(req: &Request<'_>, q: &Query) -> Result<Response, ApiError> 
 }
 
 fn create_experiment(req: &Request<'_>) -> Result<Response, ApiError> {
-    let body: Value =
-        serde_json::from_slice(&req.body).map_err(|e| kfp_error(400, format!("invalid body: {e}")))?;
-    let display = body.get("display_name").and_then(Value::as_str).unwrap_or("");
-    if display.is_empty() {
-        return Err(kfp_error(
-            400,
-            "Failed to create a new experiment: experiment's display name cannot be empty",
-        ));
-    }
+    let body = named_body(
+        req,
+        "Failed to create a new experiment: experiment's display name cannot be empty",
+    )?;
+    let display = body["display_name"].as_str().unwrap_or("");
     let ns = body
         .get("namespace")
         .and_then(Value::as_str)

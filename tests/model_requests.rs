@@ -239,19 +239,29 @@ async fn the_detail_shows_conditions_components_and_follows_the_watch() {
 }
 
 /// Sends `:canary N`, `B` or `P` and confirms.
-async fn verb(app: &mut App, keys: &str, command: bool) {
+/// Runs a verb, saying yes; what the confirmation said the verb would do.
+async fn verb(app: &mut App, keys: &str, command: bool) -> String {
     if command {
         app.command(keys);
     } else {
         app.press(keys);
     }
-    assert!(app.state.confirm.is_some(), "{keys} asks first");
+    let effect = match &app.state.confirm {
+        Some(c) => c.effect().to_string(),
+        None => panic!("{keys} asks first"),
+    };
+    assert!(
+        app.screen_has(&effect[1..]),
+        "the popup says what happens: {effect}\n{}",
+        app.screen().join("\n")
+    );
     app.press("y");
     app.until("the verb's answer", |s| {
         s.notice.as_ref().is_some_and(|n| n.text.starts_with("model "))
     })
     .await;
     app.state.notice = None;
+    effect
 }
 
 #[tokio::test]
@@ -259,7 +269,8 @@ async fn canary_verbs_on_canary_traffic_percent() {
     let mut app = App::start().await;
     select_model(&mut app, "fraud-detector", Readiness::Ready).await;
     let pct = |o: &Value| o.pointer("/spec/predictor/canaryTrafficPercent").cloned();
-    verb(&mut app, "canary 30", true).await;
+    let said = verb(&mut app, "canary 30", true).await;
+    assert!(said.contains("latest revision"), "{said}");
     let o = object(&app, "fraud-detector").await;
     assert_eq!(pct(&o), Some(json!(30)));
     assert!(o.pointer("/spec/canary").is_none());
@@ -291,7 +302,8 @@ async fn canary_verbs_on_the_canary_list() {
     .await;
     select_model(&mut app, "iris-raw", Readiness::Ready).await;
     let canary = |o: &Value| o.pointer("/spec/canary").cloned();
-    verb(&mut app, "canary 40", true).await;
+    let said = verb(&mut app, "canary 40", true).await;
+    assert_eq!(said, "canary v2 gets 40% of the traffic");
     let o = object(&app, "iris-raw").await;
     assert_eq!(
         canary(&o),
@@ -304,14 +316,16 @@ async fn canary_verbs_on_the_canary_list() {
         o.pointer("/spec/predictor/canaryTrafficPercent").is_none(),
         "the list form is used, not canaryTrafficPercent"
     );
-    verb(&mut app, "B", false).await;
+    let said = verb(&mut app, "B", false).await;
+    assert_eq!(said, "canary v2 stays defined but takes no traffic");
     let o = object(&app, "iris-raw").await;
     assert_eq!(o.pointer("/spec/canary/0/trafficPercent"), Some(&json!(0)));
     assert_eq!(
         o.pointer("/spec/predictor/model/storageUri"),
         Some(&json!("gs://models/iris/v1"))
     );
-    verb(&mut app, "P", false).await;
+    let said = verb(&mut app, "P", false).await;
+    assert_eq!(said, "canary v2 becomes the predictor and takes all the traffic");
     let o = object(&app, "iris-raw").await;
     assert_eq!(canary(&o), None, "the promoted canary leaves the list");
     assert_eq!(

@@ -10,6 +10,7 @@ mod sim_support;
 use std::time::Duration;
 
 use app_support::App;
+use kftui::app::connections::Via;
 use kftui::app::effect::Effect;
 use kftui::app::state::SourceState;
 use kftui::kube::resources::notebook::NotebookStatus;
@@ -61,19 +62,7 @@ fn port(app: &App) -> Option<u16> {
 #[tokio::test]
 async fn connect_serves_the_notebook_locally_until_closed_from_the_list() {
     let mut app = App::start().await;
-    select_notebook(&mut app, "jupyter-scipy").await;
-    app.until("the notebook ready", |s| {
-        s.notebooks
-            .selected_row()
-            .is_some_and(|r| r.status == NotebookStatus::Ready)
-    })
-    .await;
-    app.press("c");
-    app.until("the proxy listening", |s| {
-        s.connections.list.first().is_some_and(|c| c.port.is_some())
-    })
-    .await;
-    let port = port(&app).unwrap();
+    let port = connected(&mut app, "jupyter-scipy").await;
     let url = format!("http://127.0.0.1:{port}/notebook/{NS}/jupyter-scipy/");
     assert!(
         app.screen_has(&url),
@@ -148,4 +137,223 @@ async fn a_stopped_notebook_is_refused_with_a_hint() {
     assert!(notice.text.contains("start it first"), "{notice:?}");
     assert!(app.state.connections.list.is_empty());
     assert!(!app.effects.iter().any(|e| matches!(e, Effect::Connect { .. })));
+}
+
+/// The id of the notebook's kernel, asked of Jupyter through the proxy.
+async fn kernel_id(port: u16, notebook: &str) -> String {
+    let (code, body) = get(port, &format!("/notebook/{NS}/{notebook}/api/kernels")).await;
+    assert_eq!(code, 200, "{body}");
+    let kernels: serde_json::Value = serde_json::from_str(&body).unwrap();
+    kernels[0]["id"].as_str().unwrap().to_string()
+}
+
+type Kernel = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens the kernel's channels through the proxy, as JupyterLab does.
+async fn open_kernel(port: u16, notebook: &str) -> Kernel {
+    let id = kernel_id(port, notebook).await;
+    let url =
+        format!("ws://127.0.0.1:{port}/notebook/{NS}/{notebook}/api/kernels/{id}/channels?session_id=test");
+    let (ws, res) = tokio::time::timeout(
+        Duration::from_secs(30),
+        tokio_tungstenite::connect_async(url.as_str()),
+    )
+    .await
+    .expect("the handshake within 30 s")
+    .unwrap_or_else(|e| panic!("websocket to {url}: {e}"));
+    assert_eq!(res.status().as_u16(), 101);
+    ws
+}
+
+/// Runs a cell: the messages the kernel sent back for it, up to its `execute_reply` and the
+/// kernel idle again.
+async fn run_cell(ws: &mut Kernel, code: &str) -> Vec<serde_json::Value> {
+    use futures::{SinkExt, StreamExt};
+    let msg_id = format!("exec-{code}");
+    let request = serde_json::json!({
+        "header": {"msg_id": msg_id, "msg_type": "execute_request", "session": "test",
+            "username": "test", "version": "5.3", "date": ""},
+        "parent_header": {}, "metadata": {}, "buffers": [], "channel": "shell",
+        "content": {"code": code, "silent": false, "store_history": true,
+            "user_expressions": {}, "allow_stdin": false, "stop_on_error": true},
+    });
+    ws.send(tokio_tungstenite::tungstenite::Message::Text(
+        request.to_string().into(),
+    ))
+    .await
+    .unwrap();
+    let mut got = Vec::new();
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(30), ws.next())
+            .await
+            .expect("the kernel answers within 30 s")
+            .expect("the socket stays open")
+            .unwrap();
+        let tokio_tungstenite::tungstenite::Message::Text(t) = frame else {
+            continue;
+        };
+        let v: serde_json::Value = serde_json::from_str(t.as_str()).unwrap();
+        assert_eq!(v["parent_header"]["msg_id"], msg_id, "{v}");
+        got.push(v);
+        let replied = of_type(&got, "execute_reply").is_some();
+        let idle = got.iter().any(|m| m["content"]["execution_state"] == "idle");
+        if replied && idle {
+            return got;
+        }
+    }
+}
+
+fn of_type<'a>(msgs: &'a [serde_json::Value], t: &str) -> Option<&'a serde_json::Value> {
+    msgs.iter().find(|m| m["header"]["msg_type"] == t)
+}
+
+async fn connected(app: &mut App, notebook: &str) -> u16 {
+    select_notebook(app, notebook).await;
+    app.until("the notebook ready", |s| {
+        s.notebooks
+            .selected_row()
+            .is_some_and(|r| r.status == NotebookStatus::Ready)
+    })
+    .await;
+    app.press("c");
+    app.until("the proxy listening", |s| {
+        s.connections.list.first().is_some_and(|c| c.port.is_some())
+    })
+    .await;
+    port(app).unwrap()
+}
+
+#[tokio::test]
+async fn a_kernel_runs_cells_over_a_websocket_through_the_proxy() {
+    let mut app = App::start().await;
+    let port = connected(&mut app, "jupyter-scipy").await;
+    assert_eq!(
+        app.state.connections.list[0].via,
+        Some(Via::ServiceProxy),
+        "the service proxy is the way in where it is allowed"
+    );
+    let mut ws = open_kernel(port, "jupyter-scipy").await;
+    app.until("one socket open", |s| s.connections.list[0].sockets == 1)
+        .await;
+
+    let msgs = run_cell(&mut ws, "6 * 7").await;
+    let result = of_type(&msgs, "execute_result").expect("a result");
+    assert_eq!(result["content"]["data"]["text/plain"], "42");
+    assert_eq!(
+        of_type(&msgs, "execute_reply").unwrap()["content"]["status"],
+        "ok"
+    );
+    let msgs = run_cell(&mut ws, "undefined_name + 1").await;
+    assert_eq!(of_type(&msgs, "error").unwrap()["content"]["ename"], "NameError");
+    assert_eq!(
+        of_type(&msgs, "execute_reply").unwrap()["content"]["execution_count"],
+        2,
+        "the same kernel session counts cells"
+    );
+
+    app.press("C");
+    let screen = app.screen().join("\n");
+    assert!(screen.contains("1 socket open"), "{screen}");
+    assert!(screen.contains("service proxy"), "{screen}");
+
+    // Closing the connection from the list closes its sockets too.
+    app.press("D");
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        use futures::StreamExt;
+        loop {
+            match ws.next().await {
+                None | Some(Err(_)) => return true,
+                Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_))) => return true,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert_eq!(ended, Ok(true), "the kernel socket ends with the connection");
+}
+
+#[tokio::test]
+async fn where_the_service_proxy_is_forbidden_connect_port_forwards_to_the_pod() {
+    let mut app = App::start().await;
+    app.sim
+        .set_faults(kftui::sim::parse_faults("error=services/proxy:403").unwrap());
+    let port = connected(&mut app, "jupyter-scipy").await;
+    assert_eq!(
+        app.state.connections.list[0].via,
+        Some(Via::PortForward {
+            pod: "jupyter-scipy-0".into(),
+            port: 8888
+        })
+    );
+    let notice = app.state.notice.clone().unwrap();
+    assert!(
+        notice.text.contains("port-forward") && notice.text.contains("forbidden"),
+        "the status line says why it port-forwards: {notice:?}"
+    );
+    let (code, body) = get(port, &format!("/notebook/{NS}/jupyter-scipy/api/status")).await;
+    assert_eq!(code, 200, "{body}");
+    assert!(body.contains("\"kernels\""), "{body}");
+    let (code, body) = get(port, &format!("/notebook/{NS}/jupyter-scipy/lab")).await;
+    assert_eq!(code, 200);
+    assert!(body.contains("JupyterLab"), "{body}");
+
+    let mut ws = open_kernel(port, "jupyter-scipy").await;
+    let msgs = run_cell(&mut ws, "print(2 ** 10)").await;
+    let out = of_type(&msgs, "stream").expect("printed output");
+    assert_eq!(out["content"]["text"], "1024\n");
+    drop(ws);
+    app.until("the socket closed", |s| s.connections.list[0].sockets == 0)
+        .await;
+
+    app.press("C");
+    let screen = app.screen().join("\n");
+    assert!(
+        screen.contains("port-forward to jupyter-scipy-0:8888"),
+        "{screen}"
+    );
+}
+
+#[tokio::test]
+async fn where_both_the_service_proxy_and_port_forward_are_forbidden_connect_says_so() {
+    let mut app = App::start().await;
+    app.sim
+        .set_faults(kftui::sim::parse_faults("error=services/proxy:403,error=pods/portforward:403").unwrap());
+    select_notebook(&mut app, "jupyter-scipy").await;
+    app.until("the notebook ready", |s| {
+        s.notebooks
+            .selected_row()
+            .is_some_and(|r| r.status == NotebookStatus::Ready)
+    })
+    .await;
+    app.press("c");
+    app.until("the connection refused", |s| s.connections.list.is_empty())
+        .await;
+    let notice = app.state.notice.clone().unwrap();
+    assert!(
+        notice.text.contains("services/proxy") && notice.text.contains("pods/portforward"),
+        "both refusals are named: {notice:?}"
+    );
+}
+
+#[tokio::test]
+async fn connecting_to_a_notebook_that_is_not_ready_warns_up_front() {
+    let mut app = App::start().await;
+    select_notebook(&mut app, "pytorch-gpu").await;
+    app.until("the notebook in warning", |s| {
+        s.notebooks
+            .selected_row()
+            .is_some_and(|r| r.status == NotebookStatus::Warning)
+    })
+    .await;
+    app.press("c");
+    app.until("the proxy listening", |s| {
+        s.connections.list.first().is_some_and(|c| c.port.is_some())
+    })
+    .await;
+    let notice = app.state.notice.clone().unwrap();
+    assert_eq!(notice.level, kftui::app::state::Level::Warn, "{notice:?}");
+    assert!(
+        notice.text.contains("not ready yet") && notice.text.contains("ImagePullBackOff"),
+        "the reason is said before any request fails: {notice:?}"
+    );
 }

@@ -4,7 +4,7 @@
 
 mod support;
 
-use kftui::app::connections::Connection;
+use kftui::app::connections::{Connection, Via};
 use kftui::app::notebook_form::{CPU, NotebookForm, PodDefault};
 use support::*;
 
@@ -59,7 +59,9 @@ fn the_connections_list() {
                 namespace: "kubeflow-user-example-com".into(),
                 name: "jupyter-scipy".into(),
                 port: Some(40123),
+                via: Some(Via::ServiceProxy),
                 requests: 42,
+                sockets: 2,
                 last_error: None,
             },
             Connection {
@@ -68,7 +70,12 @@ fn the_connections_list() {
                 namespace: "kubeflow-user-example-com".into(),
                 name: "vscode-dev".into(),
                 port: Some(40124),
+                via: Some(Via::PortForward {
+                    pod: "vscode-dev-0".into(),
+                    port: 8888,
+                }),
                 requests: 1,
+                sockets: 0,
                 last_error: Some("the notebook did not answer in 10 s".into()),
             },
         ];

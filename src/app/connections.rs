@@ -17,9 +17,31 @@ pub struct Connection {
     pub name: String,
     /// The local port, once listening.
     pub port: Option<u16>,
+    /// How requests reach the notebook, once listening.
+    pub via: Option<Via>,
     /// Requests forwarded so far.
     pub requests: u64,
+    /// WebSockets (kernels, terminals) open through it now.
+    pub sockets: u32,
     pub last_error: Option<String>,
+}
+
+/// How a connection reaches the notebook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// The API server's proxy to the notebook's Service.
+    ServiceProxy,
+    /// A port-forward to the notebook's pod, where the service proxy is forbidden.
+    PortForward { pod: String, port: u16 },
+}
+
+impl std::fmt::Display for Via {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::ServiceProxy => f.write_str("service proxy"),
+            Self::PortForward { pod, port } => write!(f, "port-forward to {pod}:{port}"),
+        }
+    }
 }
 
 impl Connection {
@@ -43,12 +65,14 @@ pub struct Connections {
 /// News from a proxy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProxyEvent {
-    /// Listening on this port.
-    Opened { id: u64, port: u16 },
+    /// Listening on this port, reaching the notebook this way.
+    Opened { id: u64, port: u16, via: Via },
     /// Could not start.
     Failed { id: u64, error: String },
     /// One request was forwarded: its status, or what went wrong.
     Served { id: u64, outcome: Result<u16, String> },
+    /// A WebSocket through it opened or closed.
+    Socket { id: u64, open: bool },
 }
 
 fn notice(state: &mut State, level: Level, text: String) {
@@ -108,7 +132,9 @@ pub fn connect(state: &mut State, effects: &mut Vec<Effect>) {
         namespace: namespace.clone(),
         name: name.clone(),
         port: None,
+        via: None,
         requests: 0,
+        sockets: 0,
         last_error: None,
     });
     notice(state, Level::Info, format!("connecting to notebook {name}…"));
@@ -170,20 +196,49 @@ pub fn on_msg(state: &mut State, msg: &Msg, effects: &mut Vec<Effect>) -> bool {
         return false;
     };
     match event {
-        ProxyEvent::Opened { id, port } => {
+        ProxyEvent::Opened { id, port, via } => {
             let Some(c) = state.connections.list.iter_mut().find(|c| c.id == *id) else {
                 // Closed before it opened.
                 effects.push(Effect::Disconnect { id: *id });
                 return true;
             };
             c.port = Some(*port);
+            c.via = Some(via.clone());
             let name = c.name.clone();
+            let how = match via {
+                Via::ServiceProxy => String::new(),
+                Via::PortForward { .. } => format!(", by {via}: the service proxy is forbidden"),
+            };
+            let namespace = c.namespace.clone();
             if let Some(url) = c.url() {
                 effects.push(Effect::Copy(url.clone()));
+                // Said up front: a notebook that is not ready answers 503 for a while.
+                let unready = state
+                    .notebooks
+                    .rows
+                    .iter()
+                    .find(|r| r.namespace == namespace && r.name == name)
+                    .filter(|r| r.status != NotebookStatus::Ready)
+                    .map(|r| {
+                        let why = if r.reason.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {}", r.reason)
+                        };
+                        format!(" — not ready yet{why}; it answers once ready")
+                    });
+                let level = if unready.is_some() {
+                    Level::Warn
+                } else {
+                    Level::Info
+                };
                 notice(
                     state,
-                    Level::Info,
-                    format!("notebook {name} is at {url} (copied; C lists connections)"),
+                    level,
+                    format!(
+                        "notebook {name} is at {url} (copied{how}; C lists connections){}",
+                        unready.unwrap_or_default()
+                    ),
                 );
             }
         }
@@ -210,6 +265,18 @@ pub fn on_msg(state: &mut State, msg: &Msg, effects: &mut Vec<Effect>) -> bool {
                 }
             }
         }
+        ProxyEvent::Socket { id, open } => {
+            if let Some(c) = state.connections.list.iter_mut().find(|c| c.id == *id) {
+                c.sockets = if *open {
+                    c.sockets.saturating_add(1)
+                } else {
+                    c.sockets.saturating_sub(1)
+                };
+                if state.connections.open {
+                    state.dirty = true;
+                }
+            }
+        }
     }
     true
 }
@@ -225,7 +292,9 @@ mod tests {
             namespace: "team-a".into(),
             name: format!("nb{id}"),
             port,
+            via: None,
             requests: 0,
+            sockets: 0,
             last_error: None,
         }
     }
@@ -241,7 +310,11 @@ mod tests {
         let mut fx = Vec::new();
         on_msg(
             &mut s,
-            &Msg::Proxy(ProxyEvent::Opened { id: 1, port: 8123 }),
+            &Msg::Proxy(ProxyEvent::Opened {
+                id: 1,
+                port: 8123,
+                via: Via::ServiceProxy,
+            }),
             &mut fx,
         );
         let url = "http://127.0.0.1:8123/notebook/team-a/nb1/";

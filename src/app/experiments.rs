@@ -383,10 +383,10 @@ pub fn on_detail_key(state: &mut State, keymap: &Keymap, key: Key, effects: &mut
                 name: d.name.clone(),
                 display: d.name.clone(),
             };
-            state.confirm = Some(Confirm {
-                verb: Verb::Experiment(ExperimentVerb::Delete),
-                targets: vec![target],
-            });
+            state.confirm = Some(Confirm::new(
+                Verb::Experiment(ExperimentVerb::Delete),
+                vec![target],
+            ));
         }
         other => crate::app::update::apply(state, other, effects),
     }

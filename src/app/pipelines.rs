@@ -153,10 +153,10 @@ pub fn delete(state: &mut State) {
         return notice(state, Level::Info, "no pipeline selected".into());
     };
     let target = crate::app::list::target_of(&row);
-    state.confirm = Some(Confirm {
-        verb: crate::kube::kubeflow_ops::Verb::Pipeline(row.source),
-        targets: vec![target],
-    });
+    state.confirm = Some(Confirm::new(
+        crate::kube::kubeflow_ops::Verb::Pipeline(row.source),
+        vec![target],
+    ));
 }
 
 /// `:upload PATH [NAME]` (a new pipeline) and `:upload-version PATH [NAME]` (a new version of
@@ -304,8 +304,8 @@ pub fn schedule(state: &mut State, enable: bool) {
         .into_iter()
         .filter(|t| t.kind == kind)
         .collect();
-    state.confirm = Some(Confirm {
-        verb: crate::kube::kubeflow_ops::Verb::Schedule(enable, source),
+    state.confirm = Some(Confirm::new(
+        crate::kube::kubeflow_ops::Verb::Schedule(enable, source),
         targets,
-    });
+    ));
 }

@@ -196,6 +196,23 @@ pub struct VerbTarget {
 pub struct Confirm {
     pub verb: crate::kube::kubeflow_ops::Verb,
     pub targets: Vec<VerbTarget>,
+    /// What the verb does to these targets, where it differs from what it usually does.
+    pub effect: Option<String>,
+}
+
+impl Confirm {
+    pub fn new(verb: crate::kube::kubeflow_ops::Verb, targets: Vec<VerbTarget>) -> Self {
+        Self {
+            verb,
+            targets,
+            effect: None,
+        }
+    }
+
+    /// What the verb does, for the popup.
+    pub fn effect(&self) -> &str {
+        self.effect.as_deref().unwrap_or(self.verb.effect())
+    }
 }
 
 /// The State of the whole app.

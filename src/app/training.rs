@@ -246,10 +246,7 @@ pub fn on_detail_key(state: &mut State, keymap: &Keymap, key: Key, effects: &mut
                 Action::Resume => TrainingVerb::Resume,
                 _ => TrainingVerb::Delete,
             };
-            state.confirm = Some(Confirm {
-                verb: Verb::Training(verb),
-                targets: vec![target],
-            });
+            state.confirm = Some(Confirm::new(Verb::Training(verb), vec![target]));
         }
         other => crate::app::update::apply(state, other, effects),
     }

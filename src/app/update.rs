@@ -445,6 +445,50 @@ fn mark_matching(state: &mut State, pattern: &str) {
     }
 }
 
+/// What a traffic verb does to models that use KServe v0.20's `spec.canary[]` form (where it
+/// acts on the listed canaries, not on the latest revision); `None` for anything else.
+fn canary_list_effect(state: &State, verb: Verb, targets: &[VerbTarget]) -> Option<String> {
+    let Verb::Model(v @ (ModelVerb::Canary(_) | ModelVerb::Promote | ModelVerb::Rollback)) = verb else {
+        return None;
+    };
+    let canaries: Vec<String> = targets
+        .iter()
+        .map(|t| {
+            state
+                .models
+                .rows
+                .iter()
+                .find(|r| r.namespace == t.namespace && r.name == t.name)
+                .map(|r| {
+                    r.detail
+                        .canaries
+                        .iter()
+                        .map(|(name, _)| name.clone())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    if canaries.iter().any(String::is_empty) {
+        return None;
+    }
+    let one = canaries.len() == 1 && !canaries[0].contains(", ");
+    let names = if one {
+        format!("canary {}", canaries[0])
+    } else {
+        "every canary in spec.canary[]".to_string()
+    };
+    Some(match v {
+        ModelVerb::Canary(n) => format!("{names} gets {}% of the traffic", n.min(100)),
+        ModelVerb::Promote if one => format!("{names} becomes the predictor and takes all the traffic"),
+        ModelVerb::Promote => {
+            "the canary with the most traffic becomes the predictor and takes all of it".into()
+        }
+        _ => format!("{names} stays defined but takes no traffic"),
+    })
+}
+
 /// Asks for confirmation of a verb on the marked or selected runs.
 fn request_verb(state: &mut State, verb: Verb) {
     let pane = match verb {
@@ -495,7 +539,12 @@ fn request_verb(state: &mut State, verb: Verb) {
         notice(state, Level::Info, text);
         return;
     }
-    state.confirm = Some(Confirm { verb, targets });
+    let effect = canary_list_effect(state, verb, &targets);
+    state.confirm = Some(Confirm {
+        verb,
+        targets,
+        effect,
+    });
 }
 
 fn on_confirm_key(state: &mut State, name: &str, effects: &mut Vec<Effect>) {

@@ -1,9 +1,13 @@
-//! `connect`: a local HTTP proxy on 127.0.0.1 to a notebook's Service, through the API server's
-//! service proxy (`/api/v1/namespaces/{ns}/services/{name}:http-{name}/proxy/...`).
+//! `connect`: a local HTTP proxy on 127.0.0.1 to a notebook, through the API server.
 //!
-//! Every request is forwarded with its method, path, query, headers (less the hop-by-hop ones)
-//! and body. Notebooks serve under `/notebook/<ns>/<name>/`, so paths are kept as they are and a
-//! browser opens `http://127.0.0.1:PORT/notebook/<ns>/<name>/`. Works over SSH with
+//! The way in is the notebook Service's proxy
+//! (`/api/v1/namespaces/{ns}/services/{name}:http-{name}/proxy/...`); where RBAC forbids
+//! `services/proxy`, a port-forward to the notebook's pod (`pods/portforward`, one per request)
+//! takes its place. Every request is forwarded with its method, path, query, headers (less the
+//! hop-by-hop ones) and body; answers stream back as they come. A WebSocket upgrade (Jupyter's
+//! kernel channels, VS Code's and RStudio's sockets) switches both sides and relays bytes until
+//! either end closes. Notebooks serve under `/notebook/<ns>/<name>/`, so paths are kept as they
+//! are and a browser opens `http://127.0.0.1:PORT/notebook/<ns>/<name>/`. Works over SSH with
 //! `ssh -L PORT:127.0.0.1:PORT`.
 
 use std::sync::Arc;
@@ -12,22 +16,31 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
+use bytes::Bytes;
+use hyper_util::rt::TokioIo;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, ListParams};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::connections::ProxyEvent;
+use crate::app::connections::{ProxyEvent, Via};
 use crate::app::msg::Msg;
 
-/// The longest a forwarded request may take, answer included. The client retries a 503 (a
-/// stopped notebook has no endpoints) with backoff; the deadline turns that into a 504 soon.
+/// The longest a forwarded request may wait for its answer to begin. The client retries a 503
+/// (a stopped notebook has no endpoints) with backoff; the deadline turns that into a 504 soon.
+/// The answer's body then streams for as long as it takes.
 pub const DEADLINE: Duration = Duration::from_secs(10);
 
 /// The largest request body forwarded.
 const MAX_BODY: usize = 64 * 1024 * 1024;
 
-/// Headers that belong to one connection and are never forwarded.
+/// The port a notebook's server listens on in its pod, unless its container says otherwise.
+const NOTEBOOK_PORT: u16 = 8888;
+
+/// Headers that belong to one connection and are never forwarded (an upgrade's `upgrade` and
+/// `connection` are set again on purpose).
 const HOP_BY_HOP: &[&str] = &[
     "connection",
     "keep-alive",
@@ -60,10 +73,157 @@ pub fn service_proxy_base(namespace: &str, name: &str) -> String {
 /// What one forwarded request came to: the status answered, or what went wrong.
 pub type Outcome = Result<u16, String>;
 
-struct Upstream {
-    client: kube::Client,
-    base: String,
-    report: Box<dyn Fn(Outcome) + Send + Sync>,
+/// The way requests reach the notebook.
+pub enum Upstream {
+    /// The API server's service proxy, under `base`.
+    Service { client: kube::Client, base: String },
+    /// A port-forward to `port` of the notebook's pod, opened per request.
+    Pod { pods: Api<Pod>, pod: String, port: u16 },
+}
+
+impl Upstream {
+    /// The way in, as the connections list says it.
+    pub fn via(&self) -> Via {
+        match self {
+            Self::Service { .. } => Via::ServiceProxy,
+            Self::Pod { pod, port, .. } => Via::PortForward {
+                pod: pod.clone(),
+                port: *port,
+            },
+        }
+    }
+
+    /// Sends one request; the answer's head, its body still streaming.
+    pub async fn send(&self, req: http::Request<Bytes>) -> Result<http::Response<Body>, String> {
+        match self {
+            Self::Service { client, base } => {
+                let (mut parts, body) = req.into_parts();
+                let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+                parts.uri = format!("{base}{path}")
+                    .parse()
+                    .map_err(|e| format!("cannot forward {path}: {e}"))?;
+                let req = http::Request::from_parts(parts, kube::client::Body::from(body));
+                let res = client
+                    .send(req)
+                    .await
+                    .map_err(|e| crate::kube::describe_error(&e))?;
+                Ok(res.map(Body::new))
+            }
+            Self::Pod { pods, pod, port } => {
+                let mut forwarder = pods
+                    .portforward(pod, &[*port])
+                    .await
+                    .map_err(|e| format!("port-forward to pod {pod}: {}", crate::kube::describe_error(&e)))?;
+                let stream = forwarder
+                    .take_stream(*port)
+                    .ok_or_else(|| format!("port-forward to pod {pod} gave no stream for port {port}"))?;
+                let refused = forwarder.take_error(*port);
+                let why = |e: String| async move {
+                    // The pod's own words (e.g. connection refused) beat the HTTP client's.
+                    let said = match refused {
+                        Some(f) => tokio::time::timeout(Duration::from_secs(1), f)
+                            .await
+                            .ok()
+                            .flatten(),
+                        None => None,
+                    };
+                    said.unwrap_or(e)
+                };
+                let (mut sender, conn) =
+                    match hyper::client::conn::http1::handshake(TokioIo::new(stream)).await {
+                        Ok(pair) => pair,
+                        Err(e) => return Err(why(e.to_string()).await),
+                    };
+                tokio::spawn(async move {
+                    let _ = conn.with_upgrades().await;
+                });
+                match sender.send_request(req.map(http_body_util::Full::new)).await {
+                    Ok(res) => Ok(res.map(Body::new)),
+                    Err(e) => Err(why(e.to_string()).await),
+                }
+            }
+        }
+    }
+}
+
+/// True when `res` is the API server refusing the request itself (a `Status` with reason
+/// Forbidden), not a 403 from the notebook's server.
+async fn is_forbidden(res: http::Response<Body>) -> Option<String> {
+    if res.status() != StatusCode::FORBIDDEN {
+        return None;
+    }
+    let body = axum::body::to_bytes(res.into_body(), 1024 * 1024).await.ok()?;
+    let status: serde_json::Value = serde_json::from_slice(&body).ok()?;
+    (status["kind"] == "Status" && status["reason"] == "Forbidden")
+        .then(|| status["message"].as_str().unwrap_or("forbidden").to_string())
+}
+
+/// Chooses the way in: the service proxy, unless the API server forbids it; then a port-forward
+/// to the notebook's pod, checked once up front.
+pub async fn choose(client: kube::Client, namespace: &str, name: &str) -> Result<Upstream, String> {
+    let service = Upstream::Service {
+        client: client.clone(),
+        base: service_proxy_base(namespace, name),
+    };
+    let probe = http::Request::get(format!("{}api", notebook_path(namespace, name)))
+        .body(Bytes::new())
+        .map_err(|e| e.to_string())?;
+    let forbidden = match tokio::time::timeout(Duration::from_secs(5), service.send(probe)).await {
+        Ok(Ok(res)) => is_forbidden(res).await,
+        // Not ready, or slow: the service proxy is still the way; requests will say what is wrong.
+        _ => None,
+    };
+    let Some(proxy_refused) = forbidden else {
+        return Ok(service);
+    };
+    let pods: Api<Pod> = Api::namespaced(client, namespace);
+    let listed = pods
+        .list(&ListParams::default().labels(&format!("notebook-name={name}")))
+        .await
+        .map_err(|e| {
+            format!(
+                "the service proxy is forbidden ({proxy_refused}) and the notebook's pod cannot be listed: {}",
+                crate::kube::describe_error(&e)
+            )
+        })?;
+    let running = listed
+        .items
+        .iter()
+        .find(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"));
+    let Some(pod) = running else {
+        return Err(format!(
+            "the service proxy is forbidden ({proxy_refused}) and notebook {name} has no running pod to port-forward to"
+        ));
+    };
+    let port = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.containers.first())
+        .and_then(|c| c.ports.as_ref())
+        .and_then(|ps| ps.first())
+        .and_then(|p| u16::try_from(p.container_port).ok())
+        .unwrap_or(NOTEBOOK_PORT);
+    let pod_name = pod.metadata.name.clone().unwrap_or_default();
+    // Checked now, so that a refusal is said once rather than on every request.
+    let forwarder = pods.portforward(&pod_name, &[port]).await.map_err(|e| {
+        format!(
+            "the service proxy is forbidden ({proxy_refused}) and so is port-forward: {}",
+            crate::kube::describe_error(&e)
+        )
+    })?;
+    drop(forwarder);
+    Ok(Upstream::Pod {
+        pods,
+        pod: pod_name,
+        port,
+    })
+}
+
+struct Proxy {
+    upstream: Upstream,
+    report: Box<dyn Fn(ProxyEvent) + Send + Sync>,
+    id: u64,
+    cancel: CancellationToken,
 }
 
 /// Binds a free port on 127.0.0.1.
@@ -71,21 +231,22 @@ pub async fn bind() -> std::io::Result<TcpListener> {
     TcpListener::bind(("127.0.0.1", 0)).await
 }
 
-/// Serves the proxy on `listener` until `cancel` fires; `report` hears about every request.
+/// Serves the proxy on `listener` until `cancel` fires; `report` hears about every request and
+/// every socket opened and closed (as connection `id`).
 pub async fn serve(
     listener: TcpListener,
-    client: kube::Client,
-    namespace: &str,
-    name: &str,
-    report: impl Fn(Outcome) + Send + Sync + 'static,
+    upstream: Upstream,
+    id: u64,
+    report: impl Fn(ProxyEvent) + Send + Sync + 'static,
     cancel: CancellationToken,
 ) -> std::io::Result<()> {
-    let upstream = Arc::new(Upstream {
-        client,
-        base: service_proxy_base(namespace, name),
+    let proxy = Arc::new(Proxy {
+        upstream,
         report: Box::new(report),
+        id,
+        cancel: cancel.clone(),
     });
-    let app = Router::new().fallback(forward).with_state(upstream);
+    let app = Router::new().fallback(forward).with_state(proxy);
     axum::serve(listener, app)
         .with_graceful_shutdown(cancel.cancelled_owned())
         .await
@@ -102,25 +263,41 @@ fn is_hop_by_hop(name: &HeaderName, connection: &HeaderMap) -> bool {
             .any(|v| v.trim().eq_ignore_ascii_case(n))
 }
 
+/// The protocol a request asks to switch to, when it does.
+fn upgrade_to(headers: &HeaderMap) -> Option<HeaderValue> {
+    let asks = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|v| v.trim().eq_ignore_ascii_case("upgrade"));
+    asks.then(|| headers.get(header::UPGRADE).cloned()).flatten()
+}
+
 fn text(status: StatusCode, body: String) -> Response {
     let mut res = Response::new(Body::from(body));
     *res.status_mut() = status;
     res.headers_mut().insert(
         header::CONTENT_TYPE,
-        header::HeaderValue::from_static("text/plain; charset=utf-8"),
+        HeaderValue::from_static("text/plain; charset=utf-8"),
     );
     res
 }
 
-async fn forward(State(up): State<Arc<Upstream>>, req: Request) -> Response {
-    let (res, outcome) = forward_one(&up, req).await;
-    (up.report)(outcome);
+async fn forward(State(proxy): State<Arc<Proxy>>, req: Request) -> Response {
+    let (res, outcome) = forward_one(&proxy, req).await;
+    (proxy.report)(ProxyEvent::Served {
+        id: proxy.id,
+        outcome,
+    });
     res
 }
 
-async fn forward_one(up: &Upstream, req: Request) -> (Response, Outcome) {
+async fn forward_one(proxy: &Arc<Proxy>, mut req: Request) -> (Response, Outcome) {
+    let upgrade = upgrade_to(req.headers());
+    let local_upgrade = upgrade.is_some().then(|| hyper::upgrade::on(&mut req));
     let (parts, body) = req.into_parts();
-    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
     let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(e) => {
@@ -130,68 +307,93 @@ async fn forward_one(up: &Upstream, req: Request) -> (Response, Outcome) {
     };
     let mut builder = http::Request::builder()
         .method(parts.method.clone())
-        .uri(format!("{}{path}", up.base));
+        .uri(path.as_str());
     for (name, value) in &parts.headers {
         // The API server takes kftui's credentials, never the browser's.
         if !is_hop_by_hop(name, &parts.headers) && name != header::AUTHORIZATION {
             builder = builder.header(name, value);
         }
     }
-    let upstream_req = match builder.body(kube::client::Body::from(bytes.to_vec())) {
+    if let Some(protocol) = &upgrade {
+        builder = builder
+            .header(header::CONNECTION, HeaderValue::from_static("Upgrade"))
+            .header(header::UPGRADE, protocol.clone());
+    }
+    let upstream_req = match builder.body(bytes) {
         Ok(r) => r,
         Err(e) => {
             let e = format!("cannot forward {path}: {e}");
             return (text(StatusCode::BAD_REQUEST, format!("{e}\n")), Err(e));
         }
     };
-    let answer = tokio::time::timeout(DEADLINE, async {
-        let res = up
-            .client
-            .send(upstream_req)
-            .await
-            .map_err(|e| crate::kube::describe_error(&e))?;
-        let (parts, body) = res.into_parts();
-        let body = body
-            .collect_bytes()
-            .await
-            .map_err(|e| crate::kube::describe_error(&e))?;
-        Ok::<_, String>((parts, body))
-    })
-    .await;
-    match answer {
+    let answer = tokio::time::timeout(DEADLINE, proxy.upstream.send(upstream_req)).await;
+    let mut head = match answer {
         Err(_) => {
             let e = format!("the notebook did not answer in {} s", DEADLINE.as_secs());
-            (text(StatusCode::GATEWAY_TIMEOUT, format!("{e}\n")), Err(e))
+            return (text(StatusCode::GATEWAY_TIMEOUT, format!("{e}\n")), Err(e));
         }
         Ok(Err(e)) => {
             let e = format!("cannot reach the notebook: {e}");
-            (text(StatusCode::BAD_GATEWAY, format!("{e}\n")), Err(e))
+            return (text(StatusCode::BAD_GATEWAY, format!("{e}\n")), Err(e));
         }
-        Ok(Ok((head, body))) => {
-            let status = head.status;
-            let mut res = Response::new(Body::from(body));
-            *res.status_mut() = status;
-            for (name, value) in &head.headers {
-                if !is_hop_by_hop(name, &head.headers) {
-                    res.headers_mut().append(name, value.clone());
-                }
-            }
-            let outcome = if status.is_server_error() {
-                Err(format!(
-                    "{} {}",
-                    status.as_u16(),
-                    status.canonical_reason().unwrap_or("")
-                ))
-            } else {
-                Ok(status.as_u16())
-            };
-            (res, outcome)
+        Ok(Ok(head)) => head,
+    };
+    let status = head.status();
+    let switching = status == StatusCode::SWITCHING_PROTOCOLS;
+    if let (true, Some(local)) = (switching, local_upgrade) {
+        let remote = hyper::upgrade::on(&mut head);
+        tokio::spawn(relay(Arc::clone(proxy), local, remote));
+    }
+    let (parts, body) = head.into_parts();
+    let mut res = Response::new(body);
+    *res.status_mut() = status;
+    for (name, value) in &parts.headers {
+        if switching || !is_hop_by_hop(name, &parts.headers) {
+            res.headers_mut().append(name, value.clone());
         }
     }
+    let outcome = if status.is_server_error() {
+        Err(format!(
+            "{} {}",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("")
+        ))
+    } else {
+        Ok(status.as_u16())
+    };
+    (res, outcome)
 }
 
-/// Binds a port and serves the proxy until `cancel` fires, telling the app (as `Msg::Proxy`)
-/// where it listens, or why it cannot, and about every request.
+/// Relays an upgraded connection's bytes both ways until either side closes or the connection
+/// is closed from the list.
+async fn relay(proxy: Arc<Proxy>, local: hyper::upgrade::OnUpgrade, remote: hyper::upgrade::OnUpgrade) {
+    let (local, remote) = match tokio::join!(local, remote) {
+        (Ok(l), Ok(r)) => (l, r),
+        (Err(e), _) | (_, Err(e)) => {
+            (proxy.report)(ProxyEvent::Served {
+                id: proxy.id,
+                outcome: Err(format!("a socket could not switch protocols: {e}")),
+            });
+            return;
+        }
+    };
+    (proxy.report)(ProxyEvent::Socket {
+        id: proxy.id,
+        open: true,
+    });
+    let (mut local, mut remote) = (TokioIo::new(local), TokioIo::new(remote));
+    tokio::select! {
+        _ = tokio::io::copy_bidirectional(&mut local, &mut remote) => {}
+        () = proxy.cancel.cancelled() => {}
+    }
+    (proxy.report)(ProxyEvent::Socket {
+        id: proxy.id,
+        open: false,
+    });
+}
+
+/// Chooses the way in, binds a port and serves the proxy until `cancel` fires, telling the app
+/// (as `Msg::Proxy`) where it listens and how, or why it cannot, and about every request.
 pub async fn run(
     id: u64,
     client: Result<kube::Client, String>,
@@ -206,8 +408,12 @@ pub async fn run(
             let _ = tx.send(Msg::Proxy(event)).await;
         }
     };
-    let client = match client {
-        Ok(c) => c,
+    let upstream = match client {
+        Ok(c) => choose(c, &namespace, &name).await,
+        Err(e) => Err(e),
+    };
+    let upstream = match upstream {
+        Ok(u) => u,
         Err(error) => return send(ProxyEvent::Failed { id, error }).await,
     };
     let listener = match bind().await {
@@ -227,13 +433,23 @@ pub async fn run(
             .await;
         }
     };
-    send(ProxyEvent::Opened { id, port }).await;
+    let via = upstream.via();
+    send(ProxyEvent::Opened { id, port, via }).await;
     let report_tx = tx.clone();
-    let report = move |outcome| {
-        // Counting is news, not a duty: a full channel drops it rather than stall a request.
-        let _ = report_tx.try_send(Msg::Proxy(ProxyEvent::Served { id, outcome }));
+    let report = move |event: ProxyEvent| {
+        if matches!(event, ProxyEvent::Socket { .. }) {
+            // Open sockets are state the list shows: every change arrives.
+            let tx = report_tx.clone();
+            tokio::spawn(async move {
+                let _ = tx.send(Msg::Proxy(event)).await;
+            });
+        } else {
+            // Counting requests is news, not a duty: a full channel drops it rather than
+            // stall a request.
+            let _ = report_tx.try_send(Msg::Proxy(event));
+        }
     };
-    if let Err(e) = serve(listener, client, &namespace, &name, report, cancel).await {
+    if let Err(e) = serve(listener, upstream, id, report, cancel).await {
         send(ProxyEvent::Failed {
             id,
             error: e.to_string(),

@@ -2,10 +2,13 @@
 //! dispatches to generic handlers that work for every registered kind.
 
 mod discovery;
+mod kernel;
 pub mod kfp_api;
 mod openapi;
+mod portforward;
 mod proxy;
 pub mod render;
+mod upgrade;
 mod watch;
 
 use std::collections::HashMap;
@@ -16,7 +19,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::Response;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -205,6 +208,27 @@ struct Request<'a> {
     query: Query,
     headers: &'a HeaderMap,
     body: Bytes,
+    /// The connection, for a handler that switches protocols (taken once).
+    upgrade: std::sync::Mutex<Option<hyper::upgrade::OnUpgrade>>,
+}
+
+/// The largest request body read (uploads of pipeline packages included).
+const MAX_BODY: usize = 64 * 1024 * 1024;
+
+/// A request's head, body and pending upgrade, read off the connection.
+async fn read_request<B>(
+    request: http::Request<B>,
+) -> Result<(http::request::Parts, Bytes, Option<hyper::upgrade::OnUpgrade>), ApiError>
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    let (mut parts, body) = request.into_parts();
+    let upgrade = parts.extensions.remove::<hyper::upgrade::OnUpgrade>();
+    let body = axum::body::to_bytes(Body::new(body), MAX_BODY)
+        .await
+        .map_err(|e| ApiError::bad_request(format!("cannot read the request body: {e}")))?;
+    Ok((parts, body, upgrade))
 }
 
 impl Request<'_> {
@@ -244,19 +268,19 @@ impl Request<'_> {
     }
 }
 
-async fn handle(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn handle(State(shared): State<Arc<Shared>>, request: axum::extract::Request) -> Response {
+    let (parts, body, upgrade) = match read_request(request).await {
+        Ok(r) => r,
+        Err(e) => return error_response(&e),
+    };
+    let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
     let req = Request {
         shared: &shared,
         method: &method,
         query: Query::parse(uri.query()),
         headers: &headers,
         body,
+        upgrade: std::sync::Mutex::new(upgrade),
     };
     let route = parse_route(uri.path());
     if !matches!(route, Ok(Route::Faults)) {
@@ -353,10 +377,23 @@ fn faults_admin(req: &Request<'_>) -> Result<Response, ApiError> {
     Ok(value_response(StatusCode::OK, &current))
 }
 
-/// The injected error for a request about `rt`, as the apiserver words it.
-fn injected(req: &Request<'_>, rt: &ResourceType, ns: Option<&str>, verb: &str) -> Result<(), ApiError> {
-    match req.shared.faults().error_for(rt.plural) {
-        Some(403) => {
+/// The injected error for a request about `rt` (or its subresource `sub`, e.g.
+/// `services/proxy`, `pods/portforward`, when a fault names it), as the apiserver words it.
+fn injected(
+    req: &Request<'_>,
+    rt: &ResourceType,
+    sub: Option<&str>,
+    ns: Option<&str>,
+    verb: &str,
+) -> Result<(), ApiError> {
+    let faults = req.shared.faults();
+    let sub_key = sub.map(|s| format!("{}/{s}", rt.plural));
+    let found = sub_key
+        .iter()
+        .find_map(|k| faults.error_for(k).map(|c| (k.clone(), c)))
+        .or_else(|| faults.error_for(rt.plural).map(|c| (rt.plural.to_string(), c)));
+    match found {
+        Some((resource, 403)) => {
             let scope = ns.map_or_else(
                 || " at the cluster scope".to_string(),
                 |n| format!(" in the namespace \"{n}\""),
@@ -365,14 +402,13 @@ fn injected(req: &Request<'_>, rt: &ResourceType, ns: Option<&str>, verb: &str) 
                 403,
                 "Forbidden",
                 format!(
-                    "{} is forbidden: User \"system:serviceaccount:kubeflow:kftui\" cannot {verb} resource \"{}\" in API group \"{}\"{scope}",
+                    "{} is forbidden: User \"system:serviceaccount:kubeflow:kftui\" cannot {verb} resource \"{resource}\" in API group \"{}\"{scope}",
                     rt.qualified(),
-                    rt.plural,
                     rt.group
                 ),
             ))
         }
-        Some(code) => Err(ApiError::new(
+        Some((_, code)) => Err(ApiError::new(
             code,
             "InternalError",
             format!("Internal error occurred: injected fault for {}", rt.qualified()),
@@ -397,7 +433,7 @@ async fn resource(req: &Request<'_>, path: ResourcePath) -> Result<Response, Api
         ("PATCH", _) => "patch",
         _ => "delete",
     };
-    injected(req, rt, ns, verb)?;
+    injected(req, rt, path.sub.as_deref(), ns, verb)?;
     match (path.name.as_deref(), path.sub.as_deref()) {
         (None, _) => {
             if *m == Method::GET && (path.legacy_watch || req.query.flag("watch")) {
@@ -440,6 +476,9 @@ async fn resource(req: &Request<'_>, path: ResourcePath) -> Result<Response, Api
         }
         (Some(name), Some("log")) if rt.kind == "Pod" && *m == Method::GET => {
             pod_log(req, ns.unwrap_or(""), name)
+        }
+        (Some(name), Some("portforward")) if rt.kind == "Pod" => {
+            portforward::handle(req, ns.unwrap_or(""), name)
         }
         _ => Err(ApiError::no_route()),
     }

@@ -11,7 +11,7 @@ use axum::response::Response;
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use super::{Request, kfp_api, value_response};
+use super::{Request, kernel, kfp_api, upgrade, value_response};
 use crate::sim::controllers::kit::{self, BACKEND_ANNOTATION};
 use crate::sim::controllers::{kserve, notebooks};
 use crate::sim::error::ApiError;
@@ -42,13 +42,7 @@ pub async fn handle(
             )));
         }
     };
-    if let Some(plural_err) = req.shared.faults().error_for("services") {
-        return Err(ApiError::new(
-            plural_err,
-            "InternalError",
-            "Internal error occurred: injected fault for services",
-        ));
-    }
+    super::injected(req, types::service_type(), Some("proxy"), Some(ns), "get")?;
     let svc = req.shared.store.get(types::service_type(), ns, name)?.value()?;
     let ports = svc
         .pointer("/spec/ports")
@@ -80,7 +74,7 @@ pub async fn handle(
     let backend = kit::annotation(&svc, BACKEND_ANNOTATION).unwrap_or("");
     match backend {
         "kfp" => kfp_api::handle(req, path, query),
-        "jupyter" => jupyter(req, &svc, path),
+        "jupyter" => jupyter(req, ns, &owner_name(&svc), path, true),
         "kserve" => predictor(req, &svc, path),
         _ => Err(unavailable(format!(
             "no endpoints available for service \"{name}\""
@@ -101,18 +95,22 @@ fn html(body: String) -> Response {
     resp
 }
 
-/// A notebook's Jupyter server (through its `<name>` Service).
-fn jupyter(req: &Request<'_>, svc: &Value, path: &str) -> Result<Response, ApiError> {
-    let ns = kit::s(svc, "/metadata/namespace");
-    let name = owner_name(svc);
+/// A notebook's Jupyter server: through its `<name>` Service (which has no endpoints unless
+/// the notebook is ready), or straight into its pod (a port-forward).
+pub fn jupyter(
+    req: &Request<'_>,
+    ns: &str,
+    name: &str,
+    path: &str,
+    through_service: bool,
+) -> Result<Response, ApiError> {
     let nb_t = types::find("kubeflow.org", "notebooks").ok_or_else(ApiError::no_route)?;
-    let nb = req.shared.store.get(nb_t, ns, &name)?.value()?;
+    let nb = req.shared.store.get(nb_t, ns, name)?.value()?;
     let ready = nb.pointer("/status/readyReplicas").and_then(Value::as_i64) == Some(1)
         && !kit::has_annotation(&nb, notebooks::STOP_ANNOTATION);
-    if !ready {
+    if through_service && !ready {
         return Err(unavailable(format!(
-            "no endpoints available for service \"{}\"",
-            kit::s(svc, "/metadata/name")
+            "no endpoints available for service \"{name}\""
         )));
     }
     let prefix = format!("/notebook/{ns}/{name}");
@@ -123,6 +121,18 @@ fn jupyter(req: &Request<'_>, svc: &Value, path: &str) -> Result<Response, ApiEr
         *resp.status_mut() = StatusCode::NOT_FOUND;
         return Ok(resp);
     };
+    let kernel_id = kit::uuid_for(&format!("kernel/{ns}/{name}"));
+    if let ["", "api", "kernels", id, "channels"] = rest.split('/').collect::<Vec<_>>().as_slice() {
+        if *id != kernel_id {
+            let mut resp = value_response(
+                StatusCode::NOT_FOUND,
+                &json!({"message": format!("Kernel does not exist: {id}"), "reason": null}),
+            );
+            *resp.status_mut() = StatusCode::NOT_FOUND;
+            return Ok(resp);
+        }
+        return upgrade::accept(req, &[], |ws, _| kernel::session(ws));
+    }
     let started = kit::s(&nb, "/status/containerState/running/startedAt").to_string();
     let activity = kit::annotation(&nb, "notebooks.kubeflow.org/last-activity")
         .map_or_else(|| timestamp(Utc::now()), String::from);
@@ -133,7 +143,7 @@ fn jupyter(req: &Request<'_>, svc: &Value, path: &str) -> Result<Response, ApiEr
         )),
         "/api/kernels" => Ok(value_response(
             StatusCode::OK,
-            &json!([{"id": kit::uuid_for(&format!("kernel/{ns}/{name}")), "name": "python3",
+            &json!([{"id": kernel_id, "name": "python3",
                 "last_activity": activity, "execution_state": "idle", "connections": 1}]),
         )),
         "/api" => Ok(value_response(StatusCode::OK, &json!({"version": "2.14.2"}))),

@@ -36,7 +36,7 @@ impl Widget for ConfirmPopup<'_> {
         let mut lines = vec![
             Line::from(Span::styled(question, theme.style(Role::Title))),
             Line::from(Span::styled(
-                format!("{}.", capitalise(c.verb.effect())),
+                format!("{}.", capitalise(c.effect())),
                 theme.style(Role::Text),
             )),
             Line::raw(""),

@@ -1,4 +1,5 @@
-//! The list of open notebook connections: notebook, URL, requests served, last error.
+//! The list of open notebook connections: notebook, URL, requests served, sockets open, the
+//! way in (service proxy or port-forward), last error.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -44,11 +45,25 @@ impl Widget for ConnectionsPopup<'_> {
                     ),
                     theme.style(Role::Muted),
                 ),
+                Span::styled(
+                    match conn.sockets {
+                        0 => String::new(),
+                        1 => " · 1 socket open".to_string(),
+                        n => format!(" · {n} sockets open"),
+                    },
+                    theme.style(Role::Muted),
+                ),
             ]));
             lines.push(Line::from(Span::styled(
                 format!("    {url}"),
                 theme.style(Role::Text),
             )));
+            if let Some(via) = &conn.via {
+                lines.push(Line::from(Span::styled(
+                    format!("    via {}", sanitize(&via.to_string())),
+                    theme.style(Role::Muted),
+                )));
+            }
             if let Some(e) = &conn.last_error {
                 lines.push(Line::from(Span::styled(
                     format!("    last error: {}", sanitize(e)),

@@ -209,6 +209,7 @@ async fn run_ui(cli: &Cli) -> anyhow::Result<ExitCode> {
     state.remembered = remembered;
     state.readonly = cli.readonly || config.readonly_for(&state.target.context);
     state.log_capacity = config.log_buffer_lines;
+    state.connect_port = config.connect_port;
     if !problems.is_empty() {
         state.notice = Some(Notice {
             level: Level::Warn,

@@ -46,6 +46,7 @@ async fn select_notebook(app: &mut App, name: &str) {
     })
     .await;
     app.press("/");
+    app.press("ctrl-u");
     app.type_text(name);
     app.press("enter");
     let name = name.to_string();
@@ -356,4 +357,78 @@ async fn connecting_to_a_notebook_that_is_not_ready_warns_up_front() {
         notice.text.contains("not ready yet") && notice.text.contains("ImagePullBackOff"),
         "the reason is said before any request fails: {notice:?}"
     );
+}
+
+/// A port free on 127.0.0.1 just now.
+async fn free_port() -> u16 {
+    let l = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    l.local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn connections_take_the_configured_port_or_the_one_asked_for() {
+    let mut app = App::start().await;
+    let first = free_port().await;
+    app.state.connect_port = Some(first);
+    assert_eq!(connected(&mut app, "jupyter-scipy").await, first);
+    let (code, _) = get(first, &format!("/notebook/{NS}/jupyter-scipy/api/status")).await;
+    assert_eq!(code, 200);
+
+    // The configured port is taken: the next connection takes one above it.
+    select_notebook(&mut app, "vscode-dev").await;
+    app.until("the notebook ready", |s| {
+        s.notebooks
+            .selected_row()
+            .is_some_and(|r| r.status == NotebookStatus::Ready)
+    })
+    .await;
+    app.press("c");
+    app.until("the second proxy listening", |s| {
+        s.connections.list.get(1).is_some_and(|c| c.port.is_some())
+    })
+    .await;
+    let second = app.state.connections.list[1].port.unwrap();
+    assert!(second > first && second < first + 100, "{first} then {second}");
+
+    // `:connect PORT` wants exactly that port, and says so when it is taken.
+    select_notebook(&mut app, "pytorch-gpu").await;
+    app.command(&format!("connect {first}"));
+    app.until("the connection refused", |s| {
+        s.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("cannot connect"))
+    })
+    .await;
+    let notice = app.state.notice.clone().unwrap();
+    assert!(notice.text.contains(&format!("127.0.0.1:{first}")), "{notice:?}");
+    assert_eq!(app.state.connections.list.len(), 2);
+    let exact = free_port().await;
+    app.command(&format!("connect {exact}"));
+    app.until("listening on the port asked for", |s| {
+        s.connections.list.iter().any(|c| c.port == Some(exact))
+    })
+    .await;
+    app.command(&format!("connect {}", exact + 1));
+    assert!(
+        app.state
+            .notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("already at") && n.text.contains(&exact.to_string())),
+        "{:?}",
+        app.state.notice
+    );
+    app.command("connect http");
+    assert!(
+        app.state
+            .notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("connect takes a port")),
+        "{:?}",
+        app.state.notice
+    );
+
+    // `:new` is the pane's own verb: here, a new notebook.
+    app.press("esc");
+    app.command("new");
+    assert!(app.state.notebook_form.is_some(), "{:?}", app.state.notice);
 }

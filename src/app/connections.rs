@@ -26,6 +26,17 @@ pub struct Connection {
     pub last_error: Option<String>,
 }
 
+/// The local port a connection listens on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortChoice {
+    /// Any free port.
+    Any,
+    /// This one or the next free one above it (`connect_port` in the config).
+    From(u16),
+    /// This one, or fail (`:connect PORT`).
+    Exactly(u16),
+}
+
 /// How a connection reaches the notebook.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
@@ -80,8 +91,26 @@ fn notice(state: &mut State, level: Level, text: String) {
     state.dirty = true;
 }
 
-/// `connect`: a local proxy to the selected notebook, its URL shown and copied.
+/// `connect`: a local proxy to the selected notebook, its URL shown and copied; on
+/// `connect_port` or above when configured, on any free port otherwise.
 pub fn connect(state: &mut State, effects: &mut Vec<Effect>) {
+    let port = state.connect_port.map_or(PortChoice::Any, PortChoice::From);
+    connect_on(state, port, effects);
+}
+
+/// `connect PORT`: as [`connect`], on exactly that port.
+pub fn connect_command(state: &mut State, port: &str, effects: &mut Vec<Effect>) {
+    match port.parse::<u16>() {
+        Ok(p) if p > 0 => connect_on(state, PortChoice::Exactly(p), effects),
+        _ => notice(
+            state,
+            Level::Error,
+            format!("connect takes a port from 1 to 65535, not {port:?}"),
+        ),
+    }
+}
+
+fn connect_on(state: &mut State, port: PortChoice, effects: &mut Vec<Effect>) {
     if state.pane != PaneId::Notebooks {
         notice(
             state,
@@ -103,6 +132,11 @@ pub fn connect(state: &mut State, effects: &mut Vec<Effect>) {
         .find(|c| c.context == context && c.namespace == namespace && c.name == name)
     {
         match c.url() {
+            Some(url) if matches!(port, PortChoice::Exactly(p) if c.port != Some(p)) => notice(
+                state,
+                Level::Warn,
+                format!("notebook {name} is already at {url}: close that connection first (C lists them)"),
+            ),
             Some(url) => {
                 effects.push(Effect::Copy(url.clone()));
                 notice(
@@ -143,6 +177,7 @@ pub fn connect(state: &mut State, effects: &mut Vec<Effect>) {
         context,
         namespace,
         name,
+        port,
     });
 }
 
@@ -235,8 +270,9 @@ pub fn on_msg(state: &mut State, msg: &Msg, effects: &mut Vec<Effect>) -> bool {
                 notice(
                     state,
                     level,
+                    // The URL first, so that a narrow status line still shows all of it.
                     format!(
-                        "notebook {name} is at {url} (copied{how}; C lists connections){}",
+                        "open {url} · notebook {name} (copied{how}; C lists connections){}",
                         unready.unwrap_or_default()
                     ),
                 );

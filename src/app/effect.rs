@@ -108,6 +108,7 @@ pub enum Effect {
         context: String,
         namespace: String,
         name: String,
+        port: crate::app::connections::PortChoice,
     },
     /// Close a local proxy: its port stops accepting.
     Disconnect { id: u64 },

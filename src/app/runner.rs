@@ -342,6 +342,7 @@ impl EffectRunner {
                 context,
                 namespace,
                 name,
+                port,
             } => {
                 let cancel = CancellationToken::new();
                 self.proxies.insert(id, cancel.clone());
@@ -349,7 +350,7 @@ impl EffectRunner {
                 let (tx, source) = (self.tx.clone(), self.source.clone());
                 self.tasks.spawn(async move {
                     let client = Self::ready(cell, source, context).await.map(|k| k.client);
-                    crate::kube::connect::run(id, client, namespace, name, tx, cancel).await;
+                    crate::kube::connect::run(id, client, namespace, name, port, tx, cancel).await;
                 });
             }
             Effect::LoadPodDefaults {

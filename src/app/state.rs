@@ -252,6 +252,8 @@ pub struct State {
     pub logs: Option<crate::app::logs::LogSession>,
     /// Lines a log view keeps.
     pub log_capacity: usize,
+    /// The first local port notebook connections try (`connect_port`); `None`: any free port.
+    pub connect_port: Option<u16>,
     /// The open run's detail (step graph), when open.
     pub detail: Option<crate::app::detail::RunDetail>,
     /// The Workflows' rows as the watch last delivered them.
@@ -324,6 +326,7 @@ impl State {
             namespaces: Arc::from(Vec::new()),
             logs: None,
             log_capacity: crate::logs::buffer::DEFAULT_CAPACITY,
+            connect_port: None,
             detail: None,
             viewer: None,
             workflow_rows: Arc::from(Vec::new()),

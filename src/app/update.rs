@@ -1172,6 +1172,7 @@ pub fn run_command(state: &mut State, line: &str, effects: &mut Vec<Effect>) {
             return crate::app::pipelines::upload(state, path, name, word == "upload-version", effects);
         }
         ("container", Some(c)) => return crate::app::logs::container_command(state, c, effects),
+        ("connect", Some(port)) => return crate::app::connections::connect_command(state, port, effects),
         ("since", Some(t)) => return crate::app::logs::since_command(state, t, effects),
         ("tail", Some(n)) => return crate::app::logs::tail_command(state, n, effects),
         ("mark", Some(pattern)) => {
@@ -1227,6 +1228,18 @@ pub fn run_command(state: &mut State, line: &str, effects: &mut Vec<Effect>) {
     let action = match word {
         "q" | "q!" | "qa" | "quit!" | "exit" => Some(Action::Quit),
         "h" => Some(Action::Help),
+        // `new` is the pane's own: a notebook in Notebooks, a run in Runs and Pipelines.
+        "new" => match state.pane {
+            PaneId::Notebooks => Some(Action::NewNotebook),
+            PaneId::Runs | PaneId::Pipelines => Some(Action::NewRun),
+            _ => {
+                return notice(
+                    state,
+                    Level::Info,
+                    "new makes a notebook (Notebooks pane) or a run (Runs and Pipelines panes)".to_string(),
+                );
+            }
+        },
         other => Action::from_name(other),
     };
     match action {

@@ -5,7 +5,8 @@
 //! bad entries are skipped, good entries still apply, and the defaults fill the gaps.
 //!
 //! The config dir (see [`paths::config_dir`]) may hold:
-//! - `config.toml`: `theme`, `keymap`, `readonly`, `log_buffer_lines`, `[context."name"] readonly`;
+//! - `config.toml`: `theme`, `keymap`, `readonly`, `log_buffer_lines`, `connect_port`,
+//!   `[context."name"] readonly`;
 //! - `keymap.toml`: overrides on top of the chosen keymap, key by key (`"none"` unbinds);
 //! - `keymaps/<name>.toml`: a named keymap, itself applied on top of the shipped one of that name
 //!   (or `default`);
@@ -106,6 +107,9 @@ pub struct Config {
     pub contexts: BTreeMap<String, ContextConfig>,
     /// Refuse mutating actions everywhere.
     pub readonly: bool,
+    /// The first local port notebook connections try (the next free one above it is taken);
+    /// `None`: any free port.
+    pub connect_port: Option<u16>,
 }
 
 impl Default for Config {
@@ -118,6 +122,7 @@ impl Default for Config {
             log_buffer_lines: DEFAULT_LOG_BUFFER_LINES,
             contexts: BTreeMap::new(),
             readonly: false,
+            connect_port: None,
         }
     }
 }
@@ -137,6 +142,7 @@ pub fn load(dir: &Path, overrides: &Overrides) -> (Config, Vec<Problem>) {
     let mut config = Config {
         log_buffer_lines: file.log_buffer_lines.unwrap_or(DEFAULT_LOG_BUFFER_LINES),
         readonly: file.readonly.unwrap_or(false),
+        connect_port: file.connect_port,
         contexts: file.contexts,
         ..Config::default()
     };
@@ -277,6 +283,7 @@ struct ConfigFile {
     keymap: Option<(String, Loc)>,
     readonly: Option<bool>,
     log_buffer_lines: Option<usize>,
+    connect_port: Option<u16>,
     contexts: BTreeMap<String, ContextConfig>,
 }
 
@@ -299,6 +306,13 @@ fn read_config_file(dir: &Path, problems: &mut Vec<Problem>) -> ConfigFile {
                     Some(0) => doc.problem(v.span(), "`log_buffer_lines` must be at least 1"),
                     n => out.log_buffer_lines = n,
                 },
+                "connect_port" => match doc.value::<u16>(v, "connect_port") {
+                    Some(0) => doc.problem(
+                        v.span(),
+                        "`connect_port` must be from 1 to 65535 (leave it out for any free port)",
+                    ),
+                    n => out.connect_port = n,
+                },
                 "context" => {
                     let Some(table) = doc.table(v, "context") else {
                         continue;
@@ -314,7 +328,7 @@ fn read_config_file(dir: &Path, problems: &mut Vec<Problem>) -> ConfigFile {
                     k.span(),
                     format!(
                         "unknown field `{other}`, expected one of `theme`, `keymap`, `readonly`, \
-                         `log_buffer_lines`, `context`"
+                         `log_buffer_lines`, `connect_port`, `context`"
                     ),
                 ),
             }
@@ -474,6 +488,26 @@ mod tests {
     }
 
     #[test]
+    fn connect_port_is_a_port() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "config.toml", "connect_port = 8888\n");
+        let (c, problems) = load(dir.path(), &Overrides::default());
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(c.connect_port, Some(8888));
+        for bad in [
+            "connect_port = 0\n",
+            "connect_port = 70000\n",
+            "connect_port = \"auto\"\n",
+        ] {
+            write(dir.path(), "config.toml", bad);
+            let (c, problems) = load(dir.path(), &Overrides::default());
+            assert_eq!(c.connect_port, None, "{bad}");
+            assert_eq!(problems.len(), 1, "{bad}: {problems:?}");
+            assert!(problems[0].to_string().contains("connect_port"), "{problems:?}");
+        }
+    }
+
+    #[test]
     fn config_file_entries_apply_and_bad_ones_are_skipped() {
         let dir = tempfile::tempdir().unwrap();
         write(
@@ -492,7 +526,7 @@ mod tests {
                 format!("{f}:2: `log_buffer_lines`: invalid type: string \"many\", expected usize"),
                 format!(
                     "{f}:3: unknown field `colour`, expected one of `theme`, `keymap`, \
-                     `readonly`, `log_buffer_lines`, `context`"
+                     `readonly`, `log_buffer_lines`, `connect_port`, `context`"
                 ),
                 format!("{f}:8: `context.dev`: unknown field `readnly`, expected `readonly`"),
             ]

@@ -25,7 +25,7 @@ use kube::api::{Api, ListParams};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::connections::{ProxyEvent, Via};
+use crate::app::connections::{PortChoice, ProxyEvent, Via};
 use crate::app::msg::Msg;
 
 /// The longest a forwarded request may wait for its answer to begin. The client retries a 503
@@ -226,9 +226,31 @@ struct Proxy {
     cancel: CancellationToken,
 }
 
-/// Binds a free port on 127.0.0.1.
-pub async fn bind() -> std::io::Result<TcpListener> {
-    TcpListener::bind(("127.0.0.1", 0)).await
+/// How many ports above `connect_port` are tried before giving up.
+const PORT_TRIES: u16 = 100;
+
+/// Binds a port on 127.0.0.1 as chosen.
+pub async fn bind(choice: PortChoice) -> Result<TcpListener, String> {
+    let (first, last) = match choice {
+        PortChoice::Any => (0, 0),
+        PortChoice::Exactly(p) => (p, p),
+        PortChoice::From(p) => (p, p.saturating_add(PORT_TRIES - 1)),
+    };
+    let mut last_error = None;
+    for port in first..=last {
+        match TcpListener::bind(("127.0.0.1", port)).await {
+            Ok(l) => return Ok(l),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    let e = last_error.map_or_else(|| "no port to try".to_string(), |e| e.to_string());
+    Err(match choice {
+        PortChoice::Any => format!("cannot listen on 127.0.0.1: {e}"),
+        PortChoice::Exactly(p) => format!("cannot listen on 127.0.0.1:{p}: {e}"),
+        PortChoice::From(p) => {
+            format!("cannot listen on 127.0.0.1 on ports {first}-{last} (connect_port = {p}): {e}")
+        }
+    })
 }
 
 /// Serves the proxy on `listener` until `cancel` fires; `report` hears about every request and
@@ -392,13 +414,14 @@ async fn relay(proxy: Arc<Proxy>, local: hyper::upgrade::OnUpgrade, remote: hype
     });
 }
 
-/// Chooses the way in, binds a port and serves the proxy until `cancel` fires, telling the app
+/// Binds a port, chooses the way in and serves the proxy until `cancel` fires, telling the app
 /// (as `Msg::Proxy`) where it listens and how, or why it cannot, and about every request.
 pub async fn run(
     id: u64,
     client: Result<kube::Client, String>,
     namespace: String,
     name: String,
+    port: PortChoice,
     tx: tokio::sync::mpsc::Sender<Msg>,
     cancel: CancellationToken,
 ) {
@@ -408,6 +431,11 @@ pub async fn run(
             let _ = tx.send(Msg::Proxy(event)).await;
         }
     };
+    // The port first: a port in use is said at once, before the API server is asked.
+    let listener = match bind(port).await {
+        Ok(l) => l,
+        Err(error) => return send(ProxyEvent::Failed { id, error }).await,
+    };
     let upstream = match client {
         Ok(c) => choose(c, &namespace, &name).await,
         Err(e) => Err(e),
@@ -415,13 +443,6 @@ pub async fn run(
     let upstream = match upstream {
         Ok(u) => u,
         Err(error) => return send(ProxyEvent::Failed { id, error }).await,
-    };
-    let listener = match bind().await {
-        Ok(l) => l,
-        Err(e) => {
-            let error = format!("cannot listen on 127.0.0.1: {e}");
-            return send(ProxyEvent::Failed { id, error }).await;
-        }
     };
     let port = match listener.local_addr() {
         Ok(a) => a.port(),

@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 pub struct Faults {
     /// Every API response (proxy included) waits this long first.
     pub delay_ms: u64,
-    /// Requests for these resources (plural, e.g. `pods`, `workflows`) answer this code
-    /// (403 Forbidden or 500 InternalError) as a `Status`.
+    /// Requests for these resources (plural, e.g. `pods`, `workflows`, or a subresource alone:
+    /// `services/proxy`, `pods/portforward`, `pods/log`) answer this code (403 Forbidden or 500
+    /// InternalError) as a `Status`.
     pub errors: BTreeMap<String, u16>,
     /// Watches of these resources answer an `ERROR` event with a 410 Gone `Status`.
     pub watch_gone: BTreeSet<String>,
@@ -58,7 +59,8 @@ fn number(key: &str, v: &str) -> Result<u64, String> {
 /// Parses a fault spec: comma-separated items
 ///
 /// - `delay=250ms` (or `delay=2s`, plain numbers are milliseconds)
-/// - `error=pods:403`, `error=workflows:500` (`403=pods` and `500=workflows` work too)
+/// - `error=pods:403`, `error=workflows:500`, `error=services/proxy:403` (`403=pods` and
+///   `500=workflows` work too)
 /// - `gone=pods` (watches of pods answer 410 Gone)
 /// - `log-bytes=4096`, `log-lines=100` (cut log streams)
 /// - `drop-watches-every=30s` (plain numbers are seconds)

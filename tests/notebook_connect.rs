@@ -56,10 +56,6 @@ async fn select_notebook(app: &mut App, name: &str) {
     .await;
 }
 
-fn port(app: &App) -> Option<u16> {
-    app.state.connections.list.first().and_then(|c| c.port)
-}
-
 #[tokio::test]
 async fn connect_serves_the_notebook_locally_until_closed_from_the_list() {
     let mut app = App::start().await;
@@ -126,13 +122,7 @@ async fn connect_serves_the_notebook_locally_until_closed_from_the_list() {
 #[tokio::test]
 async fn a_stopped_notebook_is_refused_with_a_hint() {
     let mut app = App::start().await;
-    select_notebook(&mut app, "rstudio-stats").await;
-    app.until("the notebook stopped", |s| {
-        s.notebooks
-            .selected_row()
-            .is_some_and(|r| r.status == NotebookStatus::Stopped)
-    })
-    .await;
+    select_showing(&mut app, "rstudio-stats", NotebookStatus::Stopped).await;
     app.press("c");
     let notice = app.state.notice.clone().unwrap();
     assert!(notice.text.contains("start it first"), "{notice:?}");
@@ -208,20 +198,29 @@ fn of_type<'a>(msgs: &'a [serde_json::Value], t: &str) -> Option<&'a serde_json:
     msgs.iter().find(|m| m["header"]["msg_type"] == t)
 }
 
-async fn connected(app: &mut App, notebook: &str) -> u16 {
+/// `notebook` selected, once it shows `status`.
+async fn select_showing(app: &mut App, notebook: &str, status: NotebookStatus) {
     select_notebook(app, notebook).await;
-    app.until("the notebook ready", |s| {
-        s.notebooks
-            .selected_row()
-            .is_some_and(|r| r.status == NotebookStatus::Ready)
+    app.until(&format!("{notebook} {status:?}"), move |s| {
+        s.notebooks.selected_row().is_some_and(|r| r.status == status)
     })
     .await;
+}
+
+/// Connects to `notebook` once it shows `status`; the new connection's port.
+async fn connect_showing(app: &mut App, notebook: &str, status: NotebookStatus) -> u16 {
+    select_showing(app, notebook, status).await;
+    let before = app.state.connections.list.len();
     app.press("c");
-    app.until("the proxy listening", |s| {
-        s.connections.list.first().is_some_and(|c| c.port.is_some())
+    app.until("the proxy listening", move |s| {
+        s.connections.list.get(before).is_some_and(|c| c.port.is_some())
     })
     .await;
-    port(app).unwrap()
+    app.state.connections.list[before].port.unwrap()
+}
+
+async fn connected(app: &mut App, notebook: &str) -> u16 {
+    connect_showing(app, notebook, NotebookStatus::Ready).await
 }
 
 #[tokio::test]
@@ -319,13 +318,7 @@ async fn where_both_the_service_proxy_and_port_forward_are_forbidden_connect_say
     let mut app = App::start().await;
     app.sim
         .set_faults(kftui::sim::parse_faults("error=services/proxy:403,error=pods/portforward:403").unwrap());
-    select_notebook(&mut app, "jupyter-scipy").await;
-    app.until("the notebook ready", |s| {
-        s.notebooks
-            .selected_row()
-            .is_some_and(|r| r.status == NotebookStatus::Ready)
-    })
-    .await;
+    select_showing(&mut app, "jupyter-scipy", NotebookStatus::Ready).await;
     app.press("c");
     app.until("the connection refused", |s| s.connections.list.is_empty())
         .await;
@@ -339,18 +332,7 @@ async fn where_both_the_service_proxy_and_port_forward_are_forbidden_connect_say
 #[tokio::test]
 async fn connecting_to_a_notebook_that_is_not_ready_warns_up_front() {
     let mut app = App::start().await;
-    select_notebook(&mut app, "pytorch-gpu").await;
-    app.until("the notebook in warning", |s| {
-        s.notebooks
-            .selected_row()
-            .is_some_and(|r| r.status == NotebookStatus::Warning)
-    })
-    .await;
-    app.press("c");
-    app.until("the proxy listening", |s| {
-        s.connections.list.first().is_some_and(|c| c.port.is_some())
-    })
-    .await;
+    connect_showing(&mut app, "pytorch-gpu", NotebookStatus::Warning).await;
     let notice = app.state.notice.clone().unwrap();
     assert_eq!(notice.level, kftui::app::state::Level::Warn, "{notice:?}");
     assert!(
@@ -375,19 +357,7 @@ async fn connections_take_the_configured_port_or_the_one_asked_for() {
     assert_eq!(code, 200);
 
     // The configured port is taken: the next connection takes one above it.
-    select_notebook(&mut app, "vscode-dev").await;
-    app.until("the notebook ready", |s| {
-        s.notebooks
-            .selected_row()
-            .is_some_and(|r| r.status == NotebookStatus::Ready)
-    })
-    .await;
-    app.press("c");
-    app.until("the second proxy listening", |s| {
-        s.connections.list.get(1).is_some_and(|c| c.port.is_some())
-    })
-    .await;
-    let second = app.state.connections.list[1].port.unwrap();
+    let second = connected(&mut app, "vscode-dev").await;
     assert!(second > first && second < first + 100, "{first} then {second}");
 
     // `:connect PORT` wants exactly that port, and says so when it is taken.

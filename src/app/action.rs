@@ -87,7 +87,7 @@ actions! {
     Delete = "delete": "Delete the run, notebook, model, training job or experiment",
     Start = "start": "Start a stopped notebook or model",
     NewNotebook = "new-notebook": "Notebooks: create a notebook (a form: image, resources, workspace, PodDefaults)",
-    Connect = "connect": "Notebooks: a local URL to the notebook (a proxy on 127.0.0.1), copied",
+    Connect = "connect": "Notebooks: a local URL to the notebook (a proxy on 127.0.0.1; `:connect PORT` for that port), copied",
     Connections = "connections": "Notebooks: the open connections; D closes one",
     Promote = "promote": "Models: the canary (latest revision) takes all traffic",
     Rollback = "rollback": "Models: all traffic back to the previous revision",

@@ -10,7 +10,9 @@
 //! are and a browser opens `http://127.0.0.1:PORT/notebook/<ns>/<name>/`. Works over SSH with
 //! `ssh -L PORT:127.0.0.1:PORT`.
 
-use std::sync::Arc;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -18,7 +20,9 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
+use axum::serve::ListenerExt;
 use bytes::Bytes;
+use http_body_util::Full;
 use hyper_util::rt::TokioIo;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
@@ -74,11 +78,19 @@ pub fn service_proxy_base(namespace: &str, name: &str) -> String {
 pub type Outcome = Result<u16, String>;
 
 /// The way requests reach the notebook.
+// One per connection: the size of a variant does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Upstream {
     /// The API server's service proxy, under `base`.
     Service { client: kube::Client, base: String },
-    /// A port-forward to `port` of the notebook's pod, opened per request.
-    Pod { pods: Api<Pod>, pod: String, port: u16 },
+    /// Port-forwards to `port` of the notebook's pod, each carrying one HTTP connection.
+    Pod {
+        pods: Api<Pod>,
+        pod: String,
+        port: u16,
+        /// Connections kept open for the next requests.
+        idle: Mutex<Vec<PodConnection>>,
+    },
 }
 
 impl Upstream {
@@ -109,41 +121,124 @@ impl Upstream {
                     .map_err(|e| crate::kube::describe_error(&e))?;
                 Ok(res.map(Body::new))
             }
-            Self::Pod { pods, pod, port } => {
-                let mut forwarder = pods
-                    .portforward(pod, &[*port])
-                    .await
-                    .map_err(|e| format!("port-forward to pod {pod}: {}", crate::kube::describe_error(&e)))?;
-                let stream = forwarder
-                    .take_stream(*port)
-                    .ok_or_else(|| format!("port-forward to pod {pod} gave no stream for port {port}"))?;
-                let refused = forwarder.take_error(*port);
-                let why = |e: String| async move {
-                    // The pod's own words (e.g. connection refused) beat the HTTP client's.
-                    let said = match refused {
-                        Some(f) => tokio::time::timeout(Duration::from_secs(1), f)
-                            .await
-                            .ok()
-                            .flatten(),
-                        None => None,
-                    };
-                    said.unwrap_or(e)
-                };
-                let (mut sender, conn) =
-                    match hyper::client::conn::http1::handshake(TokioIo::new(stream)).await {
-                        Ok(pair) => pair,
-                        Err(e) => return Err(why(e.to_string()).await),
-                    };
-                tokio::spawn(async move {
-                    let _ = conn.with_upgrades().await;
-                });
-                match sender.send_request(req.map(http_body_util::Full::new)).await {
-                    Ok(res) => Ok(res.map(Body::new)),
-                    Err(e) => Err(why(e.to_string()).await),
+            Self::Pod {
+                pods,
+                pod,
+                port,
+                idle,
+            } => {
+                // An upgrade takes its connection for good; other requests share kept ones.
+                let keep = !req.headers().contains_key(header::UPGRADE);
+                let mut req = req;
+                if let Some(mut sender) = keep.then(|| take_idle(idle)).flatten() {
+                    let again = copy_of(&req);
+                    match sender.send_request(req.map(Full::new)).await {
+                        Ok(res) => {
+                            give_back(idle, sender);
+                            return Ok(res.map(Body::new));
+                        }
+                        // The pod closed the kept connection meanwhile: once more on a new one,
+                        // when sending twice cannot do a thing twice.
+                        Err(e) if e.is_canceled() || req_is_idempotent(&again) => req = again,
+                        Err(e) => return Err(e.to_string()),
+                    }
+                }
+                let (mut sender, refused) = open_forward(pods, pod, *port).await?;
+                match sender.send_request(req.map(Full::new)).await {
+                    Ok(res) => {
+                        if keep {
+                            give_back(idle, sender);
+                        }
+                        Ok(res.map(Body::new))
+                    }
+                    Err(e) => Err(pod_words(refused, e.to_string()).await),
                 }
             }
         }
     }
+}
+
+/// An HTTP/1 connection to the notebook's server, over a port-forward.
+type PodConnection = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
+/// What the pod says on a forwarded port's error channel (e.g. connection refused).
+type PodWords = Pin<Box<dyn Future<Output = Option<String>> + Send>>;
+
+/// How many idle connections to a pod are kept for the next requests.
+const KEPT: usize = 16;
+
+/// Opens a port-forward to `pod` and an HTTP/1 connection over it.
+async fn open_forward(
+    pods: &Api<Pod>,
+    pod: &str,
+    port: u16,
+) -> Result<(PodConnection, Option<PodWords>), String> {
+    let mut forwarder = pods
+        .portforward(pod, &[port])
+        .await
+        .map_err(|e| format!("port-forward to pod {pod}: {}", crate::kube::describe_error(&e)))?;
+    let stream = forwarder
+        .take_stream(port)
+        .ok_or_else(|| format!("port-forward to pod {pod} gave no stream for port {port}"))?;
+    let refused = forwarder.take_error(port).map(|f| -> PodWords { Box::pin(f) });
+    match hyper::client::conn::http1::handshake(TokioIo::new(stream)).await {
+        Ok((sender, conn)) => {
+            tokio::spawn(async move {
+                let _ = conn.with_upgrades().await;
+            });
+            Ok((sender, refused))
+        }
+        Err(e) => Err(pod_words(refused, e.to_string()).await),
+    }
+}
+
+/// The pod's own words about a failure, which beat the HTTP client's `fallback`.
+async fn pod_words(refused: Option<PodWords>, fallback: String) -> String {
+    let said = match refused {
+        Some(f) => tokio::time::timeout(Duration::from_secs(1), f)
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
+    said.unwrap_or(fallback)
+}
+
+/// A kept connection free for a request now; closed ones are dropped.
+fn take_idle(idle: &Mutex<Vec<PodConnection>>) -> Option<PodConnection> {
+    let mut idle = idle.lock().ok()?;
+    idle.retain(|c| !c.is_closed());
+    let i = idle.iter().position(PodConnection::is_ready)?;
+    Some(idle.swap_remove(i))
+}
+
+/// Keeps a connection for later requests (it is free again once its answer is read).
+fn give_back(idle: &Mutex<Vec<PodConnection>>, conn: PodConnection) {
+    if let Ok(mut idle) = idle.lock()
+        && idle.len() < KEPT
+    {
+        idle.push(conn);
+    }
+}
+
+fn copy_of(req: &http::Request<Bytes>) -> http::Request<Bytes> {
+    let mut copy = http::Request::new(req.body().clone());
+    *copy.method_mut() = req.method().clone();
+    *copy.uri_mut() = req.uri().clone();
+    *copy.version_mut() = req.version();
+    *copy.headers_mut() = req.headers().clone();
+    copy
+}
+
+fn req_is_idempotent(req: &http::Request<Bytes>) -> bool {
+    matches!(
+        *req.method(),
+        http::Method::GET
+            | http::Method::HEAD
+            | http::Method::OPTIONS
+            | http::Method::PUT
+            | http::Method::DELETE
+    )
 }
 
 /// True when `res` is the API server refusing the request itself (a `Status` with reason
@@ -216,6 +311,7 @@ pub async fn choose(client: kube::Client, namespace: &str, name: &str) -> Result
         pods,
         pod: pod_name,
         port,
+        idle: Mutex::new(Vec::new()),
     })
 }
 
@@ -269,6 +365,11 @@ pub async fn serve(
         cancel: cancel.clone(),
     });
     let app = Router::new().fallback(forward).with_state(proxy);
+    // A relayed socket's small frames (a kernel's status, reply, output) go out at once rather
+    // than wait for the browser's delayed ACK (TCP_NODELAY).
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(cancel.cancelled_owned())
         .await

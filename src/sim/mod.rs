@@ -221,6 +221,10 @@ async fn start_sim(opts: SimOptions, faults: Faults) -> Result<SimHandle, SimErr
     let app = api::router(shared.clone());
     let stop = cancel.clone();
     let server = tokio::spawn(async move {
+        // Small writes go out at once, as a Go API server's do (TCP_NODELAY).
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+            let _ = tcp.set_nodelay(true);
+        });
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             stop.cancelled().await;
         });

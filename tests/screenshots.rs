@@ -211,6 +211,30 @@ fn shots() -> Vec<(String, State, u16, u16)> {
         if let Some(data) = data {
             kftui::app::update::update(&mut s, &keymap(), kftui::app::msg::Msg::Data(data));
         }
+        if pane == PaneId::Notebooks {
+            // A notebook connected, a kernel's socket open through it, the connections listed.
+            use kftui::app::connections::{ProxyEvent, Via};
+            let mut conn = s.clone();
+            press(&mut conn, "/");
+            type_text(&mut conn, "jupyter-scipy");
+            press(&mut conn, "enter");
+            press(&mut conn, "c");
+            let mut news = vec![ProxyEvent::Opened {
+                id: 1,
+                port: 8888,
+                via: Via::ServiceProxy,
+            }];
+            news.extend((0..12).map(|_| ProxyEvent::Served {
+                id: 1,
+                outcome: Ok(200),
+            }));
+            news.push(ProxyEvent::Socket { id: 1, open: true });
+            for event in news {
+                kftui::app::update::update(&mut conn, &keymap(), kftui::app::msg::Msg::Proxy(event));
+            }
+            press(&mut conn, "C");
+            out.push(("notebook-connections".to_string(), conn, 120, 32));
+        }
         if pane == PaneId::Experiments {
             // The first experiment open: its trials, the objective's chart, the optimal trial.
             let mut open = s.clone();

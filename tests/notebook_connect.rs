@@ -402,3 +402,28 @@ async fn connections_take_the_configured_port_or_the_one_asked_for() {
     app.command("new");
     assert!(app.state.notebook_form.is_some(), "{:?}", app.state.notice);
 }
+
+#[tokio::test]
+async fn describing_a_failing_notebook_shows_its_pods_events() {
+    let mut app = App::start().await;
+    select_showing(&mut app, "pytorch-gpu", NotebookStatus::Warning).await;
+    app.press("d");
+    app.until("the description", |s| {
+        s.viewer
+            .as_ref()
+            .is_some_and(|v| matches!(&v.body, kftui::app::viewer::ViewBody::Text(_)))
+    })
+    .await;
+    let kftui::app::viewer::ViewBody::Text(lines) = &app.state.viewer.as_ref().unwrap().body else {
+        unreachable!()
+    };
+    let text = lines.join("\n");
+    assert!(
+        text.contains("pod/pytorch-gpu-0: Failed to pull image"),
+        "the pod's kubelet event is there, naming the pod:\n{text}"
+    );
+    assert!(
+        text.contains("BackOff") && text.contains("notebook-controller"),
+        "the notebook's own event too:\n{text}"
+    );
+}

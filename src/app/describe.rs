@@ -67,7 +67,8 @@ fn map_lines(out: &mut Vec<String>, title: &str, map: Option<&Value>) {
 }
 
 /// A `kubectl describe`-like summary: identity, labels, status and conditions with ages,
-/// owners, children and the object's events, newest last.
+/// owners, children and the events of the object (and of any child in `events`, whose message
+/// then names it), newest last.
 pub fn describe(obj: &Value, events: &[Value], children: &[Value], now: DateTime<Utc>) -> Vec<String> {
     let mut out = Vec::new();
     let meta = obj.get("metadata").cloned().unwrap_or(Value::Null);
@@ -177,13 +178,23 @@ pub fn describe(obj: &Value, events: &[Value], children: &[Value], now: DateTime
             "  {:<8} {:<22} {:<8} {:<24} MESSAGE",
             "TYPE", "REASON", "AGE", "FROM"
         ));
+        let own_name = str_at(&meta, &["name"]).unwrap_or("");
         for e in events {
             let age = when(e).map_or_else(|| "—".to_string(), |t| human_duration(now - t));
+            let about = match (
+                str_at(e, &["involvedObject", "kind"]),
+                str_at(e, &["involvedObject", "name"]),
+            ) {
+                (Some(kind), Some(name)) if name != own_name => {
+                    format!("{}/{name}: ", kind.to_ascii_lowercase())
+                }
+                _ => String::new(),
+            };
             let from = str_at(e, &["source", "component"])
                 .or_else(|| str_at(e, &["reportingComponent"]))
                 .unwrap_or("");
             out.push(sanitized(&format!(
-                "  {:<8} {:<22} {:<8} {:<24} {}",
+                "  {:<8} {:<22} {:<8} {:<24} {about}{}",
                 str_at(e, &["type"]).unwrap_or(""),
                 str_at(e, &["reason"]).unwrap_or(""),
                 age,
@@ -229,7 +240,10 @@ mod tests {
         });
         let events = vec![
             serde_json::json!({"type": "Warning", "reason": "Failed", "message": "later", "lastTimestamp": "2026-11-28T14:59:00Z", "source": {"component": "kubelet"}}),
-            serde_json::json!({"type": "Normal", "reason": "Scheduled", "message": "earlier", "lastTimestamp": "2026-11-28T14:50:00Z"}),
+            serde_json::json!({"type": "Normal", "reason": "Scheduled", "message": "earlier", "lastTimestamp": "2026-11-28T14:50:00Z",
+                "involvedObject": {"kind": "Notebook", "name": "nb"}}),
+            serde_json::json!({"type": "Warning", "reason": "BackOff", "message": "Back-off pulling image \"x\"",
+                "lastTimestamp": "2026-11-28T14:58:00Z", "involvedObject": {"kind": "Pod", "name": "nb-0"}}),
         ];
         let text = describe(&obj, &events, &[], now()).join("\n");
         assert!(
@@ -244,5 +258,10 @@ mod tests {
         let earlier = text.find("earlier").unwrap();
         let later = text.find("later").unwrap();
         assert!(earlier < later, "events are oldest first");
+        assert!(
+            text.contains("pod/nb-0: Back-off pulling image"),
+            "a child's event names the child: {text}"
+        );
+        assert!(!text.contains("notebook/nb:"), "the object's own do not: {text}");
     }
 }

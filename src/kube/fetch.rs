@@ -116,6 +116,9 @@ async fn children(client: &kube::Client, kind: Kind, ns: &str, name: &str) -> Ve
     }
 }
 
+/// Child pods whose events a description includes (one request each).
+const MAX_CHILD_EVENTS: usize = 8;
+
 async fn events(client: &kube::Client, ns: &str, name: &str) -> Vec<Value> {
     let api: Api<Event> = Api::namespaced(client.clone(), ns);
     let fields = format!("involvedObject.name={name},involvedObject.namespace={ns}");
@@ -176,9 +179,18 @@ pub async fn fetch(
     Ok(match view {
         ViewKind::Yaml => yaml_lines(&value),
         ViewKind::Describe => {
-            let (events, children) =
+            let (mut found, children) =
                 tokio::join!(events(&client, ns, name), children(&client, kind, ns, name));
-            describe(&value, &events, &children, chrono::Utc::now())
+            // A notebook's or a model's story is mostly its pod's (pulling, back-off, OOM):
+            // the events of a few child pods join the object's own.
+            if children.len() <= MAX_CHILD_EVENTS {
+                let pods = children
+                    .iter()
+                    .filter_map(|c| c.pointer("/metadata/name").and_then(Value::as_str));
+                let theirs = futures::future::join_all(pods.map(|pod| events(&client, ns, pod))).await;
+                found.extend(theirs.into_iter().flatten());
+            }
+            describe(&value, &found, &children, chrono::Utc::now())
         }
     })
 }

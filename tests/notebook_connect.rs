@@ -18,8 +18,8 @@ use sim_support::NS;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// A plain HTTP/1.1 GET: the status code and the body.
-async fn get(port: u16, path: &str) -> (u16, String) {
+/// A plain HTTP/1.1 GET: the status code, the head (status line and headers) and the body.
+async fn get_full(port: u16, path: &str) -> (u16, String, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
     let req = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
     s.write_all(req.as_bytes()).await.unwrap();
@@ -34,7 +34,13 @@ async fn get(port: u16, path: &str) -> (u16, String) {
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or_else(|| panic!("not an HTTP answer: {text:?}"));
-    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    (code, head.to_string(), body.to_string())
+}
+
+/// A plain HTTP/1.1 GET: the status code and the body.
+async fn get(port: u16, path: &str) -> (u16, String) {
+    let (code, _, body) = get_full(port, path).await;
     (code, body)
 }
 
@@ -426,4 +432,39 @@ async fn describing_a_failing_notebook_shows_its_pods_events() {
         text.contains("BackOff") && text.contains("notebook-controller"),
         "the notebook's own event too:\n{text}"
     );
+}
+
+#[tokio::test]
+async fn jupyterlab_loads_through_the_proxy_though_the_api_server_rewrites_its_links() {
+    let mut app = App::start().await;
+    let port = connected(&mut app, "jupyter-scipy").await;
+    let prefix = format!("/notebook/{NS}/jupyter-scipy");
+
+    // Jupyter redirects to the lab; the API server points the redirect at itself; the browser
+    // is sent on to the lab on the local proxy.
+    let (code, head, _) = get_full(port, &format!("{prefix}/")).await;
+    assert_eq!(code, 302, "{head}");
+    let location = head
+        .lines()
+        .find_map(|l| l.strip_prefix("location: "))
+        .unwrap_or_else(|| panic!("a Location: {head}"));
+    assert_eq!(location, format!("{prefix}/lab"));
+
+    // The page's links were rewritten by the API server to go through itself; followed on the
+    // local proxy, they reach the notebook.
+    let (code, page) = get(port, location).await;
+    assert_eq!(code, 200);
+    let links: Vec<&str> = page
+        .split(['"'])
+        .filter(|s| s.starts_with("/api/v1/namespaces/"))
+        .collect();
+    assert_eq!(links.len(), 2, "the script and the stylesheet, rewritten: {page}");
+    for link in links {
+        let (code, body) = get(port, link).await;
+        assert_eq!(code, 200, "{link}: {body}");
+        assert!(!body.is_empty(), "{link}");
+    }
+    let script = page.split('"').find(|s| s.ends_with("main.js")).unwrap();
+    let (_, js) = get(port, script).await;
+    assert!(js.contains("lab ready"), "{js}");
 }

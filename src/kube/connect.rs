@@ -111,14 +111,25 @@ impl Upstream {
             Self::Service { client, base } => {
                 let (mut parts, body) = req.into_parts();
                 let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+                // A link the API server rewrote to go through itself comes back with its prefix.
+                let path = unprefixed(path, base);
                 parts.uri = format!("{base}{path}")
                     .parse()
                     .map_err(|e| format!("cannot forward {path}: {e}"))?;
                 let req = http::Request::from_parts(parts, kube::client::Body::from(body));
-                let res = client
+                let mut res = client
                     .send(req)
                     .await
                     .map_err(|e| crate::kube::describe_error(&e))?;
+                // The API server points a redirect at itself; the browser stays on this proxy.
+                let location = res
+                    .headers()
+                    .get(header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|l| local_location(l, base));
+                if let Some(Ok(v)) = location.map(|l| HeaderValue::from_str(&l)) {
+                    res.headers_mut().insert(header::LOCATION, v);
+                }
                 Ok(res.map(Body::new))
             }
             Self::Pod {
@@ -239,6 +250,29 @@ fn req_is_idempotent(req: &http::Request<Bytes>) -> bool {
             | http::Method::PUT
             | http::Method::DELETE
     )
+}
+
+/// `path` without the service proxy's `base` in front, when the API server put it there (its
+/// proxy rewrites absolute links in HTML pages and redirects to go through itself).
+fn unprefixed<'a>(path: &'a str, base: &str) -> &'a str {
+    match path.strip_prefix(base) {
+        Some("") => "/",
+        Some(rest) if rest.starts_with('/') || rest.starts_with('?') => rest,
+        _ => path,
+    }
+}
+
+/// A redirect's `Location` as the browser should follow it on this proxy: a URL through the API
+/// server's service proxy becomes the path on the notebook.
+fn local_location(location: &str, base: &str) -> String {
+    let path = match location.parse::<http::Uri>() {
+        Ok(uri) if uri.scheme().is_some() => uri.path_and_query().map_or("/", |p| p.as_str()).to_string(),
+        _ => location.to_string(),
+    };
+    match unprefixed(&path, base) {
+        p if p.len() != path.len() => p.to_string(),
+        _ => location.to_string(),
+    }
 }
 
 /// True when `res` is the API server refusing the request itself (a `Status` with reason
@@ -593,6 +627,34 @@ mod tests {
         assert_eq!(
             service_proxy_base("team-a", "nb1"),
             "/api/v1/namespaces/team-a/services/nb1:http-nb1/proxy"
+        );
+    }
+
+    #[test]
+    fn links_the_api_server_rewrote_lead_back_to_the_notebook() {
+        let base = service_proxy_base("ns", "nb");
+        assert_eq!(
+            unprefixed(&format!("{base}/notebook/ns/nb/static/x.js?v=1"), &base),
+            "/notebook/ns/nb/static/x.js?v=1"
+        );
+        assert_eq!(unprefixed(&base, &base), "/");
+        assert_eq!(unprefixed("/notebook/ns/nb/lab", &base), "/notebook/ns/nb/lab");
+        assert_eq!(unprefixed(&format!("{base}x/y"), &base), format!("{base}x/y"));
+        assert_eq!(
+            local_location(&format!("{base}/notebook/ns/nb/lab"), &base),
+            "/notebook/ns/nb/lab"
+        );
+        assert_eq!(
+            local_location(&format!("https://10.0.0.1:6443{base}/notebook/ns/nb/lab"), &base),
+            "/notebook/ns/nb/lab"
+        );
+        assert_eq!(
+            local_location("https://accounts.example.com/login", &base),
+            "https://accounts.example.com/login"
+        );
+        assert_eq!(
+            local_location("/notebook/ns/nb/lab", &base),
+            "/notebook/ns/nb/lab"
         );
     }
 

@@ -72,27 +72,73 @@ pub async fn handle(
     }
     let path = if tail.is_empty() { "/" } else { tail };
     let backend = kit::annotation(&svc, BACKEND_ANNOTATION).unwrap_or("");
-    match backend {
+    let resp = match backend {
         "kfp" => kfp_api::handle(req, path, query),
         "jupyter" => jupyter(req, ns, &owner_name(&svc), path, true),
         "kserve" => predictor(req, &svc, path),
         _ => Err(unavailable(format!(
             "no endpoints available for service \"{name}\""
         ))),
-    }
+    }?;
+    Ok(rewrite_links(resp, &format!("/api/v1/namespaces/{ns}/services/{service}/proxy")).await)
 }
+
+/// What the API server's proxy does to an answer (its `defaultProxyTransport`): a redirect's
+/// `Location` and the absolute-path links of an HTML page (`href`, `src`, `action`) get the
+/// proxy's own path put in front, so that a browser talking to the API server stays on it.
+async fn rewrite_links(resp: Response, prepend: &str) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    let rewrite = |url: &str| -> Option<String> {
+        (url.starts_with('/') && !url.starts_with("//") && !url.starts_with(prepend))
+            .then(|| format!("{prepend}{url}"))
+    };
+    if let Some(v) = parts
+        .headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(rewrite)
+        .and_then(|l| HeaderValue::from_str(&l).ok())
+    {
+        parts.headers.insert(header::LOCATION, v);
+    }
+    let is_html = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html"));
+    if !is_html {
+        return Response::from_parts(parts, body);
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024 * 1024).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    let page = String::from_utf8_lossy(&bytes);
+    let links = LINK.get_or_init(|| {
+        regex::Regex::new(r#"\b(href|src|action)="([^"]*)""#).unwrap_or_else(|_| unreachable!())
+    });
+    let page = links.replace_all(&page, |c: &regex::Captures<'_>| match rewrite(&c[2]) {
+        Some(url) => format!("{}=\"{url}\"", &c[1]),
+        None => c[0].to_string(),
+    });
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(page.into_owned()))
+}
+
+static LINK: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
 
 fn owner_name(svc: &Value) -> String {
     kit::s(svc, "/metadata/ownerReferences/0/name").to_string()
 }
 
-fn html(body: String) -> Response {
+fn typed(content_type: &'static str, body: String) -> Response {
     let mut resp = Response::new(Body::from(body));
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     resp
+}
+
+fn html(body: String) -> Response {
+    typed("text/html; charset=utf-8", body)
 }
 
 /// A notebook's Jupyter server: through its `<name>` Service (which has no endpoints unless
@@ -147,12 +193,28 @@ pub fn jupyter(
                 "last_activity": activity, "execution_state": "idle", "connections": 1}]),
         )),
         "/api" => Ok(value_response(StatusCode::OK, &json!({"version": "2.14.2"}))),
-        "" | "/lab" | "/tree" => Ok(html(format!(
+        // The server's root sends a browser on to the lab, as Jupyter does.
+        "" => {
+            let mut resp = Response::new(Body::empty());
+            *resp.status_mut() = StatusCode::FOUND;
+            if let Ok(v) = HeaderValue::from_str(&format!("{prefix}/lab")) {
+                resp.headers_mut().insert(header::LOCATION, v);
+            }
+            Ok(resp)
+        }
+        "/lab" | "/tree" => Ok(html(format!(
             "<!doctype html><html><head><meta charset=\"utf-8\"><title>JupyterLab</title>\
-             <base href=\"{prefix}/\"></head><body data-notebook=\"{name}\">\
+             <link href=\"{prefix}/static/lab/style.css\" rel=\"stylesheet\">\
+             <script id=\"jupyter-config-data\" type=\"application/json\">{{\"baseUrl\": \"{prefix}/\"}}</script>\
+             </head><body data-notebook=\"{name}\">\
              <h1>JupyterLab</h1><p>Notebook server <b>{name}</b> in namespace <b>{ns}</b> is running.</p>\
-             </body></html>"
+             <script src=\"{prefix}/static/lab/main.js\"></script></body></html>"
         ))),
+        "/static/lab/main.js" => Ok(typed(
+            "text/javascript; charset=utf-8",
+            format!("// JupyterLab for {ns}/{name}\nconsole.log(\"lab ready\");\n"),
+        )),
+        "/static/lab/style.css" => Ok(typed("text/css; charset=utf-8", "body { margin: 0; }\n".into())),
         _ => {
             let mut resp = value_response(
                 StatusCode::NOT_FOUND,

@@ -107,10 +107,14 @@ pub fn detail_lines(r: &IsvcRow, state: &State, theme: &Theme) -> Vec<Line<'stat
         out.push(muted("  (none reported yet)", theme));
     }
     for c in &d.components {
-        out.push(Line::from(vec![
-            Span::styled(format!("  {}", c.name), theme.style(Role::Header)),
-            Span::raw(format!("  {}", c.url)),
-        ]));
+        out.push(Line::from(Span::styled(
+            format!("  {}", c.name),
+            theme.style(Role::Header),
+        )));
+        // The URL on a line of its own, so that a long one is not wrapped to the margin.
+        if !c.url.is_empty() {
+            out.push(Line::raw(format!("    {}", c.url)));
+        }
         for (label, value) in [
             ("latest created", &c.latest_created),
             ("latest ready", &c.latest_ready),

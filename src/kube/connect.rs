@@ -592,13 +592,17 @@ pub async fn run(
     let via = upstream.via();
     send(ProxyEvent::Opened { id, port, via }).await;
     let report_tx = tx.clone();
+    // Open sockets are state the list shows: every change arrives, in order.
+    let (socket_tx, mut socket_rx) = tokio::sync::mpsc::unbounded_channel();
+    let socket_news = tx.clone();
+    tokio::spawn(async move {
+        while let Some(event) = socket_rx.recv().await {
+            let _ = socket_news.send(Msg::Proxy(event)).await;
+        }
+    });
     let report = move |event: ProxyEvent| {
         if matches!(event, ProxyEvent::Socket { .. }) {
-            // Open sockets are state the list shows: every change arrives.
-            let tx = report_tx.clone();
-            tokio::spawn(async move {
-                let _ = tx.send(Msg::Proxy(event)).await;
-            });
+            let _ = socket_tx.send(event);
         } else {
             // Counting requests is news, not a duty: a full channel drops it rather than
             // stall a request.

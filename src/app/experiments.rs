@@ -112,13 +112,7 @@ impl ExperimentDetail {
 
     /// Keeps the selection inside a window of `height` rows.
     pub fn clamp(&mut self, height: usize) {
-        let height = height.max(1);
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + height {
-            self.offset = self.selected + 1 - height;
-        }
-        self.offset = self.offset.min(self.order.len().saturating_sub(height));
+        self.offset = crate::app::list::window_offset(self.selected, self.offset, self.order.len(), height);
     }
 }
 

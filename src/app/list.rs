@@ -167,13 +167,7 @@ impl<R: ListRow> ListView<R> {
 
     /// Keeps the selected row on screen.
     pub fn clamp(&mut self, height: usize) {
-        let height = height.max(1);
-        if self.selected < self.offset {
-            self.offset = self.selected;
-        } else if self.selected >= self.offset + height {
-            self.offset = self.selected + 1 - height;
-        }
-        self.offset = self.offset.min(self.visible.len().saturating_sub(height));
+        self.offset = window_offset(self.selected, self.offset, self.visible.len(), height);
     }
 
     /// The marked rows that are still listed, else the selected one.
@@ -358,4 +352,18 @@ impl<R: ListRow> AnyList for ListView<R> {
             .filter_map(|i| self.rows.get(*i))
             .any(|r| r.is_live() || r.created().is_some_and(|c| now - c < young))
     }
+}
+
+/// The first row shown of `len` rows in a window of `height`, moved as little as possible from
+/// `offset` so that row `selected` is inside it.
+pub fn window_offset(selected: usize, offset: usize, len: usize, height: usize) -> usize {
+    let height = height.max(1);
+    let offset = if selected < offset {
+        selected
+    } else if selected >= offset + height {
+        selected + 1 - height
+    } else {
+        offset
+    };
+    offset.min(len.saturating_sub(height))
 }

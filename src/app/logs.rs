@@ -651,43 +651,51 @@ fn session_or_notice<'a>(state: &'a mut State, what: &str) -> Option<&'a mut Log
     state.logs.as_mut()
 }
 
-/// `p`: the previous instance of the containers, or back to the current one.
-pub fn toggle_previous(state: &mut State, effects: &mut Vec<Effect>) {
-    let Some(session) = session_or_notice(state, "previous") else {
+/// Changes a choice of the open logs (`what`, for the notice when none are open), restarts the
+/// streams with it and says what they now show (`change`'s answer).
+fn rechoose(
+    state: &mut State,
+    what: &str,
+    effects: &mut Vec<Effect>,
+    change: impl FnOnce(&mut LogSession) -> String,
+) {
+    let Some(session) = session_or_notice(state, what) else {
         return;
     };
-    session.previous = !session.previous;
-    let which = if session.previous { "previous" } else { "current" };
+    let text = change(session);
     restart(state, effects);
-    notice(state, Level::Info, format!("logs of the {which} containers"));
+    notice(state, Level::Info, text);
+}
+
+/// `p`: the previous instance of the containers, or back to the current one.
+pub fn toggle_previous(state: &mut State, effects: &mut Vec<Effect>) {
+    rechoose(state, "previous", effects, |session| {
+        session.previous = !session.previous;
+        let which = if session.previous { "previous" } else { "current" };
+        format!("logs of the {which} containers")
+    });
 }
 
 /// Sets how far back the streams start (`None`: the whole log) and restarts them.
 pub fn set_since(state: &mut State, since: Option<u32>, effects: &mut Vec<Effect>) {
-    let Some(session) = session_or_notice(state, "since") else {
-        return;
-    };
-    session.since = since;
-    restart(state, effects);
-    let text = match since {
-        Some(s) => format!("logs since {} ago", since_text(s)),
-        None => "logs from the start".to_string(),
-    };
-    notice(state, Level::Info, text);
+    rechoose(state, "since", effects, |session| {
+        session.since = since;
+        match since {
+            Some(s) => format!("logs since {} ago", since_text(s)),
+            None => "logs from the start".to_string(),
+        }
+    });
 }
 
 /// Sets how many earlier lines the streams start with (`None`: all) and restarts them.
 pub fn set_tail(state: &mut State, tail: Option<u32>, effects: &mut Vec<Effect>) {
-    let Some(session) = session_or_notice(state, "tail") else {
-        return;
-    };
-    session.tail = tail;
-    restart(state, effects);
-    let text = match tail {
-        Some(n) => format!("logs from the last {} lines", grouped(n)),
-        None => "logs with every earlier line".to_string(),
-    };
-    notice(state, Level::Info, text);
+    rechoose(state, "tail", effects, |session| {
+        session.tail = tail;
+        match tail {
+            Some(n) => format!("logs from the last {} lines", grouped(n)),
+            None => "logs with every earlier line".to_string(),
+        }
+    });
 }
 
 /// The `since` key: 1m → 5m → 15m → 1h → all → 1m.

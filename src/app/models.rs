@@ -377,12 +377,8 @@ pub fn on_detail_key(state: &mut State, keymap: &Keymap, key: Key, effects: &mut
         return false;
     };
     match action {
+        _ if crate::app::training::scroll_detail(&mut open.scroll, action, page) => {}
         Action::Cancel | Action::Quit | Action::Open => state.model.open = None,
-        Action::Up => open.scroll = open.scroll.saturating_sub(1),
-        Action::Down => open.scroll += 1,
-        Action::PageUp => open.scroll = open.scroll.saturating_sub(page),
-        Action::PageDown => open.scroll += page,
-        Action::Top => open.scroll = 0,
         Action::Mark | Action::MarkAll | Action::Filter => {}
         other => crate::app::update::apply(state, other, effects),
     }

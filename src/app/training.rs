@@ -228,12 +228,8 @@ pub fn on_detail_key(state: &mut State, keymap: &Keymap, key: Key, effects: &mut
         return false;
     };
     match action {
+        _ if scroll_detail(&mut open.scroll, action, page) => {}
         Action::Cancel | Action::Quit | Action::Open => state.train.open = None,
-        Action::Up => open.scroll = open.scroll.saturating_sub(1),
-        Action::Down => open.scroll += 1,
-        Action::PageUp => open.scroll = open.scroll.saturating_sub(page),
-        Action::PageDown => open.scroll += page,
-        Action::Top => open.scroll = 0,
         Action::SuspendRun | Action::Resume | Action::Delete if !readonly => {
             let target = VerbTarget {
                 kind: Kind::Training(open.kind),
@@ -251,6 +247,20 @@ pub fn on_detail_key(state: &mut State, keymap: &Keymap, key: Key, effects: &mut
         other => crate::app::update::apply(state, other, effects),
     }
     state.dirty = true;
+    true
+}
+
+/// Scrolls a detail view of text by a line or a page (`page` lines), or to the top; false for
+/// any other action.
+pub(crate) fn scroll_detail(scroll: &mut usize, action: Action, page: usize) -> bool {
+    match action {
+        Action::Up => *scroll = scroll.saturating_sub(1),
+        Action::Down => *scroll += 1,
+        Action::PageUp => *scroll = scroll.saturating_sub(page),
+        Action::PageDown => *scroll += page,
+        Action::Top => *scroll = 0,
+        _ => return false,
+    }
     true
 }
 

@@ -409,26 +409,25 @@ pub async fn serve(
         .await
 }
 
-fn is_hop_by_hop(name: &HeaderName, connection: &HeaderMap) -> bool {
-    let n = name.as_str();
-    HOP_BY_HOP.contains(&n)
-        || connection
-            .get_all(header::CONNECTION)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|v| v.trim().eq_ignore_ascii_case(n))
-}
-
-/// The protocol a request asks to switch to, when it does.
-fn upgrade_to(headers: &HeaderMap) -> Option<HeaderValue> {
-    let asks = headers
+/// True when the `Connection` headers name `token` (`keep-alive, Upgrade`…).
+fn connection_names(headers: &HeaderMap, token: &str) -> bool {
+    headers
         .get_all(header::CONNECTION)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|v| v.trim().eq_ignore_ascii_case("upgrade"));
-    asks.then(|| headers.get(header::UPGRADE).cloned()).flatten()
+        .any(|v| v.trim().eq_ignore_ascii_case(token))
+}
+
+fn is_hop_by_hop(name: &HeaderName, headers: &HeaderMap) -> bool {
+    HOP_BY_HOP.contains(&name.as_str()) || connection_names(headers, name.as_str())
+}
+
+/// The protocol a request asks to switch to, when it does.
+fn upgrade_to(headers: &HeaderMap) -> Option<HeaderValue> {
+    connection_names(headers, "upgrade")
+        .then(|| headers.get(header::UPGRADE).cloned())
+        .flatten()
 }
 
 fn text(status: StatusCode, body: String) -> Response {

@@ -55,22 +55,14 @@ impl Widget for FormView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let form = self.form;
-        Clear.render(area, buf);
         let title = format!(
             " New run · {} · in {} ",
             sanitize(&form.title),
             sanitize(&form.namespace)
         );
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(t.style(Role::BorderFocused))
-            .style(t.style(Role::Popup))
-            .title(Span::styled(title, t.style(Role::Title)));
-        let inner = block.inner(area);
-        block.render(area, buf);
-        if inner.height < 4 || inner.width < 20 {
+        let Some(inner) = form_frame(title, area, buf, t) else {
             return;
-        }
+        };
         let footer = self.footer();
         let foot_h = footer.len() as u16;
         let body = Rect {
@@ -100,6 +92,20 @@ impl Widget for FormView<'_> {
 
 /// Two lines a field: the label and input, then its hint (type, default) or its error; the
 /// focused field is kept in view.
+/// A form's popup frame titled `title` over `area`; the room inside it, unless too small for a
+/// form.
+pub fn form_frame(title: String, area: Rect, buf: &mut Buffer, t: &Theme) -> Option<Rect> {
+    Clear.render(area, buf);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.style(Role::BorderFocused))
+        .style(t.style(Role::Popup))
+        .title(Span::styled(title, t.style(Role::Title)));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    (inner.height >= 4 && inner.width >= 20).then_some(inner)
+}
+
 pub fn render_fields(fields: &[FormField], focus: usize, body: Rect, buf: &mut Buffer, t: &Theme) {
     let per = 2u16;
     let fits = usize::from((body.height / per).max(1));

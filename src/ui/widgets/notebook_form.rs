@@ -3,12 +3,12 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+use ratatui::widgets::{Paragraph, Widget};
 
 use crate::app::notebook_form::NotebookForm;
 use crate::config::theme::{Role, Theme};
 use crate::text::sanitize;
-use crate::ui::widgets::form::render_fields;
+use crate::ui::widgets::form::{form_frame, render_fields};
 
 pub struct NotebookFormView<'a> {
     pub form: &'a NotebookForm,
@@ -19,18 +19,10 @@ impl Widget for NotebookFormView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let form = self.form;
-        Clear.render(area, buf);
         let title = format!(" New notebook · in {} ", sanitize(&form.namespace));
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(t.style(Role::BorderFocused))
-            .style(t.style(Role::Popup))
-            .title(Span::styled(title, t.style(Role::Title)));
-        let inner = block.inner(area);
-        block.render(area, buf);
-        if inner.height < 4 || inner.width < 20 {
+        let Some(inner) = form_frame(title, area, buf, t) else {
             return;
-        }
+        };
         let footer = if let Some(e) = &form.error {
             Line::from(Span::styled(sanitize(e).into_owned(), t.style(Role::NoticeError)))
         } else if form.submitting.is_some() {

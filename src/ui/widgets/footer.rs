@@ -35,6 +35,27 @@ const RUNS_HINTS: &[(Action, &str)] = &[
     (Action::Quit, "quit"),
 ];
 
+const NOTEBOOKS_HINTS: &[(Action, &str)] = &[
+    (Action::Help, "help"),
+    (Action::Filter, "filter"),
+    (Action::Connect, "connect"),
+    (Action::NewNotebook, "new"),
+    (Action::Stop, "stop"),
+    (Action::Start, "start"),
+    (Action::Tail, "logs"),
+    (Action::Quit, "quit"),
+];
+
+const MODELS_HINTS: &[(Action, &str)] = &[
+    (Action::Help, "help"),
+    (Action::Open, "detail"),
+    (Action::Test, "test"),
+    (Action::Promote, "promote"),
+    (Action::Rollback, "rollback"),
+    (Action::Tail, "logs"),
+    (Action::Quit, "quit"),
+];
+
 const PIPELINES_HINTS: &[(Action, &str)] = &[
     (Action::Help, "help"),
     (Action::Filter, "filter"),
@@ -175,6 +196,16 @@ impl Widget for Footer<'_> {
                 }
             }
             Mode::Normal if self.state.pane == crate::app::pane::PaneId::Runs => self.bound(RUNS_HINTS),
+            Mode::Normal if self.state.pane == crate::app::pane::PaneId::Notebooks => {
+                self.bound(NOTEBOOKS_HINTS)
+            }
+            Mode::Normal
+                if self.state.pane == crate::app::pane::PaneId::Models
+                    && self.state.model.open.is_none()
+                    && self.state.model.test.is_none() =>
+            {
+                self.bound(MODELS_HINTS)
+            }
             Mode::Normal => self.bound(LIST_HINTS),
         };
         let mut spans = Vec::new();

@@ -58,7 +58,7 @@ actions! {
     Open = "open": "Open the selection: a run's step graph, a training job's detail, an experiment's trials",
     Tail = "tail": "Follow the logs of the selection (:logs KIND/NAME: pod, workflow, notebook, isvc, trainjob, trial)",
     Follow = "follow": "Logs: follow new lines, or pause",
-    Wrap = "wrap": "Logs: wrap long lines, or not",
+    Wrap = "wrap": "Wrap long lines, or not (logs, YAML, describe)",
     Timestamps = "timestamps": "Logs: show the server's timestamps, or not",
     Utc = "utc": "Logs: timestamps in UTC or local time",
     Grep = "grep": "Logs: show only the lines that match the search, or all",
@@ -67,9 +67,13 @@ actions! {
     Container = "container": "Logs: pick the container, or all of them (:container NAME, :container all)",
     Since = "since": "Logs: start 1m, 5m, 15m, 1h back, or from the start (:since 5m, :since all)",
     TailLines = "tail-lines": "Logs: start with the last 100, 1,000, 10,000 or all lines (:tail 1000, :tail all)",
-    ScrollLeft = "scroll-left": "Logs: scroll left (when not wrapping)",
-    ScrollRight = "scroll-right": "Logs: scroll right (when not wrapping)",
+    ScrollLeft = "scroll-left": "Scroll left (logs, YAML and describe when not wrapping; more runs in a comparison)",
+    ScrollRight = "scroll-right": "Scroll right (logs, YAML and describe when not wrapping; more runs in a comparison)",
     Layout = "layout": "Switch the step graph between graph and tree",
+    MoveLeft = "move-left": "Step graph: select the step to the left",
+    MoveRight = "move-right": "Step graph: select the step to the right",
+    Parent = "parent": "Step graph: select the step this one depends on",
+    Child = "child": "Step graph: select a step that depends on this one",
     Mark = "mark": "Mark or unmark the selected row for a bulk verb (:mark re:PATTERN)",
     MarkAll = "mark-all": "Mark every row the filter shows",
     UnmarkAll = "unmark-all": "Clear every mark",
@@ -92,6 +96,21 @@ actions! {
     Promote = "promote": "Models: the canary (latest revision) takes all traffic",
     Rollback = "rollback": "Models: all traffic back to the previous revision",
     Test = "test": "Models: send a test request to the model (a JSON body in an editor; ctrl-s sends)",
+    Canary = "canary": "Models: send N% of the traffic to the latest revision (:canary N)",
+    Upload = "upload": "Pipelines: upload a pipeline spec file (:upload PATH [NAME])",
+    UploadVersion = "upload-version": "Pipelines: upload a spec file as a new version of the selected pipeline (:upload-version PATH [NAME])",
+    Sort = "sort": "Sort by a column (:sort COLUMN [asc|desc])",
+    Copy = "copy": "Connections: copy the selected connection's URL",
+    Disconnect = "disconnect": "Connections: close the selected connection",
+    Accept = "accept": "Choose, run, find, or go to the next field (the last one submits)",
+    Complete = "complete": "Command line: complete the command's name",
+    NextField = "next-field": "Forms: the next field (in a test request: the editor or the history)",
+    PrevField = "prev-field": "Forms: the previous field",
+    Submit = "submit": "Forms: create or send what the form says",
+    EditYaml = "edit-yaml": "New-run form: edit the whole request as YAML",
+    NextChoice = "next-choice": "New-notebook form: the next suggested image",
+    PrevChoice = "prev-choice": "New-notebook form: the previous suggested image",
+    Example = "example": "Test request: start again from the example body",
     Yaml = "yaml": "Show the selected object as YAML",
     Describe = "describe": "Describe the selected object: status, conditions, children, events",
     NextMatch = "next-match": "Jump to the next search match",
@@ -118,6 +137,9 @@ impl Action {
                 | Action::Start
                 | Action::Promote
                 | Action::Rollback
+                | Action::Canary
+                | Action::Upload
+                | Action::UploadVersion
         )
     }
 

@@ -1,11 +1,11 @@
 //! Open notebook connections (local proxies) and their list: the part of `update` that drives
 //! `connect` and `connections`.
 
+use crate::app::action::Action;
 use crate::app::effect::Effect;
 use crate::app::msg::Msg;
 use crate::app::pane::PaneId;
 use crate::app::state::{Level, Notice, State};
-use crate::config::keymap::Key;
 use crate::kube::resources::notebook::NotebookStatus;
 
 /// One local proxy to a notebook.
@@ -190,21 +190,21 @@ pub fn open_list(state: &mut State) {
 }
 
 /// Keys while the list is open.
-pub fn on_key(state: &mut State, key: &Key, effects: &mut Vec<Effect>) {
+pub fn list_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
     state.dirty = true;
     let c = &mut state.connections;
     let n = c.list.len();
-    match key.to_string().as_str() {
-        "esc" | "q" | "C" => c.open = false,
-        "down" | "j" => c.selected = (c.selected + 1).min(n.saturating_sub(1)),
-        "up" | "k" => c.selected = c.selected.saturating_sub(1),
-        "enter" | "y" => {
+    match action {
+        Action::Cancel => c.open = false,
+        Action::Down => c.selected = (c.selected + 1).min(n.saturating_sub(1)),
+        Action::Up => c.selected = c.selected.saturating_sub(1),
+        Action::Copy => {
             if let Some(url) = c.list.get(c.selected).and_then(Connection::url) {
                 effects.push(Effect::Copy(url.clone()));
                 notice(state, Level::Info, format!("copied {url}"));
             }
         }
-        "D" | "delete" | "ctrl-d" | "x" => close_selected(state, effects),
+        Action::Disconnect => close_selected(state, effects),
         _ => {}
     }
 }
@@ -372,12 +372,16 @@ mod tests {
         s.connections.list = vec![conn(1, Some(1)), conn(2, Some(2))];
         open_list(&mut s);
         let mut fx = Vec::new();
-        on_key(&mut s, &"j".parse().unwrap(), &mut fx);
-        on_key(&mut s, &"D".parse().unwrap(), &mut fx);
+        let km = crate::config::keymap::Keymap::default();
+        let press = |s: &mut State, k: &str, fx: &mut Vec<Effect>| {
+            crate::app::views::on_key(s, &km, k.parse().unwrap(), fx)
+        };
+        press(&mut s, "j", &mut fx);
+        press(&mut s, "D", &mut fx);
         assert_eq!(fx, vec![Effect::Disconnect { id: 2 }]);
         assert_eq!(s.connections.list.len(), 1);
         assert_eq!(s.connections.selected, 0);
-        on_key(&mut s, &"esc".parse().unwrap(), &mut fx);
+        press(&mut s, "esc", &mut fx);
         assert!(!s.connections.open);
     }
 }

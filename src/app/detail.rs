@@ -51,3 +51,48 @@ impl RunDetail {
         self.graph = Some(graph);
     }
 }
+
+/// An action while a run's step graph is open: moving between steps, the step's logs, YAML and
+/// events, closing; the run's verbs and anything else are the pane's (they act on this run).
+pub fn view_action(
+    state: &mut crate::app::state::State,
+    action: crate::app::action::Action,
+    effects: &mut Vec<crate::app::effect::Effect>,
+) {
+    use crate::app::action::Action;
+    use crate::app::viewer::ViewKind;
+    let area = crate::ui::layout::run_graph_area(state.width, state.height);
+    let Some(detail) = state.detail.as_mut() else {
+        return;
+    };
+    state.dirty = true;
+    match action {
+        Action::Cancel => {
+            state.detail = None;
+            return;
+        }
+        Action::Yaml => return crate::app::update::open_node_viewer(state, ViewKind::Yaml, effects),
+        Action::Describe => return crate::app::update::open_node_viewer(state, ViewKind::Describe, effects),
+        Action::Layout => return detail.view.cycle_mode(),
+        _ => {}
+    }
+    let Some(graph) = detail.graph.as_ref().and_then(|g| g.as_ref().ok()).cloned() else {
+        // Nothing to move in yet: the run's verbs and logs still apply.
+        return crate::app::update::apply(state, action, effects);
+    };
+    let view = &mut detail.view;
+    match action {
+        Action::MoveLeft => view.move_left(&graph, area),
+        Action::MoveRight => view.move_right(&graph, area),
+        Action::Parent => view.select_parent(&graph),
+        Action::Child => view.select_child(&graph),
+        Action::Up => view.move_up(&graph, area),
+        Action::Down => view.move_down(&graph, area),
+        Action::Top => view.select_first(&graph),
+        Action::Bottom => view.select_last(&graph),
+        Action::PageDown => view.scroll_detail(10),
+        Action::PageUp => view.scroll_detail(-10),
+        other => return crate::app::update::apply(state, other, effects),
+    }
+    view.keep_visible(&graph, area);
+}

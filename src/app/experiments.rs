@@ -8,10 +8,9 @@ use crate::app::action::Action;
 use crate::app::effect::Effect;
 use crate::app::pane::PaneId;
 use crate::app::sort::column_index;
-use crate::app::state::{Confirm, Level, Mode, Notice, Sort, SourceState, State, VerbTarget};
+use crate::app::state::{Confirm, Level, Notice, Sort, SourceState, State, VerbTarget};
 use crate::app::subs::{Kind, SubKey};
 use crate::app::viewer::{TextView, ViewKind};
-use crate::config::keymap::{Key, Keymap};
 use crate::kube::kubeflow_ops::Verb;
 use crate::kube::resources::experiment::{EXPERIMENT_LABEL, ExperimentRow, TrialRow, number};
 use crate::kube::training_ops::ExperimentVerb;
@@ -309,25 +308,16 @@ pub fn sort_command(state: &mut State, column: &str, direction: Option<&str>) ->
 }
 
 /// Keys while an experiment is open. Returns false for keys it leaves to the list's handling.
-pub fn on_detail_key(state: &mut State, keymap: &Keymap, key: Key, effects: &mut Vec<Effect>) -> bool {
-    if state.pane != PaneId::Experiments || state.mode != Mode::Normal || state.experiment.is_none() {
-        return false;
-    }
-    let action = match crate::app::training::resolve(state, keymap, key) {
-        crate::app::training::Resolved::Action(a) => a,
-        crate::app::training::Resolved::Pending => return true,
-        crate::app::training::Resolved::Unbound => return false,
-    };
+pub fn detail_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
     let height = table_height(state);
     let columns = detail_columns(state);
-    let readonly = state.readonly;
     let context = state.target.context.clone();
     let Some(d) = state.experiment.as_mut() else {
-        return false;
+        return;
     };
     let last = d.order.len().saturating_sub(1);
     match action {
-        Action::Cancel | Action::Quit => state.experiment = None,
+        Action::Cancel => state.experiment = None,
         Action::Up => d.selected = d.selected.saturating_sub(1),
         Action::Down => d.selected = (d.selected + 1).min(last),
         Action::PageUp => d.selected = d.selected.saturating_sub(height.max(1)),
@@ -350,7 +340,7 @@ pub fn on_detail_key(state: &mut State, keymap: &Keymap, key: Key, effects: &mut
                     text: "no trial selected".into(),
                 });
                 state.dirty = true;
-                return true;
+                return;
             };
             let namespace = d.namespace.clone();
             let view = if action == Action::Yaml {
@@ -370,7 +360,7 @@ pub fn on_detail_key(state: &mut State, keymap: &Keymap, key: Key, effects: &mut
                 view,
             });
         }
-        Action::Delete if !readonly => {
+        Action::Delete => {
             let target = VerbTarget {
                 kind: Kind::Experiments,
                 namespace: d.namespace.clone(),
@@ -388,7 +378,6 @@ pub fn on_detail_key(state: &mut State, keymap: &Keymap, key: Key, effects: &mut
         d.clamp(height);
     }
     state.dirty = true;
-    true
 }
 
 /// `l`: follows the logs of the selected trial of the open experiment.

@@ -5,6 +5,7 @@
 //! WorkflowTemplate or ClusterWorkflowTemplate (a Workflow with `workflowTemplateRef`), or from
 //! an existing run (a copy of its Workflow with the parameters edited).
 
+use crate::app::action::Action;
 use serde_json::{Map, Value, json};
 use tui_textarea::{Input, Key as TaKey, TextArea};
 
@@ -388,54 +389,62 @@ impl RunForm {
     }
 
     /// Handles one key.
-    pub fn on_key(&mut self, key: &Key) -> FormOutcome {
+    /// An action of the form or of its YAML editor.
+    pub fn on_action(&mut self, action: Action) -> FormOutcome {
         if self.submitting.is_some() {
-            return if key.to_string() == "esc" {
+            return if action == Action::Cancel {
                 FormOutcome::Close
             } else {
                 FormOutcome::Stay
             };
         }
-        let name = key.to_string();
-        if let Some(editor) = self.yaml.as_mut() {
-            match name.as_str() {
-                "esc" => {
+        if let Some(editor) = self.yaml.as_ref() {
+            match action {
+                Action::Cancel => {
                     self.yaml = None;
                     self.error = None;
                 }
-                "ctrl-s" => {
+                Action::Submit => {
                     let text = editor.lines().join("\n");
                     match self.build_from_yaml(&text) {
                         Ok(run) => return FormOutcome::Submit(run),
                         Err(e) => self.error = Some(e),
                     }
                 }
-                _ => {
-                    editor.input(to_input(key));
-                }
+                _ => {}
             }
             return FormOutcome::Stay;
         }
         let n = self.fields.len();
-        match name.as_str() {
-            "esc" => return FormOutcome::Close,
-            "tab" | "down" => self.focus = (self.focus + 1) % n,
-            "shift-tab" | "up" => self.focus = (self.focus + n - 1) % n,
-            "ctrl-e" => self.open_yaml(),
-            "ctrl-s" => return self.submit(),
-            "enter" if self.focus + 1 == n => return self.submit(),
-            "enter" => self.focus += 1,
-            _ => {
-                if let Some(f) = self.fields.get_mut(self.focus) {
-                    f.input.input(to_input(key));
-                    f.error = f.check().err();
-                }
-                if self.focus == 0 {
-                    self.check_name_field();
-                }
-            }
+        match action {
+            Action::Cancel => return FormOutcome::Close,
+            Action::NextField => self.focus = (self.focus + 1) % n,
+            Action::PrevField => self.focus = (self.focus + n - 1) % n,
+            Action::EditYaml => self.open_yaml(),
+            Action::Submit => return self.submit(),
+            Action::Accept if self.focus + 1 == n => return self.submit(),
+            Action::Accept => self.focus += 1,
+            _ => {}
         }
         FormOutcome::Stay
+    }
+
+    /// Typing into the focused field, or into the YAML editor.
+    pub fn on_typing(&mut self, key: &Key) {
+        if self.submitting.is_some() {
+            return;
+        }
+        if let Some(editor) = self.yaml.as_mut() {
+            editor.input(to_input(key));
+            return;
+        }
+        if let Some(f) = self.fields.get_mut(self.focus) {
+            f.input.input(to_input(key));
+            f.error = f.check().err();
+        }
+        if self.focus == 0 {
+            self.check_name_field();
+        }
     }
 
     fn submit(&mut self) -> FormOutcome {
@@ -477,9 +486,22 @@ mod tests {
         s.parse().unwrap()
     }
 
+    /// A key as the view stack routes it: the form's keymap section, else typing.
+    fn press(f: &mut RunForm, k: &str) -> FormOutcome {
+        use crate::config::keymap::{KeymapResult, Scope};
+        let scope = if f.yaml.is_some() { "yaml-editor" } else { "form" };
+        match crate::config::keymap::Keymap::default().resolve_in(&[Scope::View(scope)], &[key(k)]) {
+            KeymapResult::Matched(a) => f.on_action(a),
+            _ => {
+                f.on_typing(&key(k));
+                FormOutcome::Stay
+            }
+        }
+    }
+
     fn type_text(form: &mut RunForm, text: &str) {
         for c in text.chars() {
-            form.on_key(&Key::new(KeyCode::Char(c), crate::config::keymap::Mods::NONE));
+            form.on_typing(&Key::new(KeyCode::Char(c), crate::config::keymap::Mods::NONE));
         }
     }
 
@@ -515,23 +537,23 @@ mod tests {
     fn fields_validate_as_you_type_and_submit_builds_the_kfp_body() {
         let mut f = kfp_form();
         assert_eq!(f.errors(), 1, "lr has no default: required");
-        f.on_key(&key("tab"));
-        f.on_key(&key("tab"));
+        press(&mut f, "tab");
+        press(&mut f, "tab");
         assert_eq!(f.fields[2].text(), "10", "pre-filled with the default");
-        f.on_key(&key("backspace"));
-        f.on_key(&key("backspace"));
+        press(&mut f, "backspace");
+        press(&mut f, "backspace");
         type_text(&mut f, "ten");
         assert_eq!(f.fields[2].error.as_deref(), Some("\"ten\" is not an integer"));
-        assert_eq!(f.on_key(&key("ctrl-s")), FormOutcome::Stay);
+        assert_eq!(press(&mut f, "ctrl-s"), FormOutcome::Stay);
         assert!(f.error.as_deref().unwrap_or("").starts_with("epochs"));
         for _ in 0..3 {
-            f.on_key(&key("backspace"));
+            press(&mut f, "backspace");
         }
         type_text(&mut f, "12");
         assert!(f.fields[2].error.is_none());
-        f.on_key(&key("enter"));
+        press(&mut f, "enter");
         type_text(&mut f, "0.5");
-        let FormOutcome::Submit(NewRun::Kfp { body, experiment, .. }) = f.on_key(&key("enter")) else {
+        let FormOutcome::Submit(NewRun::Kfp { body, experiment, .. }) = press(&mut f, "enter") else {
             panic!("enter on the last valid field submits");
         };
         assert_eq!(experiment.as_deref(), Some("Default"));
@@ -564,18 +586,18 @@ mod tests {
         type_text(&mut f, "Bad_Name");
         assert!(f.fields[0].error.is_some(), "names are checked");
         for _ in 0..8 {
-            f.on_key(&key("backspace"));
+            press(&mut f, "backspace");
         }
-        f.on_key(&key("ctrl-e"));
+        press(&mut f, "ctrl-e");
         let text = f.yaml.as_ref().unwrap().lines().join("\n");
         assert!(text.contains("value: s3://b"), "{text}");
         assert!(text.contains("generateName: data-prep-"), "{text}");
         f.yaml.as_mut().unwrap().insert_str("\n: : [");
-        assert_eq!(f.on_key(&key("ctrl-s")), FormOutcome::Stay);
+        assert_eq!(press(&mut f, "ctrl-s"), FormOutcome::Stay);
         assert!(f.error.as_deref().unwrap_or("").contains("does not parse"));
-        f.on_key(&key("esc"));
+        press(&mut f, "esc");
         assert!(f.yaml.is_none(), "esc leaves the editor, not the form");
-        let FormOutcome::Submit(NewRun::Workflow { object, namespace }) = f.on_key(&key("ctrl-s")) else {
+        let FormOutcome::Submit(NewRun::Workflow { object, namespace }) = press(&mut f, "ctrl-s") else {
             panic!("a valid template form submits");
         };
         assert_eq!(namespace, "team-a");
@@ -584,6 +606,6 @@ mod tests {
             object["spec"]["arguments"]["parameters"],
             json!([{"name": "source", "value": "s3://b"}])
         );
-        assert_eq!(f.on_key(&key("esc")), FormOutcome::Close);
+        assert_eq!(press(&mut f, "esc"), FormOutcome::Close);
     }
 }

@@ -24,6 +24,7 @@ pub mod subs;
 pub mod training;
 pub mod update;
 pub mod viewer;
+pub mod views;
 
 use std::time::{Duration, Instant};
 

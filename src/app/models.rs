@@ -13,9 +13,8 @@ use crate::app::effect::Effect;
 use crate::app::form::to_input;
 use crate::app::msg::Msg;
 use crate::app::pane::PaneId;
-use crate::app::state::{Level, Mode, Notice, State};
-use crate::app::training::{Resolved, resolve};
-use crate::config::keymap::{Key, Keymap};
+use crate::app::state::{Level, Notice, State};
+use crate::config::keymap::Key;
 use crate::kube::predict::Answer;
 use crate::kube::resources::inference_service::{IsvcRow, Protocol};
 
@@ -285,24 +284,23 @@ pub fn paste(state: &mut State, text: &str) -> bool {
     true
 }
 
-/// Keys while the test view is open: it takes them all. `esc` closes, `ctrl-s` sends, `tab`
-/// moves between the editor and the history, where up/down load a past body.
-pub fn on_test_key(state: &mut State, key: &Key, effects: &mut Vec<Effect>) -> bool {
-    if state.pane != PaneId::Models || state.model.test.is_none() {
-        return false;
-    }
-    let name = key.to_string();
+/// Whether the open test request's model has past requests to pick from.
+pub fn has_history(state: &State) -> bool {
+    state
+        .model
+        .test
+        .as_ref()
+        .and_then(|t| state.model.history_of(&t.namespace, &t.name))
+        .is_some_and(|h| !h.is_empty())
+}
+
+/// An action of the test view (editor or history focused).
+pub fn test_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
     state.dirty = true;
-    match name.as_str() {
-        "esc" => {
-            state.model.test = None;
-            return true;
-        }
-        "ctrl-s" => {
-            send(state, effects);
-            return true;
-        }
-        "ctrl-r" => {
+    match action {
+        Action::Cancel => state.model.test = None,
+        Action::Submit => send(state, effects),
+        Action::Example => {
             let format = state
                 .model
                 .test
@@ -314,41 +312,35 @@ pub fn on_test_key(state: &mut State, key: &Key, effects: &mut Vec<Effect>) -> b
                 t.editor = editor(&example_body(t.protocol, &format));
                 t.error = None;
             }
-            return true;
         }
-        _ => {}
-    }
-    let history: Vec<TestRecord> = state
-        .model
-        .test
-        .as_ref()
-        .and_then(|t| state.model.history_of(&t.namespace, &t.name))
-        .map(|h| h.iter().cloned().collect())
-        .unwrap_or_default();
-    let Some(t) = state.model.test.as_mut() else {
-        return true;
-    };
-    if name == "tab" || name == "shift-tab" {
-        t.focus = match t.focus {
-            TestFocus::Editor if !history.is_empty() => TestFocus::History,
-            _ => TestFocus::Editor,
-        };
-        return true;
-    }
-    match t.focus {
-        TestFocus::Editor => {
-            t.editor.input(to_input(key));
+        Action::NextField => {
+            let history = has_history(state);
+            if let Some(t) = state.model.test.as_mut() {
+                t.focus = match t.focus {
+                    TestFocus::Editor if history => TestFocus::History,
+                    _ => TestFocus::Editor,
+                };
+            }
         }
-        TestFocus::History => {
+        Action::Up | Action::Down | Action::Accept => {
+            let history: Vec<TestRecord> = state
+                .model
+                .test
+                .as_ref()
+                .and_then(|t| state.model.history_of(&t.namespace, &t.name))
+                .map(|h| h.iter().cloned().collect())
+                .unwrap_or_default();
+            let Some(t) = state.model.test.as_mut() else {
+                return;
+            };
             let n = history.len();
-            let sel = match name.as_str() {
-                "up" | "k" => t.history_selected.saturating_sub(1),
-                "down" | "j" => (t.history_selected + 1).min(n.saturating_sub(1)),
-                "enter" => {
+            let sel = match action {
+                Action::Up => t.history_selected.saturating_sub(1),
+                Action::Down => (t.history_selected + 1).min(n.saturating_sub(1)),
+                _ => {
                     t.focus = TestFocus::Editor;
                     t.history_selected
                 }
-                _ => return true,
             };
             t.history_selected = sel;
             if let Some(rec) = history.get(sel) {
@@ -357,33 +349,30 @@ pub fn on_test_key(state: &mut State, key: &Key, effects: &mut Vec<Effect>) -> b
                 t.error = None;
             }
         }
+        _ => {}
     }
-    true
 }
 
-/// Keys while a model's detail is open. Returns false for keys it leaves to the list's
-/// handling (pane switches, logs, verbs on the same model, YAML, the command line…).
-pub fn on_detail_key(state: &mut State, keymap: &Keymap, key: Key, effects: &mut Vec<Effect>) -> bool {
-    if state.pane != PaneId::Models || state.mode != Mode::Normal || state.model.open.is_none() {
-        return false;
+/// Typing into the test request's body.
+pub fn test_typing(state: &mut State, key: &Key) {
+    if let Some(t) = state.model.test.as_mut().filter(|t| t.focus == TestFocus::Editor) {
+        t.editor.input(to_input(key));
+        state.dirty = true;
     }
-    let action = match resolve(state, keymap, key) {
-        Resolved::Action(a) => a,
-        Resolved::Pending => return true,
-        Resolved::Unbound => return false,
-    };
+}
+
+/// An action while a model's detail is open (the view stack routes only the detail's own here).
+pub fn detail_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
     let page = state.list_height.max(1);
     let Some(open) = state.model.open.as_mut() else {
-        return false;
+        return;
     };
     match action {
         _ if crate::app::training::scroll_detail(&mut open.scroll, action, page) => {}
-        Action::Cancel | Action::Quit | Action::Open => state.model.open = None,
-        Action::Mark | Action::MarkAll | Action::Filter => {}
+        Action::Cancel => state.model.open = None,
         other => crate::app::update::apply(state, other, effects),
     }
     state.dirty = true;
-    true
 }
 
 #[cfg(test)]

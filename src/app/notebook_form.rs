@@ -2,6 +2,7 @@
 //! validated as you type; submit creates the workspace PVC and the Notebook as the Jupyter web
 //! app does.
 
+use crate::app::action::Action;
 use serde_json::{Map, Value, json};
 
 use crate::app::effect::Effect;
@@ -328,33 +329,45 @@ impl NotebookForm {
     }
 
     /// Handles one key.
-    pub fn on_key(&mut self, key: &Key) -> Outcome {
-        let name = key.to_string();
+    /// An action of the form.
+    pub fn on_action(&mut self, action: Action) -> Outcome {
         if self.submitting.is_some() {
-            return if name == "esc" {
+            return if action == Action::Cancel {
                 Outcome::Close
             } else {
                 Outcome::Stay
             };
         }
         let n = self.fields.len();
-        match name.as_str() {
-            "esc" => return Outcome::Close,
-            "tab" | "down" => self.focus = (self.focus + 1) % n,
-            "shift-tab" | "up" => self.focus = (self.focus + n - 1) % n,
-            "ctrl-s" => return self.submit(),
-            "enter" if self.focus + 1 == n => return self.submit(),
-            "enter" => self.focus += 1,
-            "ctrl-n" if self.focus == IMAGE => self.cycle_image(1),
-            "ctrl-p" if self.focus == IMAGE => self.cycle_image(-1),
-            _ => {
-                if let Some(f) = self.fields.get_mut(self.focus) {
-                    f.input.input(to_input(key));
-                }
-            }
+        match action {
+            Action::Cancel => return Outcome::Close,
+            Action::NextField => self.focus = (self.focus + 1) % n,
+            Action::PrevField => self.focus = (self.focus + n - 1) % n,
+            Action::Submit => return self.submit(),
+            Action::Accept if self.focus + 1 == n => return self.submit(),
+            Action::Accept => self.focus += 1,
+            Action::NextChoice if self.on_image() => self.cycle_image(1),
+            Action::PrevChoice if self.on_image() => self.cycle_image(-1),
+            _ => {}
         }
         self.fields[self.focus].error = self.check(self.focus);
         Outcome::Stay
+    }
+
+    /// Whether the image field has the focus (where the suggested images can be cycled).
+    pub fn on_image(&self) -> bool {
+        self.focus == IMAGE
+    }
+
+    /// Typing into the focused field.
+    pub fn on_typing(&mut self, key: &Key) {
+        if self.submitting.is_some() {
+            return;
+        }
+        if let Some(f) = self.fields.get_mut(self.focus) {
+            f.input.input(to_input(key));
+        }
+        self.fields[self.focus].error = self.check(self.focus);
     }
 
     /// Pasted text goes into the focused field.
@@ -421,12 +434,12 @@ pub fn open(state: &mut State, effects: &mut Vec<Effect>) {
 }
 
 /// A key while the form is open.
-pub fn on_key(state: &mut State, key: &Key, effects: &mut Vec<Effect>) {
+pub fn form_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
     state.dirty = true;
     let Some(form) = state.notebook_form.as_mut() else {
         return;
     };
-    match form.on_key(key) {
+    match form.on_action(action) {
         Outcome::Stay => {}
         Outcome::Close => state.notebook_form = None,
         Outcome::Submit(notebook) => {
@@ -512,9 +525,21 @@ mod tests {
         s.parse().unwrap()
     }
 
+    /// A key as the view stack routes it: the form's keymap section, else typing.
+    fn press(f: &mut NotebookForm, k: &str) -> Outcome {
+        use crate::config::keymap::{KeymapResult, Scope};
+        match crate::config::keymap::Keymap::default().resolve_in(&[Scope::View("notebook-form")], &[key(k)]) {
+            KeymapResult::Matched(a) => f.on_action(a),
+            _ => {
+                f.on_typing(&key(k));
+                Outcome::Stay
+            }
+        }
+    }
+
     fn type_text(form: &mut NotebookForm, text: &str) {
         for c in text.chars() {
-            form.on_key(&Key::char(c));
+            form.on_typing(&Key::char(c));
         }
     }
 
@@ -539,11 +564,11 @@ mod tests {
         type_text(&mut f, "My_NB");
         assert!(f.fields[NAME].error.is_some(), "checked as you type");
         for _ in 0..5 {
-            f.on_key(&key("backspace"));
+            press(&mut f, "backspace");
         }
         type_text(&mut f, "nb1");
         assert!(f.fields[NAME].error.is_none());
-        f.on_key(&key("home"));
+        press(&mut f, "home");
         type_text(&mut f, "1");
         assert!(
             f.fields[NAME]
@@ -551,22 +576,22 @@ mod tests {
                 .as_deref()
                 .is_some_and(|e| e.starts_with("starts with a letter"))
         );
-        f.on_key(&key("backspace"));
+        press(&mut f, "backspace");
         assert!(f.fields[NAME].error.is_none());
-        f.on_key(&key("tab"));
-        f.on_key(&key("ctrl-n"));
+        press(&mut f, "tab");
+        press(&mut f, "ctrl-n");
         assert_eq!(f.fields[IMAGE].text(), IMAGES[1]);
         f.focus = GPUS;
-        f.on_key(&key("backspace"));
+        press(&mut f, "backspace");
         type_text(&mut f, "1");
         f.focus = POD_DEFAULTS;
         type_text(&mut f, "nope");
         assert!(f.fields[POD_DEFAULTS].error.is_some());
         for _ in 0..4 {
-            f.on_key(&key("backspace"));
+            press(&mut f, "backspace");
         }
         type_text(&mut f, "access-ml-pipeline");
-        let Outcome::Submit(nb) = f.on_key(&key("enter")) else {
+        let Outcome::Submit(nb) = press(&mut f, "enter") else {
             panic!("a valid form submits: {:?}", f.error);
         };
         let pvc = nb.pvc.unwrap();

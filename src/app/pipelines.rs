@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
+use crate::app::action::Action;
 use crate::app::effect::Effect;
 use crate::app::form::RunForm;
 use crate::app::msg::Msg;
 use crate::app::pane::PaneId;
 use crate::app::state::{Confirm, Level, Mode, Notice, State};
-use crate::config::keymap::Key;
 use crate::kube::pipelines::PipelineDetail;
 use crate::kube::resources::pipeline::{PipelineRow, PipelineSource};
 use crate::runs::model::RunGraph;
@@ -193,34 +193,38 @@ pub fn upload(state: &mut State, path: &str, name: Option<&str>, version: bool, 
     });
 }
 
-/// Keys while a pipeline is open: `esc` closes, arrows move in the graph, `pagedown`/`pageup`
-/// scroll the side panel; `false` lets the key through to the pane's actions.
-pub fn on_detail_key(state: &mut State, key: &Key) -> bool {
+/// An action while a pipeline is open: moving in its task graph, scrolling the side panel,
+/// closing; anything else is the pane's.
+pub fn detail_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
     let area = crate::ui::layout::run_graph_area(state.width, state.height);
     let Some(open) = state.pipeline.as_mut() else {
-        return false;
+        return;
     };
-    let name = key.to_string();
-    if name == "esc" || name == "q" {
+    if action == Action::Cancel {
         state.pipeline = None;
-        return true;
+        state.dirty = true;
+        return;
     }
     let Some(graph) = open.graph.clone() else {
-        return false;
+        return crate::app::update::apply(state, action, effects);
     };
     let view = &mut open.view;
-    match name.as_str() {
-        "left" | "h" => view.move_left(&graph, area),
-        "right" | "l" => view.move_right(&graph, area),
-        "up" | "k" => view.move_up(&graph, area),
-        "down" | "j" => view.move_down(&graph, area),
-        "t" => view.cycle_mode(),
-        "pagedown" => view.scroll_detail(10),
-        "pageup" => view.scroll_detail(-10),
-        _ => return false,
+    match action {
+        Action::MoveLeft => view.move_left(&graph, area),
+        Action::MoveRight => view.move_right(&graph, area),
+        Action::Up => view.move_up(&graph, area),
+        Action::Down => view.move_down(&graph, area),
+        Action::Parent => view.select_parent(&graph),
+        Action::Child => view.select_child(&graph),
+        Action::Top => view.select_first(&graph),
+        Action::Bottom => view.select_last(&graph),
+        Action::Layout => view.cycle_mode(),
+        Action::PageDown => view.scroll_detail(10),
+        Action::PageUp => view.scroll_detail(-10),
+        other => return crate::app::update::apply(state, other, effects),
     }
     view.keep_visible(&graph, area);
-    true
+    state.dirty = true;
 }
 
 /// Answers to the Pipelines pane's effects; `false` when the message is not one of them.

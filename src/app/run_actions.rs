@@ -1,6 +1,7 @@
 //! New runs (from a source picker into the form), clones and comparisons: the part of `update`
 //! that drives them.
 
+use crate::app::action::Action;
 use crate::app::detail::RunDetail;
 use crate::app::effect::Effect;
 use crate::app::form::{FormOutcome, RunForm};
@@ -8,7 +9,6 @@ use crate::app::msg::Msg;
 use crate::app::pane::PaneId;
 use crate::app::picker::{Picker, PickerItem, PickerKind};
 use crate::app::state::{Level, Notice, State};
-use crate::config::keymap::Key;
 use std::collections::{HashMap, HashSet};
 
 use crate::kube::resources::workflow::RunRow;
@@ -117,11 +117,11 @@ pub fn choose_source(state: &mut State, value: Option<String>) {
 }
 
 /// A key while the form is open.
-pub fn on_form_key(state: &mut State, key: &Key, effects: &mut Vec<Effect>) {
+pub fn form_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
     let Some(form) = state.form.as_mut() else {
         return;
     };
-    match form.on_key(key) {
+    match form.on_action(action) {
         FormOutcome::Stay => {}
         FormOutcome::Close => state.form = None,
         FormOutcome::Submit(run) => {
@@ -138,24 +138,23 @@ pub fn on_form_key(state: &mut State, key: &Key, effects: &mut Vec<Effect>) {
     }
 }
 
-/// A key while the comparison is open.
-pub fn on_compare_key(state: &mut State, name: &str) {
+/// An action while the comparison is open.
+pub fn compare_action(state: &mut State, action: Action) {
+    let page = state.list_height.max(1);
     let Some(c) = state.compare.as_mut() else {
         return;
     };
-    match name {
-        "esc" | "q" => state.compare = None,
-        "j" | "down" => c.scroll += 1,
-        "k" | "up" => c.scroll = c.scroll.saturating_sub(1),
-        "g" | "home" => c.scroll = 0,
-        "l" | "right" => {
+    match action {
+        _ if crate::app::training::scroll_detail(&mut c.scroll, action, page) => {}
+        Action::Cancel => state.compare = None,
+        Action::ScrollRight => {
             let n = match &c.columns {
                 Some(Ok(cols)) => cols.len(),
                 _ => 0,
             };
             c.first_column = (c.first_column + 1).min(n.saturating_sub(1));
         }
-        "h" | "left" => c.first_column = c.first_column.saturating_sub(1),
+        Action::ScrollLeft => c.first_column = c.first_column.saturating_sub(1),
         _ => {}
     }
 }

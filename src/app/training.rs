@@ -10,9 +10,8 @@ use crate::app::action::Action;
 use crate::app::effect::Effect;
 use crate::app::logs::{LogSubject, PodSet};
 use crate::app::pane::PaneId;
-use crate::app::state::{Confirm, Level, Mode, Notice, SourceState, State, VerbTarget};
+use crate::app::state::{Confirm, Level, Notice, SourceState, State, VerbTarget};
 use crate::app::subs::{Kind, SubKey};
-use crate::config::keymap::{Key, Keymap, KeymapResult};
 use crate::kube::kubeflow_ops::Verb;
 use crate::kube::resources::train_job::{JobKind, RuntimeRow, TrainRow};
 use crate::kube::training_ops::TrainingVerb;
@@ -211,26 +210,16 @@ pub fn open(state: &mut State) {
     }
 }
 
-/// Keys while a job's detail is open. Returns false for keys it leaves to the list's handling
-/// (pane switches, YAML and describe of the same job, the command line…).
-pub fn on_detail_key(state: &mut State, keymap: &Keymap, key: Key, effects: &mut Vec<Effect>) -> bool {
-    if state.pane != PaneId::Training || state.mode != Mode::Normal || state.train.open.is_none() {
-        return false;
-    }
-    let action = match resolve(state, keymap, key) {
-        Resolved::Action(a) => a,
-        Resolved::Pending => return true,
-        Resolved::Unbound => return false,
-    };
+/// An action while a training job's detail is open (the view stack routes only the detail's own here).
+pub fn detail_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
     let page = state.list_height.max(1);
-    let readonly = state.readonly;
     let Some(open) = state.train.open.as_mut() else {
-        return false;
+        return;
     };
     match action {
         _ if scroll_detail(&mut open.scroll, action, page) => {}
-        Action::Cancel | Action::Quit | Action::Open => state.train.open = None,
-        Action::SuspendRun | Action::Resume | Action::Delete if !readonly => {
+        Action::Cancel => state.train.open = None,
+        Action::SuspendRun | Action::Resume | Action::Delete => {
             let target = VerbTarget {
                 kind: Kind::Training(open.kind),
                 namespace: open.namespace.clone(),
@@ -247,50 +236,27 @@ pub fn on_detail_key(state: &mut State, keymap: &Keymap, key: Key, effects: &mut
         other => crate::app::update::apply(state, other, effects),
     }
     state.dirty = true;
-    true
 }
 
-/// Scrolls a detail view of text by a line or a page (`page` lines), or to the top; false for
-/// any other action.
+/// The scroll position that stands for a detail's end (views draw at most to their last page).
+pub const BOTTOM: usize = usize::MAX / 4;
+
+/// Scrolls a detail view of text by a line or a page (`page` lines), or to the top or the end;
+/// false for any other action.
 pub(crate) fn scroll_detail(scroll: &mut usize, action: Action, page: usize) -> bool {
     match action {
-        Action::Up => *scroll = scroll.saturating_sub(1),
-        Action::Down => *scroll += 1,
-        Action::PageUp => *scroll = scroll.saturating_sub(page),
-        Action::PageDown => *scroll += page,
+        Action::Up => *scroll = (*scroll).min(BOTTOM).saturating_sub(1),
+        Action::Down => *scroll = (*scroll + 1).min(BOTTOM),
+        Action::PageUp => *scroll = (*scroll).min(BOTTOM).saturating_sub(page),
+        Action::PageDown => *scroll = (*scroll + page).min(BOTTOM),
         Action::Top => *scroll = 0,
+        // The view draws at most to its last page: past it stands for "the end".
+        Action::Bottom => *scroll = BOTTOM,
         _ => return false,
     }
     true
 }
 
-/// A key in a detail view, resolved with the keys typed before it (`g g`).
-pub(crate) enum Resolved {
-    Action(Action),
-    /// The start of a sequence: wait for the next key.
-    Pending,
-    Unbound,
-}
-
-pub(crate) fn resolve(state: &mut State, keymap: &Keymap, key: Key) -> Resolved {
-    let mut keys = state.pending.clone();
-    keys.push(key);
-    match keymap.resolve(state.pane, &keys) {
-        KeymapResult::Matched(a) => {
-            state.pending.clear();
-            Resolved::Action(a)
-        }
-        KeymapResult::Pending => {
-            state.pending = keys;
-            Resolved::Pending
-        }
-        KeymapResult::NoMatch if state.pending.is_empty() => Resolved::Unbound,
-        KeymapResult::NoMatch => {
-            state.pending.clear();
-            resolve(state, keymap, key)
-        }
-    }
-}
 
 /// The verb an action asks for in the Training pane, if any.
 pub fn verb_for(action: Action) -> Option<Verb> {

@@ -17,7 +17,7 @@ use crate::app::sort::column_index;
 use crate::app::state::{Confirm, ConnState, Level, Mode, Notice, SourceState, State, VerbTarget};
 use crate::app::subs::{self, Kind};
 use crate::app::viewer::{TextView, ViewBody, ViewKind};
-use crate::config::keymap::{Key, Keymap, KeymapResult};
+use crate::config::keymap::Keymap;
 use crate::kube::kubeflow_ops::{ModelVerb, NotebookVerb, Verb};
 use crate::kube::ops::RunVerb;
 use crate::kube::resources::namespace::{NamespaceRow, picker_order};
@@ -38,7 +38,7 @@ pub fn update(state: &mut State, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => {
             state.dirty = true;
-            on_key(state, keymap, key, &mut effects);
+            crate::app::views::on_key(state, keymap, key, &mut effects);
         }
         Msg::Paste(text) => {
             state.dirty = true;
@@ -155,95 +155,6 @@ pub fn update(state: &mut State, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
     }
     sync_subscriptions(state, &mut effects);
     effects
-}
-
-fn on_key(state: &mut State, keymap: &Keymap, key: Key, effects: &mut Vec<Effect>) {
-    let name = key.to_string();
-    if name == "ctrl-c" {
-        state.running = false;
-        return;
-    }
-    if state.confirm.is_some() {
-        on_confirm_key(state, &name, effects);
-        return;
-    }
-    if state.picker.is_some() {
-        on_picker_key(state, &name, effects);
-        return;
-    }
-    if state.form.is_some() {
-        crate::app::run_actions::on_form_key(state, &key, effects);
-        return;
-    }
-    if state.notebook_form.is_some() {
-        crate::app::notebook_form::on_key(state, &key, effects);
-        return;
-    }
-    if state.connections.open {
-        crate::app::connections::on_key(state, &key, effects);
-        return;
-    }
-    if state.compare.is_some() {
-        crate::app::run_actions::on_compare_key(state, &name);
-        return;
-    }
-    if crate::app::models::on_test_key(state, &key, effects) {
-        return;
-    }
-    if state.viewer.is_some() && state.mode == Mode::Normal {
-        on_viewer_key(state, keymap, key, &name, effects);
-        return;
-    }
-    if state.pane == PaneId::Logs
-        && state.mode == Mode::Normal
-        && state.logs.is_some()
-        && on_logs_key(state, keymap, key, &name, effects)
-    {
-        return;
-    }
-    if state.detail.is_some()
-        && state.pane == PaneId::Runs
-        && state.mode == Mode::Normal
-        && on_detail_key(state, keymap, key, &name, effects)
-    {
-        return;
-    }
-    if state.pipeline.is_some()
-        && state.pane == PaneId::Pipelines
-        && state.mode == Mode::Normal
-        && crate::app::pipelines::on_detail_key(state, &key)
-    {
-        return;
-    }
-    if crate::app::training::on_detail_key(state, keymap, key, effects)
-        || crate::app::models::on_detail_key(state, keymap, key, effects)
-        || crate::app::experiments::on_detail_key(state, keymap, key, effects)
-    {
-        return;
-    }
-    match state.mode {
-        Mode::Filter => on_filter_key(state, keymap, &key, &name),
-        Mode::Command => on_command_key(state, &name, effects),
-        Mode::Help => on_help_key(state, keymap, key),
-        Mode::Normal => {
-            state.pending.push(key);
-            match keymap.resolve(state.pane, &state.pending) {
-                KeymapResult::Matched(action) => {
-                    state.pending.clear();
-                    apply(state, action, effects);
-                }
-                KeymapResult::Pending => {}
-                KeymapResult::NoMatch => {
-                    let retry_last = state.pending.len() > 1;
-                    let last = state.pending.pop();
-                    state.pending.clear();
-                    if let (true, Some(last)) = (retry_last, last) {
-                        on_key(state, keymap, last, effects);
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// Performs an action, whether it came from a key or the command line.
@@ -412,13 +323,65 @@ pub fn apply(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
             ),
             _ => request_verb(state, Verb::Run(RunVerb::Delete)),
         },
+        Action::Canary | Action::Upload | Action::UploadVersion | Action::Sort => {
+            let usage = match action {
+                Action::Canary => ":canary PERCENT",
+                Action::Upload => ":upload PATH [NAME]",
+                Action::UploadVersion => ":upload-version PATH [NAME]",
+                _ => ":sort COLUMN [asc|desc]",
+            };
+            notice(state, Level::Info, format!("{} needs more: {usage}", action.name()));
+        }
+        // Actions of the views over the panes (they answer to them themselves).
         Action::Pipelines
         | Action::Runs
         | Action::Logs
         | Action::Notebooks
         | Action::Models
         | Action::Training
-        | Action::Experiments => {}
+        | Action::Experiments
+        | Action::MoveLeft
+        | Action::MoveRight
+        | Action::Parent
+        | Action::Child
+        | Action::Copy
+        | Action::Disconnect
+        | Action::Accept
+        | Action::Complete
+        | Action::NextField
+        | Action::PrevField
+        | Action::Submit
+        | Action::EditYaml
+        | Action::NextChoice
+        | Action::PrevChoice
+        | Action::Example => {}
+    }
+}
+
+/// `:sort COLUMN [asc|desc]`: the open experiment's trials, else the pane's list.
+pub fn sort_command(state: &mut State, col: &str, direction: Option<&str>) {
+    if crate::app::experiments::sort_command(state, col, direction) {
+        return;
+    }
+    let descending = match direction {
+        Some("desc" | "d" | "-") => Some(true),
+        Some("asc" | "a" | "+") => Some(false),
+        _ => None,
+    };
+    let (now, height) = (state.now, state.list_height);
+    let columns = state.list(state.pane).map(|l| l.sort_columns()).unwrap_or(&[]);
+    match column_index(columns, col) {
+        Some(c) => {
+            if let Some(list) = state.list_mut(state.pane) {
+                list.sort_by(c, descending, now, height);
+            }
+            state.dirty = true;
+        }
+        None => notice(
+            state,
+            Level::Error,
+            format!("no column \"{col}\": sort by {}", columns.join(", ")),
+        ),
     }
 }
 
@@ -431,7 +394,7 @@ fn toggle_mark(state: &mut State) {
 }
 
 /// Marks the rows whose name matches `pattern` (`re:` for a regex).
-fn mark_matching(state: &mut State, pattern: &str) {
+pub fn mark_matching(state: &mut State, pattern: &str) {
     match Filter::parse(pattern) {
         Ok(filter) => {
             let n = state.list_mut(state.pane).map_or(0, |l| l.mark_matching(&filter));
@@ -490,7 +453,7 @@ fn canary_list_effect(state: &State, verb: Verb, targets: &[VerbTarget]) -> Opti
 }
 
 /// Asks for confirmation of a verb on the marked or selected runs.
-fn request_verb(state: &mut State, verb: Verb) {
+pub fn request_verb(state: &mut State, verb: Verb) {
     let pane = match verb {
         Verb::Run(_) => PaneId::Runs,
         Verb::Notebook(_) => PaneId::Notebooks,
@@ -547,11 +510,12 @@ fn request_verb(state: &mut State, verb: Verb) {
     });
 }
 
-fn on_confirm_key(state: &mut State, name: &str, effects: &mut Vec<Effect>) {
+/// Answers the open confirmation: yes sends the verb, no cancels it.
+pub fn confirm(state: &mut State, yes: bool, effects: &mut Vec<Effect>) {
     let Some(confirm) = state.confirm.take() else {
         return;
     };
-    if matches!(name, "y" | "Y" | "enter") {
+    if yes {
         state.request_seq += 1;
         let n = confirm.targets.len();
         effects.push(Effect::RunVerb {
@@ -652,37 +616,6 @@ fn open_picker(state: &mut State, kind: PickerKind) {
     state.picker = Some(picker);
 }
 
-fn on_picker_key(state: &mut State, name: &str, effects: &mut Vec<Effect>) {
-    let Some(picker) = state.picker.as_mut() else {
-        return;
-    };
-    let page = state.list_height.max(1) as isize;
-    match name {
-        "esc" => state.picker = None,
-        "enter" => {
-            let kind = picker.kind;
-            let choice = picker.choice();
-            state.picker = None;
-            match (kind, choice) {
-                (PickerKind::Namespace, Some(ns)) => set_namespace(state, ns, effects),
-                (PickerKind::Context, Some(Some(ctx))) => set_context(state, &ctx, effects),
-                (PickerKind::Container, Some(c)) => crate::app::logs::choose_container(state, c, effects),
-                (PickerKind::RunSource, Some(v)) => crate::app::run_actions::choose_source(state, v),
-                _ => {}
-            }
-        }
-        "up" => picker.move_by(-1),
-        "down" => picker.move_by(1),
-        "pageup" => picker.move_by(-page),
-        "pagedown" => picker.move_by(page),
-        _ => {
-            if edit_line(&mut picker.filter, name) {
-                picker.refilter();
-            }
-        }
-    }
-}
-
 /// Shows another namespace (`None` = all), remembering the choice for this context.
 pub fn set_namespace(state: &mut State, ns: Option<String>, effects: &mut Vec<Effect>) {
     if state.target.namespace == ns {
@@ -726,7 +659,7 @@ pub fn open_logs(state: &mut State, subject: LogSubject, effects: &mut Vec<Effec
 }
 
 /// `l`: the logs of what is selected — the run (all steps), or in a run's graph the step.
-fn tail_selection(state: &mut State, effects: &mut Vec<Effect>) {
+pub fn tail_selection(state: &mut State, effects: &mut Vec<Effect>) {
     match crate::app::logs::selected_subject(state) {
         Some(Ok(subject)) => return open_logs(state, subject, effects),
         Some(Err(why)) => return notice(state, Level::Info, why),
@@ -769,75 +702,8 @@ fn tail_selection(state: &mut State, effects: &mut Vec<Effect>) {
     }
 }
 
-/// Keys in the Logs pane. Returns false for keys it leaves to the global keymap.
-fn on_logs_key(state: &mut State, keymap: &Keymap, key: Key, name: &str, effects: &mut Vec<Effect>) -> bool {
-    let Some(session) = state.logs.as_mut() else {
-        return false;
-    };
-    let view = &mut session.view;
-    if view.search().editing() {
-        match name {
-            "esc" => view.search_cancel(),
-            "enter" => view.search_commit(),
-            "backspace" => view.search_backspace(),
-            "space" => view.search_input(' '),
-            other => {
-                let mut chars = other.chars();
-                if let (Some(c), None) = (chars.next(), chars.next()) {
-                    view.search_input(c);
-                }
-            }
-        }
-        return true;
-    }
-    let KeymapResult::Matched(action) = keymap.resolve(PaneId::Logs, std::slice::from_ref(&key)) else {
-        return false;
-    };
-    match action {
-        Action::Up => view.scroll_up(1),
-        Action::Down => view.scroll_down(1),
-        Action::PageUp => view.page_up(),
-        Action::PageDown => view.page_down(),
-        Action::Top => view.top(),
-        Action::Bottom => view.bottom(),
-        Action::Follow => view.toggle_follow(),
-        Action::Wrap => view.toggle_wrap(),
-        Action::Timestamps => view.toggle_timestamps(),
-        Action::Utc => view.toggle_utc(),
-        Action::ScrollLeft => view.scroll_left(8),
-        Action::ScrollRight => view.scroll_right(8),
-        Action::Filter => view.search_start(),
-        Action::NextMatch => view.search_next(),
-        Action::PrevMatch => view.search_prev(),
-        Action::Cancel => {
-            if view.filter().is_some() {
-                view.toggle_filter();
-            } else {
-                view.search_clear();
-            }
-        }
-        Action::Grep => {
-            if !view.toggle_filter() && view.filter().is_none() {
-                notice(
-                    state,
-                    Level::Info,
-                    "search first (/), then & shows only the matching lines".to_string(),
-                );
-            }
-        }
-        Action::Save => save_logs(state, effects),
-        Action::Previous => crate::app::logs::toggle_previous(state, effects),
-        Action::Container => crate::app::logs::open_container_picker(state),
-        Action::Since => crate::app::logs::cycle_since(state, effects),
-        Action::TailLines => crate::app::logs::cycle_tail(state, effects),
-        _ => return false,
-    }
-    state.dirty = true;
-    true
-}
-
 /// Writes the log lines (the filtered ones while filtering) to a file in the current directory.
-fn save_logs(state: &mut State, effects: &mut Vec<Effect>) {
+pub fn save_logs(state: &mut State, effects: &mut Vec<Effect>) {
     let Some(session) = state.logs.as_ref() else {
         return;
     };
@@ -887,62 +753,8 @@ fn open_detail(state: &mut State) {
     }
 }
 
-/// Keys while a run's step graph is open. Returns false for keys it leaves to the list.
-fn on_detail_key(
-    state: &mut State,
-    keymap: &Keymap,
-    key: Key,
-    name: &str,
-    effects: &mut Vec<Effect>,
-) -> bool {
-    let area = layout::run_graph_area(state.width, state.height);
-    let Some(detail) = state.detail.as_mut() else {
-        return false;
-    };
-    let Some(graph) = detail.graph.as_ref().and_then(|g| g.as_ref().ok()).cloned() else {
-        // Nothing to move in yet: only closing (and verbs) apply.
-        return match keymap.resolve(state.pane, &[key]) {
-            KeymapResult::Matched(Action::Cancel | Action::Quit) => {
-                state.detail = None;
-                true
-            }
-            _ => false,
-        };
-    };
-    let view = &mut detail.view;
-    match name {
-        "left" | "h" => view.move_left(&graph, area),
-        "right" | "l" => view.move_right(&graph, area),
-        "[" => view.select_parent(&graph),
-        "]" => view.select_child(&graph),
-        _ => match keymap.resolve(state.pane, std::slice::from_ref(&key)) {
-            KeymapResult::Matched(Action::Up) => view.move_up(&graph, area),
-            KeymapResult::Matched(Action::Down) => view.move_down(&graph, area),
-            KeymapResult::Matched(Action::Top) => view.select_first(&graph),
-            KeymapResult::Matched(Action::Bottom) => view.select_last(&graph),
-            KeymapResult::Matched(Action::PageDown) => view.scroll_detail(10),
-            KeymapResult::Matched(Action::PageUp) => view.scroll_detail(-10),
-            KeymapResult::Matched(Action::Cancel | Action::Quit) => state.detail = None,
-            KeymapResult::Matched(a @ (Action::Yaml | Action::Describe)) => {
-                let kind = if a == Action::Yaml {
-                    ViewKind::Yaml
-                } else {
-                    ViewKind::Describe
-                };
-                open_node_viewer(state, kind, effects);
-                return true;
-            }
-            _ => return false,
-        },
-    }
-    if let Some(d) = state.detail.as_mut() {
-        d.view.keep_visible(&graph, area);
-    }
-    true
-}
-
 /// YAML or describe of the selected step's pod (of the run itself when the step has none).
-fn open_node_viewer(state: &mut State, kind: ViewKind, effects: &mut Vec<Effect>) {
+pub fn open_node_viewer(state: &mut State, kind: ViewKind, effects: &mut Vec<Effect>) {
     let Some(detail) = state.detail.as_ref() else {
         return;
     };
@@ -992,291 +804,7 @@ fn open_viewer(state: &mut State, kind: ViewKind, effects: &mut Vec<Effect>) {
     });
 }
 
-/// Keys while the YAML/describe view is open: scrolling, search, switching view, closing.
-fn on_viewer_key(state: &mut State, keymap: &Keymap, key: Key, name: &str, effects: &mut Vec<Effect>) {
-    let height = state.list_height + 1;
-    let Some(view) = state.viewer.as_mut() else {
-        return;
-    };
-    if view.searching {
-        match name {
-            "esc" => {
-                view.searching = false;
-                view.search.clear();
-                view.research(height);
-            }
-            "enter" => view.searching = false,
-            _ => {
-                if edit_line(&mut view.search, name) {
-                    view.research(height);
-                }
-            }
-        }
-        return;
-    }
-    let action = match keymap.resolve(state.pane, &[key]) {
-        KeymapResult::Matched(a) => a,
-        _ => return,
-    };
-    match action {
-        Action::Up => view.scroll_by(-1, height),
-        Action::Down => view.scroll_by(1, height),
-        Action::PageUp => view.scroll_by(-(height as isize), height),
-        Action::PageDown => view.scroll_by(height as isize, height),
-        Action::Top => view.scroll_by(isize::MIN / 2, height),
-        Action::Bottom => view.scroll_by(isize::MAX / 2, height),
-        Action::Filter => {
-            view.searching = true;
-            view.search.clear();
-        }
-        Action::NextMatch => view.next_match(true, height),
-        Action::PrevMatch => view.next_match(false, height),
-        Action::Cancel | Action::Quit => state.viewer = None,
-        Action::Yaml | Action::Describe => {
-            let kind = if action == Action::Yaml {
-                ViewKind::Yaml
-            } else {
-                ViewKind::Describe
-            };
-            if view.kind != kind {
-                state.viewer = None;
-                open_viewer(state, kind, effects);
-            }
-        }
-        other => {
-            // Anything else (pane switch, help, command line…) leaves the view first.
-            state.viewer = None;
-            apply(state, other, effects);
-        }
-    }
-}
-
-fn on_filter_key(state: &mut State, keymap: &Keymap, key: &Key, name: &str) {
-    match name {
-        "esc" => {
-            state.mode = Mode::Normal;
-            let now = state.now;
-            if let Some(list) = state.list_mut(state.pane) {
-                list.filter_input().clear();
-                list.set_selector(None);
-                list.refilter(now);
-            }
-        }
-        "enter" => {
-            state.mode = Mode::Normal;
-            // A label selector goes to the API server, so a huge namespace is filtered at the source.
-            if let Some(list) = state.list_mut(state.pane) {
-                let selector = Filter::parse(list.filter_text())
-                    .ok()
-                    .and_then(|f| f.server_selector().map(str::to_string));
-                list.set_selector(selector);
-            }
-        }
-        "up" | "down" | "pageup" | "pagedown" => {
-            if let KeymapResult::Matched(action) = keymap.resolve(state.pane, std::slice::from_ref(key)) {
-                let mut ignored = Vec::new();
-                apply(state, action, &mut ignored);
-            }
-        }
-        _ => {
-            let now = state.now;
-            if let Some(list) = state.list_mut(state.pane)
-                && edit_line(list.filter_input(), name)
-            {
-                list.refilter(now);
-            }
-        }
-    }
-}
-
-fn on_command_key(state: &mut State, name: &str, effects: &mut Vec<Effect>) {
-    match name {
-        "esc" => {
-            state.mode = Mode::Normal;
-            state.command.clear();
-        }
-        "enter" => {
-            state.mode = Mode::Normal;
-            let line = std::mem::take(&mut state.command.text);
-            state.command.clear();
-            run_command(state, &line, effects);
-        }
-        "tab" => complete_command(state),
-        _ => {
-            if name == "backspace" && state.command.text.is_empty() {
-                state.mode = Mode::Normal;
-            } else {
-                edit_line(&mut state.command, name);
-            }
-        }
-    }
-}
-
-fn on_help_key(state: &mut State, keymap: &Keymap, key: Key) {
-    match keymap.resolve(state.pane, &[key]) {
-        KeymapResult::Matched(Action::Down) => state.help_scroll += 1,
-        KeymapResult::Matched(Action::Up) => state.help_scroll = state.help_scroll.saturating_sub(1),
-        KeymapResult::Matched(Action::PageDown) => state.help_scroll += state.list_height.max(1),
-        KeymapResult::Matched(Action::PageUp) => {
-            state.help_scroll = state.help_scroll.saturating_sub(state.list_height.max(1))
-        }
-        KeymapResult::Matched(Action::Top) => state.help_scroll = 0,
-        KeymapResult::Matched(Action::Help | Action::Cancel | Action::Quit) => state.mode = Mode::Normal,
-        _ => {}
-    }
-}
-
-/// Applies a line-editing key to an input; returns whether the text changed.
-fn edit_line(input: &mut crate::app::state::LineInput, name: &str) -> bool {
-    let before = input.text.len();
-    match name {
-        "backspace" => input.backspace(),
-        "delete" => input.delete(),
-        "left" => input.left(),
-        "right" => input.right(),
-        "home" | "ctrl-a" => input.home(),
-        "end" | "ctrl-e" => input.end(),
-        "ctrl-w" => input.delete_word(),
-        "ctrl-u" => input.clear(),
-        "space" => input.insert(' '),
-        other => {
-            let mut chars = other.chars();
-            match (chars.next(), chars.next()) {
-                (Some(c), None) if !c.is_control() => input.insert(c),
-                _ => return false,
-            }
-        }
-    }
-    input.text.len() != before || matches!(name, "ctrl-u" | "ctrl-w")
-}
-
-/// Runs a `:` command line: an action's name, with aliases vim users type.
-pub fn run_command(state: &mut State, line: &str, effects: &mut Vec<Effect>) {
-    let line = line.trim();
-    let mut words = line.split_whitespace();
-    let word = words.next().unwrap_or("");
-    let arg = words.next();
-    if word.is_empty() {
-        return;
-    }
-    match (word, arg) {
-        ("ns" | "namespace", Some("all" | "-A" | "*")) => return set_namespace(state, None, effects),
-        ("ns" | "namespace", Some(ns)) => return set_namespace(state, Some(ns.to_string()), effects),
-        ("ctx" | "context", Some(ctx)) => return set_context(state, ctx, effects),
-        ("logs", Some(target)) => {
-            let container = words.next();
-            return crate::app::logs::logs_command(state, target, container, effects);
-        }
-        ("upload" | "upload-version", Some(path)) => {
-            let name = words.next();
-            return crate::app::pipelines::upload(state, path, name, word == "upload-version", effects);
-        }
-        ("container", Some(c)) => return crate::app::logs::container_command(state, c, effects),
-        ("connect", Some(port)) => return crate::app::connections::connect_command(state, port, effects),
-        ("since", Some(t)) => return crate::app::logs::since_command(state, t, effects),
-        ("tail", Some(n)) => return crate::app::logs::tail_command(state, n, effects),
-        ("mark", Some(pattern)) => {
-            let rest = line
-                .split_once(char::is_whitespace)
-                .map(|x| x.1)
-                .unwrap_or(pattern)
-                .trim();
-            return mark_matching(state, rest);
-        }
-        ("canary", Some(n)) => {
-            if state.readonly {
-                return notice(state, Level::Warn, "read-only: canary is disabled".to_string());
-            }
-            return match n.trim_end_matches('%').parse::<u8>() {
-                Ok(p) if p <= 100 => request_verb(state, Verb::Model(ModelVerb::Canary(p))),
-                _ => notice(
-                    state,
-                    Level::Error,
-                    format!("canary takes a percent from 0 to 100, not {n:?}"),
-                ),
-            };
-        }
-        ("sort", Some(col)) => {
-            let direction = words.next();
-            if crate::app::experiments::sort_command(state, col, direction) {
-                return;
-            }
-            let descending = match direction {
-                Some("desc" | "d" | "-") => Some(true),
-                Some("asc" | "a" | "+") => Some(false),
-                _ => None,
-            };
-            let (now, height) = (state.now, state.list_height);
-            let columns = state.list(state.pane).map(|l| l.sort_columns()).unwrap_or(&[]);
-            match column_index(columns, col) {
-                Some(c) => {
-                    if let Some(list) = state.list_mut(state.pane) {
-                        list.sort_by(c, descending, now, height);
-                    }
-                    state.dirty = true;
-                }
-                None => notice(
-                    state,
-                    Level::Error,
-                    format!("no column \"{col}\": sort by {}", columns.join(", ")),
-                ),
-            }
-            return;
-        }
-        _ => {}
-    }
-    let action = match word {
-        "q" | "q!" | "qa" | "quit!" | "exit" => Some(Action::Quit),
-        "h" => Some(Action::Help),
-        // `new` is the pane's own: a notebook in Notebooks, a run in Runs and Pipelines.
-        "new" => match state.pane {
-            PaneId::Notebooks => Some(Action::NewNotebook),
-            PaneId::Runs | PaneId::Pipelines => Some(Action::NewRun),
-            _ => {
-                return notice(
-                    state,
-                    Level::Info,
-                    "new makes a notebook (Notebooks pane) or a run (Runs and Pipelines panes)".to_string(),
-                );
-            }
-        },
-        other => Action::from_name(other),
-    };
-    match action {
-        Some(Action::Command) => notice(state, Level::Info, "already at the command line".to_string()),
-        Some(action) => apply(state, action, effects),
-        None => notice(
-            state,
-            Level::Error,
-            format!("unknown command \"{word}\": :help lists every command"),
-        ),
-    }
-}
-
-/// Completes the command line to the longest common prefix of the matching action names.
-fn complete_command(state: &mut State) {
-    let typed = state.command.text.trim().to_string();
-    let matches: Vec<&str> = Action::ALL
-        .iter()
-        .map(|a| a.name())
-        .filter(|n| n.starts_with(&typed))
-        .collect();
-    let Some(first) = matches.first() else {
-        return;
-    };
-    let mut prefix = first.to_string();
-    for m in &matches[1..] {
-        let common = prefix.chars().zip(m.chars()).take_while(|(a, b)| a == b).count();
-        prefix = prefix.chars().take(common).collect();
-    }
-    if matches.len() > 1 {
-        notice(state, Level::Info, matches.join("  "));
-    }
-    state.command.clear();
-    state.command.insert_str(&prefix);
-}
-
-fn notice(state: &mut State, level: Level, text: String) {
+pub fn notice(state: &mut State, level: Level, text: String) {
     state.notice = Some(Notice { level, text });
     state.dirty = true;
 }
@@ -1520,3 +1048,6 @@ fn tick_changes_screen(state: &State, before: chrono::DateTime<chrono::Utc>) -> 
             .list(state.pane)
             .is_some_and(|l| l.live_on_screen(state.now, state.list_height))
 }
+
+/// `:` commands, run through the view stack.
+pub use crate::app::views::run_command;

@@ -44,6 +44,10 @@ pub struct TextView {
     pub matches: Vec<usize>,
     /// Which of `matches` n/N last jumped to.
     pub current: usize,
+    /// Long lines wrap instead of running off the right edge.
+    pub wrap: bool,
+    /// Columns scrolled to the right (when not wrapping).
+    pub hscroll: usize,
 }
 
 impl TextView {
@@ -58,6 +62,8 @@ impl TextView {
             searching: false,
             matches: Vec::new(),
             current: 0,
+            wrap: false,
+            hscroll: 0,
         }
     }
 

@@ -343,11 +343,45 @@ const SHIPPED: &[(&str, &str)] = &[
     ("arrows", include_str!("../../keymaps/arrows.toml")),
 ];
 
-/// Key bindings: a `[global]` section and one section per pane.
+/// The views that read a keymap section of their own, `[view.<name>]`, before the sections below
+/// them (a pane's, `[global]`).
+pub const VIEW_SECTIONS: &[&str] = &[
+    "run-detail",
+    "pipeline-detail",
+    "model-detail",
+    "training-detail",
+    "experiment-detail",
+    "viewer",
+    "compare",
+    "connections",
+    "form",
+    "yaml-editor",
+    "notebook-form",
+    "model-test",
+    "test-history",
+    "picker",
+    "confirm",
+    "help",
+    "command",
+    "filter",
+    "search",
+];
+
+/// A section of a keymap: where a view looks a key up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Global,
+    Pane(PaneId),
+    /// `[view.<name>]`, a name of [`VIEW_SECTIONS`].
+    View(&'static str),
+}
+
+/// Key bindings: a `[global]` section, one section per pane and one per view.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keymap {
     global: Section,
     panes: BTreeMap<PaneId, Section>,
+    views: BTreeMap<&'static str, Section>,
 }
 
 impl Default for Keymap {
@@ -366,6 +400,7 @@ impl Keymap {
         Keymap {
             global: Section::new(),
             panes: BTreeMap::new(),
+            views: BTreeMap::new(),
         }
     }
 
@@ -374,10 +409,19 @@ impl Keymap {
         SHIPPED.iter().find(|(n, _)| *n == name).map(|(_, src)| *src)
     }
 
-    /// A shipped keymap, parsed by the same code as user files.
+    /// A shipped keymap, parsed by the same code as user files. Another shipped keymap than
+    /// `default` takes its `[view.*]` sections from `default` where it does not write its own.
     pub fn builtin(name: &str) -> Option<Keymap> {
         let src = Keymap::builtin_source(name)?;
-        Some(Keymap::parse(&builtin_path(name), src).0)
+        let own = Keymap::parse(&builtin_path(name), src).0;
+        if name == "default" {
+            return Some(own);
+        }
+        let mut km = Keymap::builtin("default")?;
+        km.global = Section::new();
+        km.panes.clear();
+        km.merge(own);
+        Some(km)
     }
 
     /// Parses a keymap file. Bad entries are reported and skipped; the good ones are kept.
@@ -411,8 +455,28 @@ impl Keymap {
                             }
                         }
                     }
+                    "view" => {
+                        let Some(t) = doc.table(v, "view") else {
+                            continue;
+                        };
+                        for (vk, vv) in t {
+                            let name = vk.get_ref().as_ref();
+                            let Some(view) = VIEW_SECTIONS.iter().copied().find(|v| *v == name) else {
+                                let msg =
+                                    format!("unknown view `{name}`, expected one of {}", VIEW_SECTIONS.join(", "));
+                                doc.problem(vk.span(), msg);
+                                continue;
+                            };
+                            if let Some(t) = doc.table(vv, &format!("view.{name}")) {
+                                let section = km.views.entry(view).or_default();
+                                parse_section(&mut doc, &format!("view.{name}"), t, section);
+                            }
+                        }
+                    }
                     other => {
-                        let msg = format!("unknown section `{other}`, expected `global` or `pane.<name>`");
+                        let msg = format!(
+                            "unknown section `{other}`, expected `global`, `pane.<name>` or `view.<name>`"
+                        );
                         doc.problem(k.span(), msg);
                     }
                 }
@@ -451,21 +515,34 @@ impl Keymap {
         for (pane, section) in overlay.panes {
             merge_section(self.panes.entry(pane).or_default(), section);
         }
+        for (view, section) in overlay.views {
+            merge_section(self.views.entry(view).or_default(), section);
+        }
     }
 
-    fn sections(&self, pane: PaneId) -> impl Iterator<Item = &Section> {
-        self.panes
-            .get(&pane)
-            .into_iter()
-            .chain(std::iter::once(&self.global))
+    fn section(&self, scope: Scope) -> Option<&Section> {
+        match scope {
+            Scope::Global => Some(&self.global),
+            Scope::Pane(p) => self.panes.get(&p),
+            Scope::View(v) => self.views.get(v),
+        }
+    }
+
+    fn sections<'a>(&'a self, scopes: &'a [Scope]) -> impl Iterator<Item = &'a Section> + 'a {
+        scopes.iter().filter_map(|s| self.section(*s))
     }
 
     /// Resolves the keys typed so far in `pane`: the pane's section first, then `[global]`.
     pub fn resolve(&self, pane: PaneId, keys: &[Key]) -> KeymapResult {
+        self.resolve_in(&[Scope::Pane(pane), Scope::Global], keys)
+    }
+
+    /// Resolves the keys typed so far in the given sections, the first that knows them winning.
+    pub fn resolve_in(&self, scopes: &[Scope], keys: &[Key]) -> KeymapResult {
         if keys.is_empty() {
             return KeymapResult::NoMatch;
         }
-        for section in self.sections(pane) {
+        for section in self.sections(scopes) {
             match section.get(keys) {
                 Some(Some(action)) => return KeymapResult::Matched(*action),
                 Some(None) => return KeymapResult::NoMatch,
@@ -483,9 +560,15 @@ impl Keymap {
 
     /// Effective bindings in `pane`, keys as displayed, ordered by action, then simplest key first.
     pub fn bindings(&self, pane: PaneId) -> Vec<(String, Action)> {
+        self.bindings_in(&[Scope::Pane(pane), Scope::Global])
+    }
+
+    /// Effective bindings of the given sections, keys as displayed, ordered by action, then
+    /// simplest key first.
+    pub fn bindings_in(&self, scopes: &[Scope]) -> Vec<(String, Action)> {
         let mut seen = std::collections::BTreeSet::new();
         let mut out: Vec<(&Vec<Key>, Action)> = Vec::new();
-        for section in self.sections(pane) {
+        for section in self.sections(scopes) {
             for (seq, action) in section {
                 if seen.insert(seq)
                     && let Some(a) = action
@@ -500,7 +583,12 @@ impl Keymap {
 
     /// The keys that trigger `action` in `pane`, simplest first (for footer hints and help).
     pub fn keys_for(&self, pane: PaneId, action: Action) -> Vec<String> {
-        self.bindings(pane)
+        self.keys_in(&[Scope::Pane(pane), Scope::Global], action)
+    }
+
+    /// The keys that trigger `action` in the given sections, simplest first.
+    pub fn keys_in(&self, scopes: &[Scope], action: Action) -> Vec<String> {
+        self.bindings_in(scopes)
             .into_iter()
             .filter(|(_, a)| *a == action)
             .map(|(k, _)| k)
@@ -510,9 +598,14 @@ impl Keymap {
     /// Bindings in `pane` that continue the pending `prefix`, shown as the keys still to type
     /// (for a which-key popup while [`KeymapResult::Pending`]).
     pub fn continuations(&self, pane: PaneId, prefix: &[Key]) -> Vec<(String, Action)> {
+        self.continuations_in(&[Scope::Pane(pane), Scope::Global], prefix)
+    }
+
+    /// Bindings of the given sections that continue the pending `prefix`.
+    pub fn continuations_in(&self, scopes: &[Scope], prefix: &[Key]) -> Vec<(String, Action)> {
         let mut seen = std::collections::BTreeSet::new();
         let mut out = Vec::new();
-        for section in self.sections(pane) {
+        for section in self.sections(scopes) {
             for (seq, action) in section {
                 if seq.len() > prefix.len()
                     && seq.starts_with(prefix)
@@ -767,7 +860,10 @@ mod tests {
             let src = Keymap::builtin_source(name).unwrap();
             let (km, problems) = Keymap::parse(Path::new(name), src);
             assert!(problems.is_empty(), "{name}: {problems:?}");
-            for section in std::iter::once(&km.global).chain(km.panes.values()) {
+            for section in std::iter::once(&km.global)
+                .chain(km.panes.values())
+                .chain(km.views.values())
+            {
                 for seq in section.keys() {
                     for other in section.keys() {
                         assert!(

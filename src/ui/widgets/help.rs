@@ -5,7 +5,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
-use crate::app::action::Action;
 use crate::app::state::State;
 use crate::config::theme::Role;
 use crate::ui::View;
@@ -15,42 +14,44 @@ pub struct Help<'a> {
     pub view: &'a View<'a>,
 }
 
-/// The help text's lines: one per action, keys first.
+/// The help text's lines: what works here, view by view from the top, keys first; an action
+/// with no key is reached by its `:` command.
 pub fn lines<'a>(state: &State, view: &View<'a>) -> Vec<Line<'a>> {
     let theme = view.theme;
-    let pane = state.pane;
-    let entries: Vec<(String, Action)> = Action::ALL
-        .iter()
-        .filter(|a| !(state.readonly && a.is_mutating()))
-        .map(|a| (view.keymap.keys_for(pane, *a).join(", "), *a))
-        .collect();
-    let key_width = entries
-        .iter()
-        .map(|(k, _)| k.chars().count())
+    let groups = crate::app::views::help(state, view.keymap);
+    let rows = groups.iter().flat_map(|(_, b)| b.iter());
+    let key_width = rows
+        .clone()
+        .map(|b| b.keys.join(", ").chars().count())
         .max()
         .unwrap_or(0)
         .min(24);
-    let name_width = Action::ALL.iter().map(|a| a.name().len() + 1).max().unwrap_or(0);
-    let mut out = vec![
-        Line::from(Span::styled(
-            format!(
-                "Keys in the {} pane, and every command (type : then the name)",
-                pane.title()
-            ),
-            theme.style(Role::Header),
-        )),
-        Line::raw(""),
-    ];
-    for (keys, action) in entries {
-        let keys = if keys.is_empty() { "—".to_string() } else { keys };
-        out.push(Line::from(vec![
-            Span::styled(format!("{keys:<key_width$}  "), theme.style(Role::KeyHint)),
-            Span::styled(
-                format!(":{:<name_width$} ", action.name()),
-                theme.style(Role::Command),
-            ),
-            Span::styled(action.help(), theme.style(Role::Text)),
-        ]));
+    let name_width = rows.map(|b| b.action.name().len() + 1).max().unwrap_or(0);
+    let mut out = vec![Line::from(Span::styled(
+        "What works here, and its command (type : then the name)",
+        theme.style(Role::Header),
+    ))];
+    for (v, bindings) in &groups {
+        out.push(Line::raw(""));
+        out.push(Line::from(Span::styled(
+            format!("In {}", v.title()),
+            theme.style(Role::Title),
+        )));
+        for b in bindings {
+            let keys = if b.keys.is_empty() {
+                "—".to_string()
+            } else {
+                b.keys.join(", ")
+            };
+            out.push(Line::from(vec![
+                Span::styled(format!("{keys:<key_width$}  "), theme.style(Role::KeyHint)),
+                Span::styled(
+                    format!(":{:<name_width$} ", b.action.name()),
+                    theme.style(Role::Command),
+                ),
+                Span::styled(b.action.help(), theme.style(Role::Text)),
+            ]));
+        }
     }
     out
 }

@@ -71,6 +71,11 @@ impl Widget for Viewer<'_> {
             format!(" {} — {} ", v.kind.label(), v.title),
             theme.style(Role::Title),
         )];
+        if v.wrap {
+            title.push(Span::styled(" wrap ", theme.style(Role::Muted)));
+        } else if v.hscroll > 0 {
+            title.push(Span::styled(format!(" →{} ", v.hscroll), theme.style(Role::Muted)));
+        }
         if !v.search.text.is_empty() {
             title.push(Span::styled(
                 format!(" /{}  {} matches ", v.search.text, v.matches.len()),
@@ -107,7 +112,13 @@ impl Widget for Viewer<'_> {
                     .collect()
             }
         };
-        Paragraph::new(lines).render(inner, buf);
+        let text = Paragraph::new(lines);
+        if v.wrap {
+            text.wrap(ratatui::widgets::Wrap { trim: false }).render(inner, buf);
+        } else {
+            let x = u16::try_from(v.hscroll).unwrap_or(u16::MAX);
+            text.scroll((0, x)).render(inner, buf);
+        }
     }
 }
 

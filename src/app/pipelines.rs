@@ -196,7 +196,7 @@ pub fn upload(state: &mut State, path: &str, name: Option<&str>, version: bool, 
 /// Keys while a pipeline is open: `esc` closes, arrows move in the graph, `pagedown`/`pageup`
 /// scroll the side panel; `false` lets the key through to the pane's actions.
 pub fn on_detail_key(state: &mut State, key: &Key) -> bool {
-    let area = crate::ui::layout::run_graph_area(state.width, state.height);
+    let area = crate::layout::run_graph_area(state.width, state.height);
     let Some(open) = state.pipeline.as_mut() else {
         return false;
     };

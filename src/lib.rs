@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod event;
 pub mod kube;
+pub mod layout;
 pub mod logging;
 pub mod logs;
 pub mod runs;

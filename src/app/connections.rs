@@ -6,6 +6,7 @@ use crate::app::effect::Effect;
 use crate::app::msg::Msg;
 use crate::app::pane::PaneId;
 use crate::app::state::{Level, Notice, State};
+pub use crate::kube::connect::{PortChoice, ProxyEvent, Via};
 use crate::kube::resources::notebook::NotebookStatus;
 
 /// One local proxy to a notebook.
@@ -26,35 +27,6 @@ pub struct Connection {
     pub last_error: Option<String>,
 }
 
-/// The local port a connection listens on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PortChoice {
-    /// Any free port.
-    Any,
-    /// This one or the next free one above it (`connect_port` in the config).
-    From(u16),
-    /// This one, or fail (`:connect PORT`).
-    Exactly(u16),
-}
-
-/// How a connection reaches the notebook.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Via {
-    /// The API server's proxy to the notebook's Service.
-    ServiceProxy,
-    /// A port-forward to the notebook's pod, where the service proxy is forbidden.
-    PortForward { pod: String, port: u16 },
-}
-
-impl std::fmt::Display for Via {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::ServiceProxy => f.write_str("service proxy"),
-            Self::PortForward { pod, port } => write!(f, "port-forward to {pod}:{port}"),
-        }
-    }
-}
-
 impl Connection {
     /// The URL a browser opens, once listening.
     pub fn url(&self) -> Option<String> {
@@ -71,19 +43,6 @@ pub struct Connections {
     pub open: bool,
     pub selected: usize,
     next_id: u64,
-}
-
-/// News from a proxy.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProxyEvent {
-    /// Listening on this port, reaching the notebook this way.
-    Opened { id: u64, port: u16, via: Via },
-    /// Could not start.
-    Failed { id: u64, error: String },
-    /// One request was forwarded: its status, or what went wrong.
-    Served { id: u64, outcome: Result<u16, String> },
-    /// A WebSocket through it opened or closed.
-    Socket { id: u64, open: bool },
 }
 
 fn notice(state: &mut State, level: Level, text: String) {

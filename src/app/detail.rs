@@ -61,7 +61,7 @@ pub fn view_action(
 ) {
     use crate::app::action::Action;
     use crate::app::viewer::ViewKind;
-    let area = crate::ui::layout::run_graph_area(state.width, state.height);
+    let area = crate::layout::run_graph_area(state.width, state.height);
     let Some(detail) = state.detail.as_mut() else {
         return;
     };

@@ -210,7 +210,7 @@ pub fn wanted(state: &State) -> Vec<SubKey> {
 
 /// Rows of the trials table's body for the current screen.
 pub fn table_height(state: &State) -> usize {
-    crate::ui::panes::experiments::trials_height(state.width, state.height)
+    crate::layout::trials_height(state.width, state.height)
 }
 
 /// New trials of the open experiment.

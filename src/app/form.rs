@@ -12,41 +12,7 @@ use tui_textarea::{Input, Key as TaKey, TextArea};
 use crate::config::keymap::{Key, KeyCode};
 use crate::runs::params::{self, ParamSpec};
 
-/// What the new run is made from.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RunOrigin {
-    /// A KFP pipeline version: the run is created through the KFP API.
-    Kfp { pipeline_id: String, version_id: String },
-    /// A Workflow to create: from a template reference or a copy of a run.
-    Workflow { object: Value },
-}
-
-/// What the form starts with.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunFormSeed {
-    pub namespace: String,
-    /// What the run is made from, in words: `pipeline hello-world (v2)`, `template data-prep`.
-    pub title: String,
-    pub origin: RunOrigin,
-    pub run_name: String,
-    /// The experiment's name, for KFP runs.
-    pub experiment: Option<String>,
-    /// The parameters, each with the value to start from (`None`: the default).
-    pub params: Vec<(ParamSpec, Option<String>)>,
-}
-
-/// A run ready to be created.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NewRun {
-    /// `POST /apis/v2beta1/runs` with this body; the experiment is found (or made) by name.
-    Kfp {
-        namespace: String,
-        experiment: Option<String>,
-        body: Value,
-    },
-    /// Create this Workflow.
-    Workflow { namespace: String, object: Value },
-}
+pub use crate::kube::new_run::{NewRun, RunFormSeed, RunOrigin};
 
 /// One input of the form.
 #[derive(Debug, Clone)]

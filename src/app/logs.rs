@@ -519,8 +519,8 @@ pub fn open(state: &mut State, subject: LogSubject, effects: &mut Vec<Effect>) {
     let mut session = LogSession::new(state.request_seq, subject, state.log_capacity);
     session.since = since;
     session.tail = tail;
-    let body = crate::ui::layout::areas(ratatui::layout::Rect::new(0, 0, state.width, state.height)).body;
-    let area = crate::ui::panes::logs::LogsPane::body_area(body);
+    let body = crate::layout::areas(ratatui::layout::Rect::new(0, 0, state.width, state.height)).body;
+    let area = crate::layout::logs_body_area(body);
     session.view = session.view.renewed(session.id(), session.title());
     session.view.set_viewport(area.width, area.height);
     session.start_all(&state.target.context, effects);

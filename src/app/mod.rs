@@ -2,7 +2,6 @@
 
 pub mod action;
 pub mod connections;
-pub mod describe;
 pub mod detail;
 pub mod effect;
 pub mod experiments;

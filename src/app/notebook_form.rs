@@ -3,7 +3,7 @@
 //! app does.
 
 use crate::app::action::Action;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 
 use crate::app::effect::Effect;
 use crate::app::form::{FormField, check_name, to_input};
@@ -11,6 +11,7 @@ use crate::app::msg::Msg;
 use crate::app::pane::PaneId;
 use crate::app::state::{Level, Notice, State};
 use crate::config::keymap::Key;
+pub use crate::kube::new_notebook::{NewNotebook, PodDefault};
 use crate::kube::resources::notebook::{GPU, SERVER_TYPE};
 
 /// The images the Kubeflow notebook working group publishes, offered with `ctrl-n`.
@@ -30,23 +31,6 @@ pub const MEMORY: usize = 3;
 pub const GPUS: usize = 4;
 pub const WORKSPACE: usize = 5;
 pub const POD_DEFAULTS: usize = 6;
-
-/// A PodDefault of the namespace: its name, description and the labels that select it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PodDefault {
-    pub name: String,
-    pub desc: String,
-    pub labels: Vec<(String, String)>,
-}
-
-/// A notebook ready to be created.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewNotebook {
-    pub namespace: String,
-    /// The workspace PersistentVolumeClaim, when one was asked for.
-    pub pvc: Option<Value>,
-    pub notebook: Value,
-}
 
 /// News for the form.
 #[derive(Debug, Clone, PartialEq, Eq)]

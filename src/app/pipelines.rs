@@ -196,7 +196,7 @@ pub fn upload(state: &mut State, path: &str, name: Option<&str>, version: bool, 
 /// An action while a pipeline is open: moving in its task graph, scrolling the side panel,
 /// closing; anything else is the pane's.
 pub fn detail_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
-    let area = crate::ui::layout::run_graph_area(state.width, state.height);
+    let area = crate::layout::run_graph_area(state.width, state.height);
     let Some(open) = state.pipeline.as_mut() else {
         return;
     };

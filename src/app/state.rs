@@ -54,14 +54,7 @@ pub struct Target {
     pub demo: bool,
 }
 
-/// A context of the kubeconfig, for the picker.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContextInfo {
-    pub name: String,
-    pub cluster: String,
-    /// The namespace the kubeconfig gives this context.
-    pub namespace: Option<String>,
-}
+pub use crate::kube::ContextInfo;
 
 /// Severity of a status-line notice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,14 +175,7 @@ pub struct Sort {
     pub descending: bool,
 }
 
-/// A run the user asked a verb for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerbTarget {
-    pub kind: crate::app::subs::Kind,
-    pub namespace: String,
-    pub name: String,
-    pub display: String,
-}
+pub use crate::kube::key::VerbTarget;
 
 /// A verb waiting for the user's yes.
 #[derive(Debug, Clone, PartialEq, Eq)]

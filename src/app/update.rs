@@ -21,7 +21,7 @@ use crate::config::keymap::Keymap;
 use crate::kube::kubeflow_ops::{ModelVerb, NotebookVerb, Verb};
 use crate::kube::ops::RunVerb;
 use crate::kube::resources::namespace::{NamespaceRow, picker_order};
-use crate::ui::layout;
+use crate::layout;
 
 /// Applies one message to the state and returns the effects to perform.
 pub fn update(state: &mut State, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
@@ -70,7 +70,7 @@ pub fn update(state: &mut State, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
             state.height = height;
             state.list_height = layout::list_height(width, height);
             let body = layout::areas(ratatui::layout::Rect::new(0, 0, width, height)).body;
-            let logs_area = crate::ui::panes::logs::LogsPane::body_area(body);
+            let logs_area = layout::logs_body_area(body);
             if let Some(session) = state.logs.as_mut() {
                 session.view.set_viewport(logs_area.width, logs_area.height);
             }

@@ -2,22 +2,7 @@
 
 use crate::app::filter::contains_ignore_case;
 use crate::app::state::LineInput;
-
-/// What a text view shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ViewKind {
-    Yaml,
-    Describe,
-}
-
-impl ViewKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            ViewKind::Yaml => "YAML",
-            ViewKind::Describe => "Describe",
-        }
-    }
-}
+pub use crate::kube::fetch::ViewKind;
 
 /// Where the view's text is.
 #[derive(Debug, Clone, PartialEq, Eq)]

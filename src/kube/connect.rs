@@ -29,9 +29,6 @@ use kube::api::{Api, ListParams};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::connections::{PortChoice, ProxyEvent, Via};
-use crate::app::msg::Msg;
-
 /// The longest a forwarded request may wait for its answer to begin. The client retries a 503
 /// (a stopped notebook has no endpoints) with backoff; the deadline turns that into a 504 soon.
 /// The answer's body then streams for as long as it takes.
@@ -58,6 +55,48 @@ const HOP_BY_HOP: &[&str] = &[
     "host",
     "content-length",
 ];
+
+/// The local port a connection listens on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortChoice {
+    /// Any free port.
+    Any,
+    /// This one or the next free one above it (`connect_port` in the config).
+    From(u16),
+    /// This one, or fail (`:connect PORT`).
+    Exactly(u16),
+}
+
+/// How a connection reaches the notebook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// The API server's proxy to the notebook's Service.
+    ServiceProxy,
+    /// A port-forward to the notebook's pod, where the service proxy is forbidden.
+    PortForward { pod: String, port: u16 },
+}
+
+impl std::fmt::Display for Via {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::ServiceProxy => f.write_str("service proxy"),
+            Self::PortForward { pod, port } => write!(f, "port-forward to {pod}:{port}"),
+        }
+    }
+}
+
+/// News from a proxy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProxyEvent {
+    /// Listening on this port, reaching the notebook this way.
+    Opened { id: u64, port: u16, via: Via },
+    /// Could not start.
+    Failed { id: u64, error: String },
+    /// One request was forwarded: its status, or what went wrong.
+    Served { id: u64, outcome: Result<u16, String> },
+    /// A WebSocket through it opened or closed.
+    Socket { id: u64, open: bool },
+}
 
 /// The path under which a notebook serves (`/notebook/<ns>/<name>/`).
 pub fn notebook_path(namespace: &str, name: &str) -> String {
@@ -548,21 +587,23 @@ async fn relay(proxy: Arc<Proxy>, local: hyper::upgrade::OnUpgrade, remote: hype
     });
 }
 
-/// Binds a port, chooses the way in and serves the proxy until `cancel` fires, telling the app
-/// (as `Msg::Proxy`) where it listens and how, or why it cannot, and about every request.
-pub async fn run(
+/// Binds a port, chooses the way in and serves the proxy until `cancel` fires, telling `tx` (as
+/// [`ProxyEvent`]s) where it listens and how, or why it cannot, and about every request.
+pub async fn run<T>(
     id: u64,
     client: Result<kube::Client, String>,
     namespace: String,
     name: String,
     port: PortChoice,
-    tx: tokio::sync::mpsc::Sender<Msg>,
+    tx: tokio::sync::mpsc::Sender<T>,
     cancel: CancellationToken,
-) {
-    let send = |event| {
+) where
+    T: From<ProxyEvent> + Send + 'static,
+{
+    let send = |event: ProxyEvent| {
         let tx = tx.clone();
         async move {
-            let _ = tx.send(Msg::Proxy(event)).await;
+            let _ = tx.send(T::from(event)).await;
         }
     };
     // The port first: a port in use is said at once, before the API server is asked.
@@ -596,7 +637,7 @@ pub async fn run(
     let socket_news = tx.clone();
     tokio::spawn(async move {
         while let Some(event) = socket_rx.recv().await {
-            let _ = socket_news.send(Msg::Proxy(event)).await;
+            let _ = socket_news.send(T::from(event)).await;
         }
     });
     let report = move |event: ProxyEvent| {
@@ -605,7 +646,7 @@ pub async fn run(
         } else {
             // Counting requests is news, not a duty: a full channel drops it rather than
             // stall a request.
-            let _ = report_tx.try_send(Msg::Proxy(event));
+            let _ = report_tx.try_send(T::from(event));
         }
     };
     if let Err(e) = serve(listener, upstream, id, report, cancel).await {

@@ -4,10 +4,25 @@ use k8s_openapi::api::core::v1::{Event, Pod};
 use kube::api::{Api, ApiResource, DynamicObject, ListParams};
 use serde_json::Value;
 
-use crate::app::describe::{describe, yaml_lines};
-use crate::app::subs::Kind;
-use crate::app::viewer::ViewKind;
+use crate::kube::describe::{describe, yaml_lines};
 use crate::kube::describe_error;
+use crate::kube::key::Kind;
+
+/// What a text view shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewKind {
+    Yaml,
+    Describe,
+}
+
+impl ViewKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ViewKind::Yaml => "YAML",
+            ViewKind::Describe => "Describe",
+        }
+    }
+}
 
 /// The API resource behind a kind.
 pub fn api_resource(kind: Kind) -> ApiResource {

@@ -9,8 +9,8 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::msg::{DataEvent, Msg, SubStatus};
-use crate::app::subs::SubKey;
+use crate::kube::event::{DataEvent, SubStatus};
+use crate::kube::key::SubKey;
 use crate::kube::kfp::{Kfp, KfpError};
 use crate::kube::resources::workflow::RunRow;
 
@@ -58,7 +58,12 @@ pub async fn rows(kfp: &Kfp, namespace: &str) -> Result<Vec<RunRow>, KfpError> {
 
 /// Polls until cancelled. KFP not answering is not an error of the Runs pane: its rows are
 /// simply the Workflows then.
-pub async fn poll(client: kube::Client, key: SubKey, tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
+pub async fn poll<T: From<DataEvent> + Send>(
+    client: kube::Client,
+    key: SubKey,
+    tx: mpsc::Sender<T>,
+    cancel: CancellationToken,
+) {
     let Some(namespace) = key.namespace.clone() else {
         return;
     };
@@ -72,7 +77,7 @@ pub async fn poll(client: kube::Client, key: SubKey, tx: mpsc::Sender<Msg>, canc
                     message: e.to_string(),
                 };
                 let _ = tx
-                    .send(Msg::Data(DataEvent::Status {
+                    .send(T::from(DataEvent::Status {
                         key: key.clone(),
                         status,
                     }))
@@ -84,7 +89,7 @@ pub async fn poll(client: kube::Client, key: SubKey, tx: mpsc::Sender<Msg>, canc
             key: key.clone(),
             rows: Arc::from(rows),
         };
-        if tx.send(Msg::Data(event)).await.is_err() {
+        if tx.send(T::from(event)).await.is_err() {
             return;
         }
         tokio::select! {

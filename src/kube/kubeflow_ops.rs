@@ -6,8 +6,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PropagationPolicy};
 use serde_json::{Value, json};
 
-use crate::app::subs::Kind;
 use crate::kube::fetch::api_resource;
+use crate::kube::key::Kind;
 use crate::kube::ops::OpError;
 use crate::kube::resources::{inference_service, notebook};
 
@@ -197,7 +197,7 @@ impl Verb {
     pub async fn run_on(
         self,
         client: &kube::Client,
-        target: &crate::app::state::VerbTarget,
+        target: &crate::kube::key::VerbTarget,
     ) -> Result<String, OpError> {
         match (self, target.kind) {
             (Verb::Training(v), Kind::Training(kind)) => {

@@ -1,7 +1,14 @@
 //! The cluster side: building a client from a kubeconfig, watches, and (later) operations.
+//!
+//! It sits below the app: it names nothing of it. Watches and proxies send their own events
+//! ([`event::DataEvent`], [`connect::ProxyEvent`]) to any receiver that takes them through
+//! `From`, and the rows they carry are [`row::ListRow`]s; the app maps these into its messages.
 
 pub mod connect;
+pub mod describe;
+pub mod event;
 pub mod fetch;
+pub mod key;
 pub mod kfp;
 pub mod kfp_history;
 pub mod kubeflow_ops;
@@ -13,6 +20,7 @@ pub mod ops;
 pub mod pipelines;
 pub mod predict;
 pub mod resources;
+pub mod row;
 pub mod subscribe;
 pub mod subscribe_kubeflow;
 pub mod training_ops;
@@ -72,14 +80,23 @@ fn read_kubeconfig(source: &ClusterSource) -> Option<Kubeconfig> {
     }
 }
 
+/// A context of the kubeconfig, for the picker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextInfo {
+    pub name: String,
+    pub cluster: String,
+    /// The namespace the kubeconfig gives this context.
+    pub namespace: Option<String>,
+}
+
 /// The contexts of the kubeconfig, for the context picker (no credentials are read out).
-pub fn contexts(source: &ClusterSource) -> Vec<crate::app::state::ContextInfo> {
+pub fn contexts(source: &ClusterSource) -> Vec<ContextInfo> {
     let Some(kc) = read_kubeconfig(source) else {
         return Vec::new();
     };
     kc.contexts
         .iter()
-        .map(|c| crate::app::state::ContextInfo {
+        .map(|c| ContextInfo {
             name: c.name.clone(),
             cluster: c.context.as_ref().map(|x| x.cluster.clone()).unwrap_or_default(),
             namespace: c.context.as_ref().and_then(|x| x.namespace.clone()),

@@ -4,9 +4,25 @@
 use kube::api::{Api, DynamicObject, ListParams, PostParams};
 use serde_json::Value;
 
-use crate::app::notebook_form::{NewNotebook, PodDefault};
 use crate::kube::describe_error;
 use crate::kube::fetch::resource;
+
+/// A PodDefault of the namespace: its name, description and the labels that select it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodDefault {
+    pub name: String,
+    pub desc: String,
+    pub labels: Vec<(String, String)>,
+}
+
+/// A notebook ready to be created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewNotebook {
+    pub namespace: String,
+    /// The workspace PersistentVolumeClaim, when one was asked for.
+    pub pvc: Option<Value>,
+    pub notebook: Value,
+}
 
 /// The `kubeflow.org/v1alpha1` PodDefaults of a namespace: name, description, selector labels.
 pub async fn pod_defaults(client: kube::Client, namespace: &str) -> Result<Vec<PodDefault>, String> {

@@ -5,13 +5,48 @@ use chrono::Utc;
 use kube::api::{Api, DynamicObject, ListParams, PostParams};
 use serde_json::{Value, json};
 
-use crate::app::form::{NewRun, RunFormSeed, RunOrigin};
-use crate::app::subs::Kind;
 use crate::kube::describe_error;
 use crate::kube::fetch::api_resource;
+use crate::kube::key::Kind;
 use crate::kube::kfp::{Kfp, KfpError};
 use crate::kube::resources::workflow::{ARGO_CLUSTER_TEMPLATE, ARGO_TEMPLATE, KFP_RUN_ID, KFP_RUN_NAME};
 use crate::runs::params::{self, ParamSpec};
+
+/// What the new run is made from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunOrigin {
+    /// A KFP pipeline version: the run is created through the KFP API.
+    Kfp { pipeline_id: String, version_id: String },
+    /// A Workflow to create: from a template reference or a copy of a run.
+    Workflow { object: Value },
+}
+
+/// What the form starts with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunFormSeed {
+    pub namespace: String,
+    /// What the run is made from, in words: `pipeline hello-world (v2)`, `template data-prep`.
+    pub title: String,
+    pub origin: RunOrigin,
+    pub run_name: String,
+    /// The experiment's name, for KFP runs.
+    pub experiment: Option<String>,
+    /// The parameters, each with the value to start from (`None`: the default).
+    pub params: Vec<(ParamSpec, Option<String>)>,
+}
+
+/// A run ready to be created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewRun {
+    /// `POST /apis/v2beta1/runs` with this body; the experiment is found (or made) by name.
+    Kfp {
+        namespace: String,
+        experiment: Option<String>,
+        body: Value,
+    },
+    /// Create this Workflow.
+    Workflow { namespace: String, object: Value },
+}
 
 /// The sources a run can start from, and notes on those that could not be listed.
 #[derive(Debug, Clone, Default)]

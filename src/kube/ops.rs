@@ -7,9 +7,9 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
 
-use crate::app::subs::Kind;
 use crate::kube::describe_error;
 use crate::kube::fetch::api_resource;
+use crate::kube::key::Kind;
 use crate::runs::pod_name::{POD_NAME_FORMAT_ANNOTATION, PodNameFormat, pod_name};
 
 /// A verb on runs.

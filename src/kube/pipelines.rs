@@ -9,13 +9,12 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::form::RunFormSeed;
-use crate::app::msg::{DataEvent, Msg, SubStatus};
-use crate::app::subs::SubKey;
 use crate::kube::describe_error;
+use crate::kube::event::{DataEvent, SubStatus};
 use crate::kube::fetch::resource;
+use crate::kube::key::SubKey;
 use crate::kube::kfp::{Kfp, KfpError};
-use crate::kube::new_run::{kfp_seed, template_seed};
+use crate::kube::new_run::{RunFormSeed, kfp_seed, template_seed};
 use crate::kube::resources::pipeline::{PipelineRow, PipelineSource};
 use crate::kube::resources::recurring::{RecurringRow, ScheduleSource};
 use crate::runs::params::{ParamSpec, argo_params, kfp_params};
@@ -216,7 +215,12 @@ pub async fn set_schedule(
 }
 
 /// Polls the pipelines until cancelled.
-pub async fn poll(client: kube::Client, key: SubKey, tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
+pub async fn poll<T: From<DataEvent> + Send>(
+    client: kube::Client,
+    key: SubKey,
+    tx: mpsc::Sender<T>,
+    cancel: CancellationToken,
+) {
     loop {
         let (rows, mut notes) = gather(&client, key.namespace.as_deref()).await;
         let recurring = recurring(&client, key.namespace.as_deref(), &rows, &mut notes).await;
@@ -225,7 +229,7 @@ pub async fn poll(client: kube::Client, key: SubKey, tx: mpsc::Sender<Msg>, canc
                 message: notes.join("; "),
             };
             let _ = tx
-                .send(Msg::Data(DataEvent::Status {
+                .send(T::from(DataEvent::Status {
                     key: key.clone(),
                     status,
                 }))
@@ -237,7 +241,7 @@ pub async fn poll(client: kube::Client, key: SubKey, tx: mpsc::Sender<Msg>, canc
                 recurring: Arc::from(recurring),
                 notes,
             };
-            if tx.send(Msg::Data(event)).await.is_err() {
+            if tx.send(T::from(event)).await.is_err() {
                 return;
             }
         }

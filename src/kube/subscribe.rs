@@ -12,9 +12,9 @@ use kube::runtime::watcher::{self, Event};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::msg::{DataEvent, Msg, SubStatus};
-use crate::app::subs::{Kind, SubKey};
 use crate::kube::describe_error;
+use crate::kube::event::{DataEvent, SubStatus};
+use crate::kube::key::{Kind, SubKey};
 use crate::kube::resources::inference_service::{IsvcLite, IsvcRow};
 use crate::kube::resources::namespace::NamespaceRow;
 use crate::kube::resources::notebook::{NotebookLite, NotebookRow};
@@ -25,8 +25,13 @@ use k8s_openapi::api::core::v1::{Namespace, Pod};
 /// How often at most a subscription sends a snapshot.
 pub const COALESCE: Duration = Duration::from_millis(250);
 
-/// Watches `key` until `cancel` fires, sending `Msg::Data` to `tx`.
-pub async fn run(client: kube::Client, key: SubKey, tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
+/// Watches `key` until `cancel` fires, sending [`DataEvent`]s to `tx`.
+pub async fn run<T: From<DataEvent> + Send>(
+    client: kube::Client,
+    key: SubKey,
+    tx: mpsc::Sender<T>,
+    cancel: CancellationToken,
+) {
     match key.kind {
         Kind::Workflows => {
             let api: Api<WorkflowLite> = match &key.namespace {
@@ -112,16 +117,17 @@ fn status_for(error: &watcher::Error, attempt: u32) -> SubStatus {
 
 /// The generic watch loop: keeps the current rows keyed by namespace/name, replaces them
 /// atomically on a relist (no flash of an empty list), and sends coalesced snapshots.
-pub(crate) async fn watch_rows<K, R>(
+pub(crate) async fn watch_rows<K, R, T>(
     api: Api<K>,
     key: SubKey,
-    tx: mpsc::Sender<Msg>,
+    tx: mpsc::Sender<T>,
     cancel: CancellationToken,
     project: fn(&K) -> R,
 ) where
     K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
     R: Clone + Send + 'static,
     Arc<[R]>: Into<RowsFor>,
+    T: From<DataEvent> + Send,
 {
     let mut config = watcher::Config::default();
     if let Some(selector) = &key.selector {
@@ -208,7 +214,12 @@ pub(crate) async fn watch_rows<K, R>(
 
 /// Watches one Workflow in full and sends its step graph, rebuilt off the UI thread, at most
 /// once per [`COALESCE`].
-async fn watch_graph(client: kube::Client, key: SubKey, tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
+async fn watch_graph<T: From<DataEvent> + Send>(
+    client: kube::Client,
+    key: SubKey,
+    tx: mpsc::Sender<T>,
+    cancel: CancellationToken,
+) {
     let ar = crate::kube::fetch::api_resource(Kind::RunGraph);
     let ns = key.namespace.clone().unwrap_or_default();
     let api: Api<kube::api::DynamicObject> = Api::namespaced_with(client, &ns, &ar);
@@ -231,7 +242,7 @@ async fn watch_graph(client: kube::Client, key: SubKey, tx: mpsc::Sender<Msg>, c
                 }
                 Some(Ok(Event::Delete(_))) => {
                     let graph = Err("the run was deleted".to_string());
-                    if tx.send(Msg::Data(DataEvent::RunGraph { key: key.clone(), graph })).await.is_err() {
+                    if tx.send(T::from(DataEvent::RunGraph { key: key.clone(), graph })).await.is_err() {
                         return;
                     }
                 }
@@ -254,7 +265,7 @@ async fn watch_graph(client: kube::Client, key: SubKey, tx: mpsc::Sender<Msg>, c
                 })
                 .await
                 .unwrap_or_else(|e| Err(e.to_string()));
-                if tx.send(Msg::Data(DataEvent::RunGraph { key: key.clone(), graph })).await.is_err() {
+                if tx.send(T::from(DataEvent::RunGraph { key: key.clone(), graph })).await.is_err() {
                     return;
                 }
             }
@@ -321,6 +332,6 @@ impl DataEvent {
     }
 }
 
-async fn send(tx: &mpsc::Sender<Msg>, event: DataEvent) -> Result<(), ()> {
-    tx.send(Msg::Data(event)).await.map_err(|_| ())
+async fn send<T: From<DataEvent>>(tx: &mpsc::Sender<T>, event: DataEvent) -> Result<(), ()> {
+    tx.send(T::from(event)).await.map_err(|_| ())
 }

@@ -7,8 +7,8 @@ use kube::Api;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::msg::Msg;
-use crate::app::subs::{Kind, SubKey};
+use crate::kube::event::DataEvent;
+use crate::kube::key::{Kind, SubKey};
 use crate::kube::resources::experiment::{ExperimentLite, ExperimentRow, TrialLite, TrialRow};
 use crate::kube::resources::train_job::{
     self, ClusterScoped, JobKind, LegacyJobLite, Namespaced, RuntimeLite, RuntimeRow, TrainJobLite, TrainRow,
@@ -26,7 +26,12 @@ where
 }
 
 /// Watches one of the Kubeflow training or tuning kinds until `cancel` fires.
-pub async fn run(client: kube::Client, key: SubKey, tx: mpsc::Sender<Msg>, cancel: CancellationToken) {
+pub async fn run<T: From<DataEvent> + Send>(
+    client: kube::Client,
+    key: SubKey,
+    tx: mpsc::Sender<T>,
+    cancel: CancellationToken,
+) {
     let ns = key.namespace.clone();
     let ns = ns.as_deref();
     match key.kind {

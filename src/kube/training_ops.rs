@@ -6,8 +6,8 @@
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PropagationPolicy};
 use serde_json::{Value, json};
 
-use crate::app::subs::Kind;
 use crate::kube::fetch::api_resource;
+use crate::kube::key::Kind;
 use crate::kube::ops::OpError;
 use crate::kube::resources::train_job::JobKind;
 

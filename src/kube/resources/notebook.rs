@@ -11,9 +11,9 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::app::list::ListRow;
-use crate::app::subs::Kind;
+use crate::kube::key::Kind;
 use crate::kube::resources::{ConditionLite, meta_time, parse_time};
+use crate::kube::row::ListRow;
 use crate::text::sanitized;
 
 /// Annotation that stops a notebook; its value is the RFC 3339 time it was stopped.

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::app::list::ListRow;
-use crate::app::subs::Kind;
+use crate::kube::key::Kind;
 use crate::kube::resources::parse_time;
+use crate::kube::row::ListRow;
 use crate::text::sanitized;
 
 /// Where a pipeline row comes from.

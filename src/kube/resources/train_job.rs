@@ -15,10 +15,10 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::app::list::ListRow;
-use crate::app::subs::Kind;
+use crate::kube::key::Kind;
 pub use crate::kube::resources::ConditionLite;
 use crate::kube::resources::{meta_time, parse_time};
+use crate::kube::row::ListRow;
 use crate::text::sanitized;
 
 /// The API a training job comes from.

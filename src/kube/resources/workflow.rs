@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use std::cmp::Ordering;
 
-use crate::app::list::ListRow;
-use crate::app::subs::Kind;
+use crate::kube::key::Kind;
 use crate::kube::resources::{meta_time, parse_time};
+use crate::kube::row::ListRow;
 use crate::text::sanitized;
 
 /// Annotation holding the KFP run's display name.

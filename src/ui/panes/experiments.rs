@@ -3,7 +3,7 @@
 //! objective over the trials, and the current optimal trial's parameters.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Modifier;
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
@@ -15,9 +15,10 @@ use crate::app::experiments::{Column, ExperimentDetail, columns, open_row};
 use crate::app::state::{SourceState, State};
 use crate::config::theme::{Role, Theme};
 use crate::kube::resources::experiment::{ExperimentRow, ExperimentStatus, TrialStatus, number};
+use crate::layout::experiment_areas;
+pub use crate::layout::trials_height;
 use crate::ui::View;
 use crate::ui::format::{age, human_duration};
-use crate::ui::layout;
 use crate::ui::panes::table::{self, Nouns};
 
 pub struct ExperimentsPane<'a> {
@@ -44,50 +45,6 @@ pub fn trial_role(s: TrialStatus) -> Role {
         TrialStatus::MetricsUnavailable => Role::StatusUnknown,
         TrialStatus::Failed => Role::StatusFailed,
     }
-}
-
-/// The parts of an open experiment inside its border.
-struct DetailAreas {
-    summary: Rect,
-    table: Rect,
-    chart: Rect,
-    best: Option<Rect>,
-}
-
-fn detail_areas(body: Rect) -> DetailAreas {
-    let inner = layout::inner(body);
-    let big = inner.height >= 30;
-    let summary_h = if big { 3 } else { 2 };
-    let chart_h = if big { 12 } else { 5 };
-    let [summary, table, bottom] = Layout::vertical([
-        Constraint::Length(summary_h),
-        Constraint::Min(3),
-        Constraint::Length(chart_h),
-    ])
-    .areas(inner);
-    if inner.width >= 120 {
-        let [chart, best] =
-            Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(bottom);
-        DetailAreas {
-            summary,
-            table,
-            chart,
-            best: Some(best),
-        }
-    } else {
-        DetailAreas {
-            summary,
-            table,
-            chart: bottom,
-            best: None,
-        }
-    }
-}
-
-/// Rows of the trials table's body on a screen of this size.
-pub fn trials_height(width: u16, height: u16) -> usize {
-    let body = layout::areas(Rect::new(0, 0, width, height)).body;
-    usize::from(detail_areas(body).table.height.saturating_sub(1))
 }
 
 impl Widget for ExperimentsPane<'_> {
@@ -482,7 +439,7 @@ impl Widget for DetailView<'_> {
             .border_style(theme.style(Role::BorderFocused))
             .title(Line::from(title))
             .render(area, buf);
-        let areas = detail_areas(area);
+        let areas = experiment_areas(area);
         let cols = columns(exp, &d.trials);
         self.summary(exp, areas.summary, buf);
         self.table(exp, &cols, areas.table, buf);
@@ -496,12 +453,6 @@ impl Widget for DetailView<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn trials_table_height_follows_the_layout() {
-        assert_eq!(trials_height(80, 24), 10);
-        assert!(trials_height(160, 48) > 20);
-    }
 
     #[test]
     fn columns_never_go_below_a_readable_width() {

@@ -45,12 +45,7 @@ impl LogsPane<'_> {
     /// Where the lines go inside the pane's `area` (inside the border, below the header row).
     /// Give its size to [`LogView::set_viewport`] so scrolling matches the screen.
     pub fn body_area(area: Rect) -> Rect {
-        let inner = Block::default().borders(Borders::ALL).inner(area);
-        Rect {
-            y: inner.y.saturating_add(1),
-            height: inner.height.saturating_sub(1),
-            ..inner
-        }
+        crate::layout::logs_body_area(area)
     }
 }
 

@@ -5,8 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::kube::resources::parse_time;
-use crate::text::sanitized;
-use crate::ui::format::human_duration;
+use crate::text::{human_duration, sanitized};
 
 /// The object as YAML, with `metadata.managedFields` folded to one line.
 pub fn yaml_lines(obj: &Value) -> Vec<String> {

@@ -147,6 +147,8 @@ pub fn target_of<R: ListRow>(r: &R) -> VerbTarget {
 pub trait AnyList {
     fn filter_input(&mut self) -> &mut LineInput;
     fn filter_text(&self) -> &str;
+    /// The filter being typed, with its cursor.
+    fn filter_line(&self) -> &LineInput;
     fn refilter(&mut self, now: DateTime<Utc>);
     fn move_by(&mut self, delta: isize, height: usize);
     fn clamp_to(&mut self, height: usize);
@@ -176,6 +178,10 @@ pub trait AnyList {
 impl<R: ListRow> AnyList for ListView<R> {
     fn filter_input(&mut self) -> &mut LineInput {
         &mut self.filter
+    }
+
+    fn filter_line(&self) -> &LineInput {
+        &self.filter
     }
 
     fn filter_text(&self) -> &str {

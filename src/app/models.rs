@@ -294,6 +294,17 @@ pub fn has_history(state: &State) -> bool {
         .is_some_and(|h| !h.is_empty())
 }
 
+/// Whether the open test request's body is the model's example body as it is.
+pub fn body_is_example(state: &State) -> bool {
+    let Some(t) = state.model.test.as_ref() else {
+        return true;
+    };
+    let format = row(state, &t.namespace, &t.name)
+        .map(|r| r.format.clone())
+        .unwrap_or_default();
+    t.editor.lines().join("\n") == example_body(t.protocol, &format)
+}
+
 /// An action of the test view (editor or history focused).
 pub fn test_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
     state.dirty = true;

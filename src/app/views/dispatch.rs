@@ -45,16 +45,19 @@ pub fn on_key(state: &mut State, keymap: &Keymap, key: Key, effects: &mut Vec<Ef
 
 /// A key bound to an action that no view can do now gets a word instead of silence.
 fn unavailable(state: &mut State, keymap: &Keymap, views: &[ViewId], keys: &[Key]) {
-    for view in views.iter().rev() {
+    for view in crate::app::views::reachable(views).into_iter().map(|d| &views[d]) {
         if let crate::config::keymap::KeymapResult::Matched(action) =
             keymap.resolve_in(&view.scopes(state.pane), keys)
             && view.decls().iter().any(|d| d.action == action)
         {
-            let why = match state.list(state.pane) {
-                Some(l) if l.selected().is_none() => "nothing is selected",
-                _ => "not now",
-            };
-            return notice(state, Level::Info, format!("{}: {why}", action.name()));
+            if state.list(state.pane).is_some_and(|l| l.selected().is_none()) {
+                notice(
+                    state,
+                    Level::Info,
+                    format!("{}: nothing is selected", action.name()),
+                );
+            }
+            return;
         }
     }
 }
@@ -100,7 +103,13 @@ fn close(state: &mut State, view: ViewId) {
 
 /// Performs an action in a view (what a key or a `:` command asked for), with the command's
 /// argument if it has one.
-pub fn apply_in(state: &mut State, view: ViewId, action: Action, arg: Option<&str>, effects: &mut Vec<Effect>) {
+pub fn apply_in(
+    state: &mut State,
+    view: ViewId,
+    action: Action,
+    arg: Option<&str>,
+    effects: &mut Vec<Effect>,
+) {
     state.dirty = true;
     if let Some(arg) = arg {
         return with_arg(state, action, arg, effects);
@@ -337,6 +346,7 @@ fn command_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) 
         Action::Cancel => {
             state.mode = Mode::Normal;
             state.command.clear();
+            state.notice = None;
         }
         Action::Accept => {
             state.mode = Mode::Normal;
@@ -421,7 +431,11 @@ pub fn run_command(state: &mut State, line: &str, effects: &mut Vec<Effect>) {
     let views = stack(state);
     let views: Vec<ViewId> = views.into_iter().filter(|v| *v != ViewId::Command).collect();
     // Commands that take an argument where a key does not: the pane's own list takes them too.
-    match (0..views.len()).rev().find(|d| views[*d].takes(state, action) || takes_arg(action, rest)) {
+    let reach = crate::app::views::reachable(&views);
+    match reach
+        .into_iter()
+        .find(|d| views[*d].takes(state, action) || takes_arg(action, rest))
+    {
         Some(depth) => take(state, &views, depth, action, rest, effects),
         None => notice(
             state,
@@ -446,17 +460,15 @@ fn with_arg(state: &mut State, action: Action, arg: &str, effects: &mut Vec<Effe
     let first = words.next().unwrap_or("");
     let second = words.next();
     match action {
-        Action::Namespace if matches!(first, "all" | "-A" | "*") => update::set_namespace(state, None, effects),
+        Action::Namespace if matches!(first, "all" | "-A" | "*") => {
+            update::set_namespace(state, None, effects)
+        }
         Action::Namespace => update::set_namespace(state, Some(first.to_string()), effects),
         Action::Context => update::set_context(state, first, effects),
         Action::Logs => crate::app::logs::logs_command(state, first, second, effects),
-        Action::Upload | Action::UploadVersion => crate::app::pipelines::upload(
-            state,
-            first,
-            second,
-            action == Action::UploadVersion,
-            effects,
-        ),
+        Action::Upload | Action::UploadVersion => {
+            crate::app::pipelines::upload(state, first, second, action == Action::UploadVersion, effects)
+        }
         Action::Container => crate::app::logs::container_command(state, first, effects),
         Action::Connect => crate::app::connections::connect_command(state, first, effects),
         Action::Since => crate::app::logs::since_command(state, first, effects),

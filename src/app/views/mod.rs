@@ -18,6 +18,7 @@ mod dispatch;
 use crate::app::action::Action;
 use crate::app::pane::PaneId;
 use crate::app::state::{Mode, State};
+use crate::app::viewer::ViewKind;
 use crate::config::keymap::{Key, Keymap, KeymapResult, Scope, parse_keys};
 
 pub use dispatch::{apply_in, on_key, run_command};
@@ -242,7 +243,11 @@ const LOGS: &[Decl] = &[
     quiet(Action::Cancel),
 ];
 
-const NO_LOGS: &[Decl] = &[hint(Action::Help, "help"), hint(Action::NextPane, "next pane"), hint(Action::Quit, "quit")];
+const NO_LOGS: &[Decl] = &[
+    hint(Action::Help, "help"),
+    hint(Action::NextPane, "next pane"),
+    hint(Action::Quit, "quit"),
+];
 
 const RUN_DETAIL: &[Decl] = &[
     hint(Action::Cancel, "back"),
@@ -330,7 +335,11 @@ const TEST_HISTORY: &[Decl] = &[
     quiet(Action::Quit),
 ];
 
-const SEARCH: &[Decl] = &[hint(Action::Accept, "find"), hint(Action::Cancel, "clear"), quiet(Action::Quit)];
+const SEARCH: &[Decl] = &[
+    hint(Action::Accept, "find"),
+    hint(Action::Cancel, "clear"),
+    quiet(Action::Quit),
+];
 
 const VIEWER: &[Decl] = &[
     hint(Action::Cancel, "close"),
@@ -374,7 +383,11 @@ const RUN_FORM: &[Decl] = &[
     quiet(Action::Quit),
 ];
 
-const YAML_EDITOR: &[Decl] = &[hint(Action::Submit, "submit"), hint(Action::Cancel, "back to the form"), quiet(Action::Quit)];
+const YAML_EDITOR: &[Decl] = &[
+    hint(Action::Submit, "submit"),
+    hint(Action::Cancel, "back to the form"),
+    quiet(Action::Quit),
+];
 
 const NOTEBOOK_FORM: &[Decl] = &[
     hint(Action::NextField, "next"),
@@ -397,7 +410,11 @@ const PICKER: &[Decl] = &[
     quiet(Action::Quit),
 ];
 
-const CONFIRM: &[Decl] = &[hint(Action::Accept, "yes"), hint(Action::Cancel, "no"), quiet(Action::Quit)];
+const CONFIRM: &[Decl] = &[
+    hint(Action::Accept, "yes"),
+    hint(Action::Cancel, "no"),
+    quiet(Action::Quit),
+];
 
 const HELP: &[Decl] = &[
     hint(Action::Cancel, "close"),
@@ -516,6 +533,22 @@ impl ViewId {
         matches!(self, ViewId::Viewer | ViewId::Compare | ViewId::Connections)
     }
 
+    /// A view drawn over the pane's list: keys it does not take skip the list (which is not
+    /// seen) and go to the global bindings.
+    pub fn hides_list(self) -> bool {
+        matches!(
+            self,
+            ViewId::RunDetail
+                | ViewId::PipelineDetail
+                | ViewId::ModelDetail
+                | ViewId::TrainingDetail
+                | ViewId::ExperimentDetail
+                | ViewId::Viewer
+                | ViewId::Compare
+                | ViewId::Connections
+        )
+    }
+
     /// The view's declared actions, footer hints first.
     pub fn decls(self) -> Vec<Decl> {
         let join = |parts: &[&[Decl]]| parts.iter().flat_map(|p| p.iter().copied()).collect();
@@ -567,6 +600,24 @@ fn available(view: ViewId, state: &State, action: Action) -> bool {
             logs().is_some_and(|l| l.view.search().query().is_some())
         }
         (ViewId::Logs, Action::ScrollLeft | Action::ScrollRight) => logs().is_some_and(|l| !l.view.wrap()),
+        (ViewId::Logs, Action::Cancel) => {
+            logs().is_some_and(|l| l.view.search().query().is_some() || l.view.filter().is_some())
+        }
+        (ViewId::Logs, Action::Utc) => logs().is_some_and(|l| l.view.timestamps()),
+        (ViewId::Viewer, Action::Yaml) => state.viewer.as_ref().is_some_and(|v| v.kind != ViewKind::Yaml),
+        (ViewId::Viewer, Action::Describe) => state
+            .viewer
+            .as_ref()
+            .is_some_and(|v| v.kind != ViewKind::Describe),
+        (ViewId::ModelTest, Action::Example) => !crate::app::models::body_is_example(state),
+        (ViewId::List(_) | ViewId::Recurring | ViewId::Global, Action::Cancel) => {
+            state.notice.is_some()
+                || state
+                    .list(state.pane)
+                    .is_some_and(|l| !l.filter_text().is_empty())
+        }
+        (_, Action::UnmarkAll) => state.list(state.pane).is_some_and(|l| l.marked_count() > 0),
+        (ViewId::Global, a) if PaneId::for_action(a).is_some() => PaneId::for_action(a) != Some(state.pane),
         (ViewId::Viewer, Action::NextMatch | Action::PrevMatch) => {
             state.viewer.as_ref().is_some_and(|v| !v.search.text.is_empty())
         }
@@ -697,9 +748,12 @@ pub enum Route {
 /// Routes a key sequence through the stack, top first. The one routine behind dispatch, the
 /// footer, help and completion.
 pub fn route(state: &State, keymap: &Keymap, stack: &[ViewId], keys: &[Key]) -> Route {
-    for (depth, view) in stack.iter().enumerate().rev() {
+    for depth in reachable(stack) {
+        let view = stack[depth];
         match keymap.resolve_in(&view.scopes(state.pane), keys) {
-            KeymapResult::Matched(action) if view.takes(state, action) => return Route::Action { depth, action },
+            KeymapResult::Matched(action) if view.takes(state, action) => {
+                return Route::Action { depth, action };
+            }
             KeymapResult::Pending => return Route::Pending,
             _ => {}
         }
@@ -708,6 +762,24 @@ pub fn route(state: &State, keymap: &Keymap, stack: &[ViewId], keys: &[Key]) -> 
         }
     }
     Route::Nothing
+}
+
+/// The depths of the stack a key can reach, top first: down to the first modal view, and past
+/// a view that hides the pane's list straight to the global bindings.
+pub fn reachable(stack: &[ViewId]) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut hidden = false;
+    for (depth, view) in stack.iter().enumerate().rev() {
+        if hidden && depth > 0 && matches!(view, ViewId::List(_) | ViewId::Recurring | ViewId::Logs) {
+            continue;
+        }
+        out.push(depth);
+        if view.modal() {
+            break;
+        }
+        hidden |= view.hides_list();
+    }
+    out
 }
 
 /// The binding table of the view at `depth` of the stack, keys resolved through the stack.
@@ -724,7 +796,11 @@ pub fn bindings(state: &State, keymap: &Keymap, stack: &[ViewId], depth: usize) 
                 .into_iter()
                 .filter(|k| {
                     parse_keys(k).is_ok_and(|seq| {
-                        route(state, keymap, stack, &seq) == Route::Action { depth, action: d.action }
+                        route(state, keymap, stack, &seq)
+                            == Route::Action {
+                                depth,
+                                action: d.action,
+                            }
                     })
                 })
                 .collect();
@@ -746,21 +822,18 @@ fn shown(state: &State, b: &Binding) -> bool {
 }
 
 /// The footer: the top view's hints that a key reaches now, with (up to two of) those keys.
-pub fn footer(state: &State, keymap: &Keymap) -> Vec<(String, &'static str)> {
+pub fn footer(state: &State, keymap: &Keymap) -> Vec<(Vec<String>, &'static str)> {
     let stack = stack(state);
     let depth = stack.len().saturating_sub(1);
     bindings(state, keymap, &stack, depth)
         .into_iter()
         .filter(|b| shown(state, b) && b.available && !b.keys.is_empty())
-        .filter_map(|b| {
-            let keys: Vec<&str> = b.keys.iter().take(2).map(|k| glyph(k)).collect();
-            Some((keys.join("/"), b.hint?))
-        })
+        .filter_map(|b| Some((b.keys.into_iter().take(2).collect(), b.hint?)))
         .collect()
 }
 
 /// Arrow keys as the arrows a footer shows.
-fn glyph(key: &str) -> &str {
+pub fn glyph(key: &str) -> &str {
     match key {
         "up" => "↑",
         "down" => "↓",
@@ -776,7 +849,7 @@ pub fn help(state: &State, keymap: &Keymap) -> Vec<(ViewId, Vec<Binding>)> {
     let stack = stack_below_help(state);
     let mut seen = std::collections::BTreeSet::new();
     let mut out = Vec::new();
-    for depth in (0..stack.len()).rev() {
+    for depth in reachable(&stack) {
         let rows: Vec<Binding> = bindings(state, keymap, &stack, depth)
             .into_iter()
             .filter(|b| shown(state, b) && seen.insert(b.action))
@@ -800,35 +873,17 @@ fn stack_below_help(state: &State) -> Vec<ViewId> {
 /// The commands `:` completes: every action a view under the command line takes now.
 pub fn completions(state: &State) -> Vec<&'static str> {
     let stack = stack_below_help(state);
-    let mut names: Vec<&'static str> = stack
-        .iter()
-        .rev()
-        .take_while_inclusive_modal()
-        .flat_map(|v| {
+    let mut names: Vec<&'static str> = reachable(&stack)
+        .into_iter()
+        .flat_map(|depth| {
+            let v = stack[depth];
             v.decls()
                 .into_iter()
-                .filter(|d| v.takes(state, d.action) && !(state.readonly && d.action.is_mutating()))
+                .filter(move |d| v.takes(state, d.action) && !(state.readonly && d.action.is_mutating()))
                 .map(|d| d.action.name())
-                .collect::<Vec<_>>()
         })
         .collect();
     names.sort_unstable();
     names.dedup();
     names
 }
-
-/// Iterating views from the top, stopping after the first modal one (nothing below it is reached).
-trait TakeWhileModal<'a>: Iterator<Item = &'a ViewId> + Sized {
-    fn take_while_inclusive_modal(self) -> std::vec::IntoIter<&'a ViewId> {
-        let mut out = Vec::new();
-        for v in self {
-            out.push(v);
-            if v.modal() {
-                break;
-            }
-        }
-        out.into_iter()
-    }
-}
-
-impl<'a, I: Iterator<Item = &'a ViewId>> TakeWhileModal<'a> for I {}

@@ -102,6 +102,10 @@ impl Widget for PipelineDetailPane<'_> {
         let title = Line::from(vec![
             Span::styled(format!(" {} ", sanitize(&row.display_name)), t.style(Role::Title)),
             Span::styled(format!("{} ", row.source.word()), t.style(Role::Muted)),
+            Span::styled(
+                format!("[{}] ", self.open.view.mode().word()),
+                t.style(Role::Muted),
+            ),
         ]);
         let graph_block = Block::default()
             .borders(Borders::ALL)

@@ -18,7 +18,13 @@ impl Widget for Footer<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.view.theme;
         // The top view's binding table: what a key does here is what the footer says.
-        let hints = crate::app::views::footer(self.state, self.view.keymap);
+        let hints: Vec<(String, &str)> = crate::app::views::footer(self.state, self.view.keymap)
+            .into_iter()
+            .map(|(keys, label)| {
+                let keys: Vec<&str> = keys.iter().map(|k| crate::app::views::glyph(k)).collect();
+                (keys.join("/"), label)
+            })
+            .collect();
         let mut spans = Vec::new();
         for (key, label) in hints {
             spans.push(Span::styled(format!(" {key}"), theme.style(Role::KeyHint)));

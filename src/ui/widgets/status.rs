@@ -25,11 +25,13 @@ pub fn render(state: &State, view: &View<'_>, area: Rect, buf: &mut Buffer) -> O
     };
     match state.mode {
         Mode::Filter => {
-            let input = &state.runs.filter;
+            // The filter of the list on screen, not always the runs'.
+            let list = state.list(state.pane)?;
+            let input = list.filter_line();
             let extra = match Filter::parse(&input.text) {
                 Err(e) => Span::styled(format!("   {e}"), theme.style(Role::NoticeError)),
                 Ok(_) => Span::styled(
-                    format!("   {} of {}", state.runs.visible.len(), state.runs.rows.len()),
+                    format!("   {} of {}", list.visible_len(), list.total_len()),
                     theme.style(Role::Muted),
                 ),
             };
@@ -37,7 +39,14 @@ pub fn render(state: &State, view: &View<'_>, area: Rect, buf: &mut Buffer) -> O
             Some(cursor_at(area, input))
         }
         Mode::Command => {
-            input_line(":", &state.command, Role::Command, None).render(area, buf);
+            // What tab found to complete, after the line.
+            let extra = state.notice.as_ref().map(|n| {
+                Span::styled(
+                    format!("   {}", crate::text::sanitized(&n.text)),
+                    theme.style(Role::Muted),
+                )
+            });
+            input_line(":", &state.command, Role::Command, extra).render(area, buf);
             Some(cursor_at(area, &state.command))
         }
         Mode::Normal if state.viewer.as_ref().is_some_and(|v| v.searching) => {

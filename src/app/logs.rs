@@ -824,6 +824,54 @@ pub fn container_command(state: &mut State, arg: &str, effects: &mut Vec<Effect>
     choose_container(state, choice, effects);
 }
 
+/// An action in the Logs pane with a session open; what is not the log view's is the app's.
+pub fn view_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
+    let Some(session) = state.logs.as_mut() else {
+        return crate::app::update::apply(state, action, effects);
+    };
+    let view = &mut session.view;
+    match action {
+        Action::Up => view.scroll_up(1),
+        Action::Down => view.scroll_down(1),
+        Action::PageUp => view.page_up(),
+        Action::PageDown => view.page_down(),
+        Action::Top => view.top(),
+        Action::Bottom => view.bottom(),
+        Action::Follow => view.toggle_follow(),
+        Action::Wrap => view.toggle_wrap(),
+        Action::Timestamps => view.toggle_timestamps(),
+        Action::Utc => view.toggle_utc(),
+        Action::ScrollLeft => view.scroll_left(8),
+        Action::ScrollRight => view.scroll_right(8),
+        Action::Filter => view.search_start(),
+        Action::NextMatch => view.search_next(),
+        Action::PrevMatch => view.search_prev(),
+        Action::Cancel => {
+            if view.filter().is_some() {
+                view.toggle_filter();
+            } else {
+                view.search_clear();
+            }
+        }
+        Action::Grep => {
+            if !view.toggle_filter() && view.filter().is_none() {
+                crate::app::update::notice(
+                    state,
+                    Level::Info,
+                    "search first (/), then & shows only the matching lines".to_string(),
+                );
+            }
+        }
+        Action::Save => crate::app::update::save_logs(state, effects),
+        Action::Previous => toggle_previous(state, effects),
+        Action::Container => open_container_picker(state),
+        Action::Since => cycle_since(state, effects),
+        Action::TailLines => cycle_tail(state, effects),
+        other => crate::app::update::apply(state, other, effects),
+    }
+    state.dirty = true;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1135,52 +1183,4 @@ mod tests {
             .collect();
         assert_eq!(names, ["init", "main", "wait"]);
     }
-}
-
-/// An action in the Logs pane with a session open; what is not the log view's is the app's.
-pub fn view_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
-    let Some(session) = state.logs.as_mut() else {
-        return crate::app::update::apply(state, action, effects);
-    };
-    let view = &mut session.view;
-    match action {
-        Action::Up => view.scroll_up(1),
-        Action::Down => view.scroll_down(1),
-        Action::PageUp => view.page_up(),
-        Action::PageDown => view.page_down(),
-        Action::Top => view.top(),
-        Action::Bottom => view.bottom(),
-        Action::Follow => view.toggle_follow(),
-        Action::Wrap => view.toggle_wrap(),
-        Action::Timestamps => view.toggle_timestamps(),
-        Action::Utc => view.toggle_utc(),
-        Action::ScrollLeft => view.scroll_left(8),
-        Action::ScrollRight => view.scroll_right(8),
-        Action::Filter => view.search_start(),
-        Action::NextMatch => view.search_next(),
-        Action::PrevMatch => view.search_prev(),
-        Action::Cancel => {
-            if view.filter().is_some() {
-                view.toggle_filter();
-            } else {
-                view.search_clear();
-            }
-        }
-        Action::Grep => {
-            if !view.toggle_filter() && view.filter().is_none() {
-                crate::app::update::notice(
-                    state,
-                    Level::Info,
-                    "search first (/), then & shows only the matching lines".to_string(),
-                );
-            }
-        }
-        Action::Save => crate::app::update::save_logs(state, effects),
-        Action::Previous => toggle_previous(state, effects),
-        Action::Container => open_container_picker(state),
-        Action::Since => cycle_since(state, effects),
-        Action::TailLines => cycle_tail(state, effects),
-        other => crate::app::update::apply(state, other, effects),
-    }
-    state.dirty = true;
 }

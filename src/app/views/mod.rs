@@ -141,11 +141,11 @@ const RUNS: &[Decl] = &[
     hint(Action::Open, "open"),
     hint(Action::Tail, "logs"),
     hint(Action::NewRun, "new run"),
-    hint(Action::Stop, "stop"),
     hint(Action::Mark, "mark"),
-    hint(Action::Delete, "delete"),
     hint(Action::Command, "command"),
     hint(Action::Quit, "quit"),
+    quiet(Action::Stop),
+    quiet(Action::Delete),
     quiet(Action::Terminate),
     quiet(Action::SuspendRun),
     quiet(Action::Resume),
@@ -186,8 +186,8 @@ const NOTEBOOKS: &[Decl] = &[
     hint(Action::Start, "start"),
     hint(Action::Tail, "logs"),
     hint(Action::Connections, "connections"),
-    hint(Action::Delete, "delete"),
     hint(Action::Quit, "quit"),
+    quiet(Action::Delete),
 ];
 
 const MODELS: &[Decl] = &[
@@ -197,10 +197,10 @@ const MODELS: &[Decl] = &[
     hint(Action::Promote, "promote"),
     hint(Action::Rollback, "rollback"),
     hint(Action::Tail, "logs"),
-    hint(Action::Stop, "stop"),
-    hint(Action::Start, "start"),
-    hint(Action::Delete, "delete"),
     hint(Action::Quit, "quit"),
+    quiet(Action::Stop),
+    quiet(Action::Start),
+    quiet(Action::Delete),
     quiet(Action::Canary),
 ];
 
@@ -828,7 +828,13 @@ pub fn footer(state: &State, keymap: &Keymap) -> Vec<(Vec<String>, &'static str)
     bindings(state, keymap, &stack, depth)
         .into_iter()
         .filter(|b| shown(state, b) && b.available && !b.keys.is_empty())
-        .filter_map(|b| Some((b.keys.into_iter().take(2).collect(), b.hint?)))
+        .filter_map(|b| {
+            // The first key, and an arrow that does the same.
+            let mut keys = b.keys.into_iter();
+            let first = keys.next()?;
+            let arrow = keys.find(|k| glyph(k) != k.as_str());
+            Some((std::iter::once(first).chain(arrow).collect(), b.hint?))
+        })
         .collect()
 }
 

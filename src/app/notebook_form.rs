@@ -512,7 +512,8 @@ mod tests {
     /// A key as the view stack routes it: the form's keymap section, else typing.
     fn press(f: &mut NotebookForm, k: &str) -> Outcome {
         use crate::config::keymap::{KeymapResult, Scope};
-        match crate::config::keymap::Keymap::default().resolve_in(&[Scope::View("notebook-form")], &[key(k)]) {
+        match crate::config::keymap::Keymap::default().resolve_in(&[Scope::View("notebook-form")], &[key(k)])
+        {
             KeymapResult::Matched(a) => f.on_action(a),
             _ => {
                 f.on_typing(&key(k));

@@ -257,7 +257,6 @@ pub(crate) fn scroll_detail(scroll: &mut usize, action: Action, page: usize) -> 
     true
 }
 
-
 /// The verb an action asks for in the Training pane, if any.
 pub fn verb_for(action: Action) -> Option<Verb> {
     match action {

@@ -330,7 +330,11 @@ pub fn apply(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
                 Action::UploadVersion => ":upload-version PATH [NAME]",
                 _ => ":sort COLUMN [asc|desc]",
             };
-            notice(state, Level::Info, format!("{} needs more: {usage}", action.name()));
+            notice(
+                state,
+                Level::Info,
+                format!("{} needs more: {usage}", action.name()),
+            );
         }
         // Actions of the views over the panes (they answer to them themselves).
         Action::Pipelines

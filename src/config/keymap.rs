@@ -462,8 +462,10 @@ impl Keymap {
                         for (vk, vv) in t {
                             let name = vk.get_ref().as_ref();
                             let Some(view) = VIEW_SECTIONS.iter().copied().find(|v| *v == name) else {
-                                let msg =
-                                    format!("unknown view `{name}`, expected one of {}", VIEW_SECTIONS.join(", "));
+                                let msg = format!(
+                                    "unknown view `{name}`, expected one of {}",
+                                    VIEW_SECTIONS.join(", ")
+                                );
                                 doc.problem(vk.span(), msg);
                                 continue;
                             };

@@ -100,7 +100,13 @@ fn close(state: &mut State, view: ViewId) {
 
 /// Performs an action in a view (what a key or a `:` command asked for), with the command's
 /// argument if it has one.
-pub fn apply_in(state: &mut State, view: ViewId, action: Action, arg: Option<&str>, effects: &mut Vec<Effect>) {
+pub fn apply_in(
+    state: &mut State,
+    view: ViewId,
+    action: Action,
+    arg: Option<&str>,
+    effects: &mut Vec<Effect>,
+) {
     state.dirty = true;
     if let Some(arg) = arg {
         return with_arg(state, action, arg, effects);
@@ -421,7 +427,10 @@ pub fn run_command(state: &mut State, line: &str, effects: &mut Vec<Effect>) {
     let views = stack(state);
     let views: Vec<ViewId> = views.into_iter().filter(|v| *v != ViewId::Command).collect();
     // Commands that take an argument where a key does not: the pane's own list takes them too.
-    match (0..views.len()).rev().find(|d| views[*d].takes(state, action) || takes_arg(action, rest)) {
+    match (0..views.len())
+        .rev()
+        .find(|d| views[*d].takes(state, action) || takes_arg(action, rest))
+    {
         Some(depth) => take(state, &views, depth, action, rest, effects),
         None => notice(
             state,
@@ -446,17 +455,15 @@ fn with_arg(state: &mut State, action: Action, arg: &str, effects: &mut Vec<Effe
     let first = words.next().unwrap_or("");
     let second = words.next();
     match action {
-        Action::Namespace if matches!(first, "all" | "-A" | "*") => update::set_namespace(state, None, effects),
+        Action::Namespace if matches!(first, "all" | "-A" | "*") => {
+            update::set_namespace(state, None, effects)
+        }
         Action::Namespace => update::set_namespace(state, Some(first.to_string()), effects),
         Action::Context => update::set_context(state, first, effects),
         Action::Logs => crate::app::logs::logs_command(state, first, second, effects),
-        Action::Upload | Action::UploadVersion => crate::app::pipelines::upload(
-            state,
-            first,
-            second,
-            action == Action::UploadVersion,
-            effects,
-        ),
+        Action::Upload | Action::UploadVersion => {
+            crate::app::pipelines::upload(state, first, second, action == Action::UploadVersion, effects)
+        }
         Action::Container => crate::app::logs::container_command(state, first, effects),
         Action::Connect => crate::app::connections::connect_command(state, first, effects),
         Action::Since => crate::app::logs::since_command(state, first, effects),

@@ -242,7 +242,11 @@ const LOGS: &[Decl] = &[
     quiet(Action::Cancel),
 ];
 
-const NO_LOGS: &[Decl] = &[hint(Action::Help, "help"), hint(Action::NextPane, "next pane"), hint(Action::Quit, "quit")];
+const NO_LOGS: &[Decl] = &[
+    hint(Action::Help, "help"),
+    hint(Action::NextPane, "next pane"),
+    hint(Action::Quit, "quit"),
+];
 
 const RUN_DETAIL: &[Decl] = &[
     hint(Action::Cancel, "back"),
@@ -330,7 +334,11 @@ const TEST_HISTORY: &[Decl] = &[
     quiet(Action::Quit),
 ];
 
-const SEARCH: &[Decl] = &[hint(Action::Accept, "find"), hint(Action::Cancel, "clear"), quiet(Action::Quit)];
+const SEARCH: &[Decl] = &[
+    hint(Action::Accept, "find"),
+    hint(Action::Cancel, "clear"),
+    quiet(Action::Quit),
+];
 
 const VIEWER: &[Decl] = &[
     hint(Action::Cancel, "close"),
@@ -374,7 +382,11 @@ const RUN_FORM: &[Decl] = &[
     quiet(Action::Quit),
 ];
 
-const YAML_EDITOR: &[Decl] = &[hint(Action::Submit, "submit"), hint(Action::Cancel, "back to the form"), quiet(Action::Quit)];
+const YAML_EDITOR: &[Decl] = &[
+    hint(Action::Submit, "submit"),
+    hint(Action::Cancel, "back to the form"),
+    quiet(Action::Quit),
+];
 
 const NOTEBOOK_FORM: &[Decl] = &[
     hint(Action::NextField, "next"),
@@ -397,7 +409,11 @@ const PICKER: &[Decl] = &[
     quiet(Action::Quit),
 ];
 
-const CONFIRM: &[Decl] = &[hint(Action::Accept, "yes"), hint(Action::Cancel, "no"), quiet(Action::Quit)];
+const CONFIRM: &[Decl] = &[
+    hint(Action::Accept, "yes"),
+    hint(Action::Cancel, "no"),
+    quiet(Action::Quit),
+];
 
 const HELP: &[Decl] = &[
     hint(Action::Cancel, "close"),
@@ -699,7 +715,9 @@ pub enum Route {
 pub fn route(state: &State, keymap: &Keymap, stack: &[ViewId], keys: &[Key]) -> Route {
     for (depth, view) in stack.iter().enumerate().rev() {
         match keymap.resolve_in(&view.scopes(state.pane), keys) {
-            KeymapResult::Matched(action) if view.takes(state, action) => return Route::Action { depth, action },
+            KeymapResult::Matched(action) if view.takes(state, action) => {
+                return Route::Action { depth, action };
+            }
             KeymapResult::Pending => return Route::Pending,
             _ => {}
         }
@@ -724,7 +742,11 @@ pub fn bindings(state: &State, keymap: &Keymap, stack: &[ViewId], depth: usize) 
                 .into_iter()
                 .filter(|k| {
                     parse_keys(k).is_ok_and(|seq| {
-                        route(state, keymap, stack, &seq) == Route::Action { depth, action: d.action }
+                        route(state, keymap, stack, &seq)
+                            == Route::Action {
+                                depth,
+                                action: d.action,
+                            }
                     })
                 })
                 .collect();

@@ -74,7 +74,10 @@ impl Widget for Viewer<'_> {
         if v.wrap {
             title.push(Span::styled(" wrap ", theme.style(Role::Muted)));
         } else if v.hscroll > 0 {
-            title.push(Span::styled(format!(" →{} ", v.hscroll), theme.style(Role::Muted)));
+            title.push(Span::styled(
+                format!(" →{} ", v.hscroll),
+                theme.style(Role::Muted),
+            ));
         }
         if !v.search.text.is_empty() {
             title.push(Span::styled(
@@ -114,7 +117,8 @@ impl Widget for Viewer<'_> {
         };
         let text = Paragraph::new(lines);
         if v.wrap {
-            text.wrap(ratatui::widgets::Wrap { trim: false }).render(inner, buf);
+            text.wrap(ratatui::widgets::Wrap { trim: false })
+                .render(inner, buf);
         } else {
             let x = u16::try_from(v.hscroll).unwrap_or(u16::MAX);
             text.scroll((0, x)).render(inner, buf);

@@ -203,3 +203,108 @@ fn the_pipelines_pane_and_a_pipelines_task_graph() {
         snapshot("pipeline_detail", &state, w, h);
     }
 }
+
+/// The screen's text, one string per row.
+fn screen(state: &kftui::app::state::State, w: u16, h: u16) -> Vec<String> {
+    let term = draw(state, w, h, &support::theme("default"));
+    let buf = term.backend().buffer();
+    (0..h)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect())
+        .collect()
+}
+
+fn image_classifier_runs(progress: &str) -> Vec<kftui::kube::resources::workflow::RunRow> {
+    let ns = "kubeflow-user-example-com";
+    ["ed8f1", "e1184"]
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            row(workflow(
+                &format!("image-classifier-{id}"),
+                ns,
+                "Succeeded",
+                progress,
+                600 + i as i64 * 60,
+                Some(300),
+                Some((&format!("Run of image-classifier ({id})"), "image-classifier")),
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn at_80_columns_run_names_keep_their_distinguishing_end() {
+    let state = state_with(80, 24, "kubeflow-user-example-com", image_classifier_runs("3/3"));
+    let text = screen(&state, 80, 24).join("\n");
+    assert!(text.contains("(ed8f1)"), "the first run's end shows:\n{text}");
+    assert!(text.contains("(e1184)"), "the second run's end shows:\n{text}");
+    assert!(
+        text.contains('…'),
+        "the names are shortened in the middle:\n{text}"
+    );
+}
+
+#[test]
+fn at_80_columns_an_empty_column_gives_way_before_a_filled_one() {
+    // No run reports progress: PROGRESS is empty, so PIPELINE takes its room.
+    let state = state_with(80, 24, "kubeflow-user-example-com", image_classifier_runs(""));
+    let header = screen(&state, 80, 24)[3].clone();
+    assert!(header.contains("PIPELINE"), "{header}");
+    assert!(!header.contains("PROGRESS"), "{header}");
+    // With progress reported, PROGRESS stays and PIPELINE gives way, as before.
+    let state = state_with(80, 24, "kubeflow-user-example-com", image_classifier_runs("3/3"));
+    let header = screen(&state, 80, 24)[3].clone();
+    assert!(
+        header.contains("PROGRESS") && !header.contains("PIPELINE"),
+        "{header}"
+    );
+    // At 200 columns every column shows.
+    let state = state_with(200, 50, "kubeflow-user-example-com", image_classifier_runs(""));
+    let header = screen(&state, 200, 50)[3].clone();
+    for col in [
+        "NAME", "PIPELINE", "STATUS", "PROGRESS", "STARTED", "DURATION", "AGE", "MESSAGE",
+    ] {
+        assert!(header.contains(col), "{col} in {header}");
+    }
+}
+
+fn sort_runs(state: &mut kftui::app::state::State, column: &str, descending: bool) {
+    use kftui::kube::row::ListRow;
+    let column = kftui::kube::resources::workflow::RunRow::SORT_COLUMNS
+        .iter()
+        .position(|c| *c == column)
+        .unwrap();
+    state.runs.sort = kftui::app::state::Sort { column, descending };
+}
+
+#[test]
+fn at_80_columns_the_sorted_column_shows_its_arrow() {
+    // DURATION is as wide as its title: the arrow stays, the title gives a letter.
+    let mut state = loaded_state(80, 24);
+    sort_runs(&mut state, "duration", true);
+    let header = screen(&state, 80, 24)[3].clone();
+    assert!(header.contains("DURATIO▼"), "{header}");
+    // PIPELINE gives way at 80 columns unless the list is sorted by it.
+    sort_runs(&mut state, "pipeline", false);
+    let header = screen(&state, 80, 24)[3].clone();
+    assert!(header.contains("PIPELINE▲"), "{header}");
+    // One namespace has no NAMESPACE column: the border says what the order is.
+    sort_runs(&mut state, "namespace", false);
+    let rows = screen(&state, 80, 24);
+    assert!(!rows[3].contains('▲') && !rows[3].contains('▼'), "{}", rows[3]);
+    assert!(rows[21].contains("sorted by NAMESPACE▲"), "{}", rows[21]);
+}
+
+#[test]
+fn the_models_list_marks_its_model_column_when_sorted_by_format() {
+    let mut state = loaded_state(80, 24);
+    state.pane = kftui::app::pane::PaneId::Models;
+    let rows = support::sample_models();
+    state.models.set_rows(rows.into(), state.list_height, state.now);
+    state.models.sort = kftui::app::state::Sort {
+        column: 4,
+        descending: false,
+    };
+    let header = screen(&state, 80, 24)[3].clone();
+    assert!(header.contains("MODEL▲"), "{header}");
+}

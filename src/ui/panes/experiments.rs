@@ -19,7 +19,7 @@ use crate::layout::experiment_areas;
 pub use crate::layout::trials_height;
 use crate::ui::View;
 use crate::ui::format::{age, human_duration};
-use crate::ui::panes::table::{self, Nouns};
+use crate::ui::panes::table::{self, Col, Nouns};
 
 pub struct ExperimentsPane<'a> {
     pub state: &'a State,
@@ -68,46 +68,47 @@ impl Widget for ExperimentsPane<'_> {
         let Some(inner) = table::frame(list, &nouns, self.state, theme, area, buf) else {
             return;
         };
-        let width = area.width;
-        let namespace = self.state.target.namespace.is_none() && width >= 110;
-        let algorithm = width >= 100;
-        let best_trial = width >= 140;
-        let mut columns = vec![("NAME", Constraint::Fill(if algorithm { 2 } else { 1 }))];
+        let namespace = self.state.target.namespace.is_none();
+        let algorithm = area.width >= 100;
+        let mut columns =
+            vec![Col::new("NAME", Constraint::Fill(if algorithm { 2 } else { 1 })).at_least(16)];
         if namespace {
-            columns.push(("NAMESPACE", Constraint::Max(20)));
+            columns.push(
+                Col::new("NAMESPACE", Constraint::Max(20))
+                    .at_least(12)
+                    .gives_way(3),
+            );
         }
-        columns.push(("STATUS", Constraint::Length(11)));
-        columns.push(("OBJECTIVE", Constraint::Fill(1)));
-        if algorithm {
-            columns.push(("ALGORITHM", Constraint::Length(10)));
-        }
-        columns.push(("BEST", Constraint::Fill(1)));
-        if best_trial {
-            columns.push(("BEST TRIAL", Constraint::Fill(2)));
-        }
-        columns.push(("TRIALS", Constraint::Length(14)));
-        columns.push(("AGE", Constraint::Length(5)));
+        columns.extend([
+            Col::new("STATUS", Constraint::Length(11)),
+            Col::new("OBJECTIVE", Constraint::Fill(1))
+                .at_least(12)
+                .gives_way(2),
+            Col::new("ALGORITHM", Constraint::Length(10)).gives_way(4),
+            Col::new("BEST", Constraint::Fill(1)).at_least(8).gives_way(2),
+            Col::new("BEST TRIAL", Constraint::Fill(2))
+                .at_least(20)
+                .gives_way(5),
+            Col::new("TRIALS", Constraint::Length(14)).gives_way(2),
+            Col::new("AGE", Constraint::Length(5)).gives_way(1),
+        ]);
         let now = self.state.now;
         table::table(list, columns, theme, inner, buf, |r, marked| {
-            let mut cells = vec![Cell::from(table::name_line(&r.name, marked, theme))];
+            let mut cells = vec![table::name_line(&r.name, marked, theme)];
             if namespace {
-                cells.push(Cell::from(r.namespace.as_str()));
+                cells.push(Line::from(r.namespace.as_str()));
             }
-            cells.push(
-                Cell::from(format!("{} {}", r.status.glyph(), r.status.word()))
-                    .style(theme.style(status_role(r.status))),
-            );
-            cells.push(Cell::from(r.objective_text()));
-            if algorithm {
-                cells.push(Cell::from(r.algorithm.as_str()));
-            }
-            cells.push(Cell::from(r.best.as_str()));
-            if best_trial {
-                cells.push(Cell::from(r.best_trial.as_str()).style(theme.style(Role::Muted)));
-            }
-            cells.push(Cell::from(r.trials_text()));
-            cells.push(Cell::from(age(r.created, now)));
-            Row::new(cells)
+            cells.push(Line::styled(
+                format!("{} {}", r.status.glyph(), r.status.word()),
+                theme.style(status_role(r.status)),
+            ));
+            cells.push(Line::from(r.objective_text()));
+            cells.push(Line::from(r.algorithm.as_str()));
+            cells.push(Line::from(r.best.as_str()));
+            cells.push(Line::styled(r.best_trial.as_str(), theme.style(Role::Muted)));
+            cells.push(Line::from(r.trials_text()));
+            cells.push(Line::from(age(r.created, now)));
+            cells
         });
     }
 }

@@ -2,14 +2,15 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::widgets::{Cell, Row, Widget};
+use ratatui::text::Line;
+use ratatui::widgets::Widget;
 
 use crate::app::state::State;
 use crate::config::theme::Role;
 use crate::kube::resources::inference_service::{IsvcRow, Readiness};
 use crate::ui::View;
 use crate::ui::format::age;
-use crate::ui::panes::table::{self, Nouns};
+use crate::ui::panes::table::{self, Col, Nouns};
 
 pub struct ModelsPane<'a> {
     pub state: &'a State,
@@ -61,59 +62,50 @@ impl Widget for ModelsPane<'_> {
         let Some(inner) = table::frame(list, &nouns, self.state, theme, area, buf) else {
             return;
         };
-        let width = area.width;
-        let namespace = self.state.target.namespace.is_none() && width >= 110;
-        let url = width >= 100;
-        let mode = width >= 120;
-        let storage = width >= 140;
-        let runtime = width >= 120;
-        let mut columns = vec![("NAME", Constraint::Fill(1))];
+        let namespace = self.state.target.namespace.is_none();
+        let runtime = area.width >= 120;
+        let mut columns = vec![Col::new("NAME", Constraint::Fill(1)).at_least(16)];
         if namespace {
-            columns.push(("NAMESPACE", Constraint::Max(20)));
+            columns.push(
+                Col::new("NAMESPACE", Constraint::Max(20))
+                    .at_least(12)
+                    .gives_way(4),
+            );
         }
         columns.extend([
-            ("READY", Constraint::Length(10)),
-            ("REASON", Constraint::Min(15)),
-            ("MODEL", Constraint::Fill(1)),
-            ("TRAFFIC", Constraint::Length(9)),
+            Col::new("READY", Constraint::Length(10)),
+            Col::new("REASON", Constraint::Min(15)).gives_way(2),
+            Col::new("MODEL", Constraint::Fill(1))
+                .at_least(16)
+                .gives_way(1)
+                .sorts("format"),
+            Col::new("TRAFFIC", Constraint::Length(9)).gives_way(3),
+            Col::new("MODE", Constraint::Length(13)).gives_way(6),
+            Col::new("URL", Constraint::Fill(2)).at_least(20).gives_way(5),
+            Col::new("STORAGE", Constraint::Fill(2)).at_least(20).gives_way(7),
+            Col::new("AGE", Constraint::Length(6)).gives_way(1),
         ]);
-        if mode {
-            columns.push(("MODE", Constraint::Length(13)));
-        }
-        if url {
-            columns.push(("URL", Constraint::Fill(2)));
-        }
-        if storage {
-            columns.push(("STORAGE", Constraint::Fill(2)));
-        }
-        columns.push(("AGE", Constraint::Length(6)));
         let now = self.state.now;
         table::table(list, columns, theme, inner, buf, |r, marked| {
-            let mut cells = vec![Cell::from(table::name_line(&r.name, marked, theme))];
+            let mut cells = vec![table::name_line(&r.name, marked, theme)];
             if namespace {
-                cells.push(Cell::from(r.namespace.as_str()));
+                cells.push(Line::from(r.namespace.as_str()));
             }
             cells.extend([
-                Cell::from(ready_text(r)).style(theme.style(ready_role(r.ready))),
-                Cell::from(r.reason.as_str()).style(theme.style(Role::Muted)),
-                Cell::from(if runtime {
+                Line::styled(ready_text(r), theme.style(ready_role(r.ready))),
+                Line::styled(r.reason.as_str(), theme.style(Role::Muted)),
+                Line::from(if runtime {
                     r.format_runtime()
                 } else {
                     r.format.clone()
                 }),
-                Cell::from(r.traffic_text()),
+                Line::from(r.traffic_text()),
+                Line::from(r.mode.as_str()),
+                Line::from(r.url.as_str()),
+                Line::from(r.storage_uri.as_str()),
+                Line::from(age(r.created, now)),
             ]);
-            if mode {
-                cells.push(Cell::from(r.mode.as_str()));
-            }
-            if url {
-                cells.push(Cell::from(r.url.as_str()));
-            }
-            if storage {
-                cells.push(Cell::from(r.storage_uri.as_str()));
-            }
-            cells.push(Cell::from(age(r.created, now)));
-            Row::new(cells)
+            cells
         });
     }
 }

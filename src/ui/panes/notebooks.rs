@@ -2,14 +2,15 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::widgets::{Cell, Row, Widget};
+use ratatui::text::Line;
+use ratatui::widgets::Widget;
 
 use crate::app::state::State;
 use crate::config::theme::Role;
 use crate::kube::resources::notebook::NotebookStatus;
 use crate::ui::View;
 use crate::ui::format::age;
-use crate::ui::panes::table::{self, Nouns};
+use crate::ui::panes::table::{self, Col, Nouns};
 
 pub struct NotebooksPane<'a> {
     pub state: &'a State,
@@ -39,66 +40,52 @@ impl Widget for NotebooksPane<'_> {
         let Some(inner) = table::frame(list, &nouns, self.state, theme, area, buf) else {
             return;
         };
-        let width = area.width;
-        let namespace = self.state.target.namespace.is_none() && width >= 110;
-        let image = width >= 100;
-        let activity = width >= 120;
-        let reason = width >= 150;
-        let mut columns = vec![("NAME", Constraint::Fill(2))];
+        let namespace = self.state.target.namespace.is_none();
+        let mut columns = vec![Col::new("NAME", Constraint::Fill(2)).at_least(16)];
         if namespace {
-            columns.push(("NAMESPACE", Constraint::Max(20)));
+            columns.push(
+                Col::new("NAMESPACE", Constraint::Max(20))
+                    .at_least(12)
+                    .gives_way(4),
+            );
         }
         columns.extend([
-            ("STATUS", Constraint::Length(13)),
-            ("TYPE", Constraint::Length(7)),
+            Col::new("STATUS", Constraint::Length(13)),
+            Col::new("TYPE", Constraint::Length(7)).gives_way(2),
+            Col::new("IMAGE", Constraint::Fill(2)).at_least(16).gives_way(5),
+            Col::new("CPU", Constraint::Length(5)).gives_way(3),
+            Col::new("MEMORY", Constraint::Length(6)).gives_way(3),
+            Col::new("GPU", Constraint::Length(3)).gives_way(3),
+            Col::new("ACTIVITY", Constraint::Length(8)).gives_way(6),
+            Col::new("AGE", Constraint::Length(6)).gives_way(1),
+            Col::new("REASON", Constraint::Fill(2)).at_least(16).gives_way(7),
         ]);
-        if image {
-            columns.push(("IMAGE", Constraint::Fill(2)));
-        }
-        columns.extend([
-            ("CPU", Constraint::Length(5)),
-            ("MEMORY", Constraint::Length(6)),
-            ("GPU", Constraint::Length(3)),
-        ]);
-        if activity {
-            columns.push(("ACTIVITY", Constraint::Length(8)));
-        }
-        columns.push(("AGE", Constraint::Length(6)));
-        if reason {
-            columns.push(("REASON", Constraint::Fill(2)));
-        }
         let now = self.state.now;
         table::table(list, columns, theme, inner, buf, |r, marked| {
-            let mut cells = vec![Cell::from(table::name_line(&r.name, marked, theme))];
+            let mut cells = vec![table::name_line(&r.name, marked, theme)];
             if namespace {
-                cells.push(Cell::from(r.namespace.as_str()));
+                cells.push(Line::from(r.namespace.as_str()));
             }
-            cells.push(
-                Cell::from(format!("{} {}", r.status.glyph(), r.status.word()))
-                    .style(theme.style(status_role(r.status))),
-            );
-            cells.push(Cell::from(r.server.word()));
-            if image {
-                cells.push(Cell::from(r.image_short.as_str()));
-            }
+            cells.push(Line::styled(
+                format!("{} {}", r.status.glyph(), r.status.word()),
+                theme.style(status_role(r.status)),
+            ));
+            cells.push(Line::from(r.server.word()));
             cells.extend([
-                Cell::from(r.cpu.as_str()),
-                Cell::from(r.memory.as_str()),
-                Cell::from(r.gpus.as_str()),
+                Line::from(r.image_short.as_str()),
+                Line::from(r.cpu.as_str()),
+                Line::from(r.memory.as_str()),
+                Line::from(r.gpus.as_str()),
+                Line::from(age(r.last_activity, now)),
+                Line::from(age(r.created, now)),
             ]);
-            if activity {
-                cells.push(Cell::from(age(r.last_activity, now)));
-            }
-            cells.push(Cell::from(age(r.created, now)));
-            if reason {
-                let text = if r.status == NotebookStatus::Ready {
-                    ""
-                } else {
-                    r.reason.as_str()
-                };
-                cells.push(Cell::from(text).style(theme.style(Role::Muted)));
-            }
-            Row::new(cells)
+            let reason = if r.status == NotebookStatus::Ready {
+                ""
+            } else {
+                r.reason.as_str()
+            };
+            cells.push(Line::styled(reason, theme.style(Role::Muted)));
+            cells
         });
     }
 }

@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use crate::app::pipelines::OpenPipeline;
 use crate::app::state::State;
@@ -14,7 +14,7 @@ use crate::text::sanitize;
 use crate::ui::View;
 use crate::ui::format::age;
 use crate::ui::layout::run_detail_areas;
-use crate::ui::panes::table::{self, Nouns};
+use crate::ui::panes::table::{self, Col, Nouns};
 use crate::ui::widgets::graph::GraphWidget;
 
 pub struct PipelinesPane<'a> {
@@ -49,41 +49,41 @@ impl Widget for PipelinesPane<'_> {
         let Some(inner) = table::frame(list, &nouns, self.state, theme, area, buf) else {
             return;
         };
-        let width = area.width;
-        let namespace = self.state.target.namespace.is_none() && width >= 110;
-        let description = width >= 100;
-        let mut columns = vec![("NAME", Constraint::Fill(2))];
+        let namespace = self.state.target.namespace.is_none();
+        let mut columns = vec![Col::new("NAME", Constraint::Fill(2)).at_least(20)];
         if namespace {
-            columns.push(("NAMESPACE", Constraint::Max(20)));
+            columns.push(
+                Col::new("NAMESPACE", Constraint::Max(20))
+                    .at_least(12)
+                    .gives_way(3),
+            );
         }
         columns.extend([
-            ("SOURCE", Constraint::Length(12)),
-            ("VERSIONS", Constraint::Length(8)),
-            ("LATEST", Constraint::Fill(1)),
+            Col::new("SOURCE", Constraint::Length(12)).gives_way(2),
+            Col::new("VERSIONS", Constraint::Length(8)).gives_way(2),
+            Col::new("LATEST", Constraint::Fill(1)).at_least(12).gives_way(2),
+            Col::new("DESCRIPTION", Constraint::Fill(2))
+                .at_least(20)
+                .gives_way(4),
+            Col::new("AGE", Constraint::Length(6)).gives_way(1),
         ]);
-        if description {
-            columns.push(("DESCRIPTION", Constraint::Fill(2)));
-        }
-        columns.push(("AGE", Constraint::Length(6)));
         let now = self.state.now;
         table::table(list, columns, theme, inner, buf, |r, marked| {
-            let mut cells = vec![Cell::from(table::name_line(&r.display_name, marked, theme))];
+            let mut cells = vec![table::name_line(&r.display_name, marked, theme)];
             if namespace {
-                cells.push(Cell::from(r.namespace.as_str()));
+                cells.push(Line::from(r.namespace.as_str()));
             }
             let source = match r.source {
                 crate::kube::resources::pipeline::PipelineSource::ClusterWorkflowTemplate => "ClusterWFT",
                 crate::kube::resources::pipeline::PipelineSource::WorkflowTemplate => "WorkflowTmpl",
                 other => other.word(),
             };
-            cells.push(Cell::from(source).style(theme.style(Role::Muted)));
-            cells.push(Cell::from(r.versions.map(|v| v.to_string()).unwrap_or_default()));
-            cells.push(Cell::from(r.latest_version.as_str()));
-            if description {
-                cells.push(Cell::from(r.description.as_str()).style(theme.style(Role::Muted)));
-            }
-            cells.push(Cell::from(age(r.created, now)));
-            Row::new(cells)
+            cells.push(Line::styled(source, theme.style(Role::Muted)));
+            cells.push(Line::from(r.versions.map(|v| v.to_string()).unwrap_or_default()));
+            cells.push(Line::from(r.latest_version.as_str()));
+            cells.push(Line::styled(r.description.as_str(), theme.style(Role::Muted)));
+            cells.push(Line::from(age(r.created, now)));
+            cells
         });
     }
 }
@@ -245,19 +245,18 @@ impl Widget for RecurringTable<'_> {
         let Some(inner) = table::frame(list, &nouns, self.state, theme, area, buf) else {
             return;
         };
-        let wide = area.width >= 110;
-        let mut columns = vec![
-            ("NAME", Constraint::Fill(2)),
-            ("SOURCE", Constraint::Length(12)),
-            ("SCHEDULE", Constraint::Fill(2)),
-            ("ENABLED", Constraint::Length(8)),
-            ("LAST", Constraint::Length(6)),
-            ("NEXT IN", Constraint::Length(7)),
+        let columns = vec![
+            Col::new("NAME", Constraint::Fill(2)).at_least(16),
+            Col::new("SOURCE", Constraint::Length(12)).gives_way(3),
+            Col::new("SCHEDULE", Constraint::Fill(2)).at_least(12),
+            Col::new("ENABLED", Constraint::Length(8)),
+            Col::new("LAST", Constraint::Length(6)).gives_way(2),
+            Col::new("NEXT IN", Constraint::Length(7))
+                .gives_way(2)
+                .sorts("next"),
+            Col::new("STARTS", Constraint::Fill(2)).at_least(20).gives_way(4),
+            Col::new("AGE", Constraint::Length(6)).gives_way(1),
         ];
-        if wide {
-            columns.push(("STARTS", Constraint::Fill(2)));
-        }
-        columns.push(("AGE", Constraint::Length(6)));
         let now = self.state.now;
         table::table(list, columns, theme, inner, buf, |r, marked| {
             let (enabled, role) = if r.enabled {
@@ -270,19 +269,16 @@ impl Widget for RecurringTable<'_> {
                 Some(_) => "due".to_string(),
                 None => "—".to_string(),
             };
-            let mut cells = vec![
-                Cell::from(table::name_line(&r.name, marked, theme)),
-                Cell::from(r.source.word()).style(theme.style(Role::Muted)),
-                Cell::from(r.schedule.as_str()),
-                Cell::from(enabled).style(theme.style(role)),
-                Cell::from(age(r.last, now)),
-                Cell::from(next),
-            ];
-            if wide {
-                cells.push(Cell::from(r.target.as_str()).style(theme.style(Role::Muted)));
-            }
-            cells.push(Cell::from(age(r.created, now)));
-            Row::new(cells)
+            vec![
+                table::name_line(&r.name, marked, theme),
+                Line::styled(r.source.word(), theme.style(Role::Muted)),
+                Line::from(r.schedule.as_str()),
+                Line::styled(enabled, theme.style(role)),
+                Line::from(age(r.last, now)),
+                Line::from(next),
+                Line::styled(r.target.as_str(), theme.style(Role::Muted)),
+                Line::from(age(r.created, now)),
+            ]
         });
     }
 }

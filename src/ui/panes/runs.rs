@@ -3,14 +3,14 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Row, Widget};
+use ratatui::widgets::Widget;
 
 use crate::app::state::State;
 use crate::config::theme::{Role, Theme};
 use crate::kube::resources::workflow::{RunOrigin, RunPhase, RunRow};
 use crate::ui::View;
 use crate::ui::format::{age, human_duration, started};
-use crate::ui::panes::table::{self, Nouns};
+use crate::ui::panes::table::{self, Col, Nouns};
 
 pub struct RunsPane<'a> {
     pub state: &'a State,
@@ -30,23 +30,10 @@ pub fn phase_role(phase: RunPhase) -> Role {
     }
 }
 
-/// Which optional columns fit.
+/// Which optional columns the runs have at all (whether they fit is the table's to decide).
 struct Columns {
     namespace: bool,
-    pipeline: bool,
     experiment: bool,
-    message: bool,
-}
-
-impl Columns {
-    fn for_width(width: u16, all_namespaces: bool, experiments: bool) -> Columns {
-        Columns {
-            namespace: all_namespaces && width >= 110,
-            pipeline: width >= 100,
-            experiment: experiments && width >= 130,
-            message: width >= 150,
-        }
-    }
 }
 
 impl Widget for RunsPane<'_> {
@@ -63,27 +50,38 @@ impl Widget for RunsPane<'_> {
         };
         // KFP names experiments only where its API answers.
         let experiments = !self.state.kfp_runs.is_empty();
-        let cols = Columns::for_width(area.width, self.state.target.namespace.is_none(), experiments);
-        let mut columns = vec![("NAME", Constraint::Fill(2))];
+        let cols = Columns {
+            namespace: self.state.target.namespace.is_none(),
+            experiment: experiments,
+        };
+        let mut columns = vec![Col::new("NAME", Constraint::Fill(2)).at_least(20)];
         if cols.namespace {
-            columns.push(("NAMESPACE", Constraint::Max(24)));
+            columns.push(
+                Col::new("NAMESPACE", Constraint::Max(24))
+                    .at_least(12)
+                    .gives_way(3),
+            );
         }
-        if cols.pipeline {
-            columns.push(("PIPELINE", Constraint::Fill(1)));
-        }
+        columns.push(
+            Col::new("PIPELINE", Constraint::Fill(1))
+                .at_least(12)
+                .gives_way(5),
+        );
         if cols.experiment {
-            columns.push(("EXPERIMENT", Constraint::Max(18)));
+            columns.push(
+                Col::new("EXPERIMENT", Constraint::Max(18))
+                    .at_least(12)
+                    .gives_way(5),
+            );
         }
         columns.extend([
-            ("STATUS", Constraint::Length(11)),
-            ("PROGRESS", Constraint::Length(8)),
-            ("STARTED", Constraint::Length(12)),
-            ("DURATION", Constraint::Length(8)),
-            ("AGE", Constraint::Length(6)),
+            Col::new("STATUS", Constraint::Length(11)),
+            Col::new("PROGRESS", Constraint::Length(8)).gives_way(2),
+            Col::new("STARTED", Constraint::Length(12)).gives_way(3),
+            Col::new("DURATION", Constraint::Length(8)).gives_way(4),
+            Col::new("AGE", Constraint::Length(6)).gives_way(1),
+            Col::new("MESSAGE", Constraint::Fill(2)).at_least(16).gives_way(6),
         ]);
-        if cols.message {
-            columns.push(("MESSAGE", Constraint::Fill(2)));
-        }
         let (now, tz) = (self.state.now, self.view.tz);
         table::table(runs, columns, theme, inner, buf, |r, marked| {
             run_row(r, &cols, theme, now, tz, marked)
@@ -98,7 +96,7 @@ fn run_row<'a>(
     now: chrono::DateTime<chrono::Utc>,
     tz: chrono::FixedOffset,
     marked: bool,
-) -> Row<'a> {
+) -> Vec<Line<'a>> {
     let mut name = Vec::with_capacity(3);
     if marked {
         name.push(Span::styled("* ", theme.style(Role::Filter)));
@@ -108,32 +106,30 @@ fn run_row<'a>(
         name.push(Span::styled(format!("{marker} "), theme.style(Role::Muted)));
     }
     name.push(Span::raw(r.display_name.as_str()));
-    let name = Line::from(name);
-    let mut cells = vec![Cell::from(name)];
+    let mut cells = vec![Line::from(name)];
     if cols.namespace {
-        cells.push(Cell::from(r.namespace.as_str()));
+        cells.push(Line::from(r.namespace.as_str()));
     }
-    if cols.pipeline {
-        cells.push(Cell::from(r.pipeline.as_str()));
-    }
+    cells.push(Line::from(r.pipeline.as_str()));
     if cols.experiment {
-        cells.push(Cell::from(r.experiment.as_str()));
+        cells.push(Line::from(r.experiment.as_str()));
     }
     let progress = r.progress.map(|(d, t)| format!("{d}/{t}")).unwrap_or_default();
     cells.extend([
-        Cell::from(format!("{} {}", r.phase.glyph(), r.phase.word())).style(theme.style(phase_role(r.phase))),
-        Cell::from(progress),
-        Cell::from(started(r.started, now, tz)),
-        Cell::from(r.duration(now).map(human_duration).unwrap_or_default()),
-        Cell::from(age(r.created, now)),
+        Line::styled(
+            format!("{} {}", r.phase.glyph(), r.phase.word()),
+            theme.style(phase_role(r.phase)),
+        ),
+        Line::from(progress),
+        Line::from(started(r.started, now, tz)),
+        Line::from(r.duration(now).map(human_duration).unwrap_or_default()),
+        Line::from(age(r.created, now)),
     ]);
-    if cols.message {
-        let message = if r.origin == RunOrigin::History && r.message.is_empty() {
-            "KFP history: Workflow deleted after its TTL"
-        } else {
-            r.message.as_str()
-        };
-        cells.push(Cell::from(message).style(theme.style(Role::Muted)));
-    }
-    Row::new(cells)
+    let message = if r.origin == RunOrigin::History && r.message.is_empty() {
+        "KFP history: Workflow deleted after its TTL"
+    } else {
+        r.message.as_str()
+    };
+    cells.push(Line::styled(message, theme.style(Role::Muted)));
+    cells
 }

@@ -4,14 +4,14 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use crate::app::state::{SourceState, State};
 use crate::config::theme::{Role, Theme};
 use crate::kube::resources::train_job::{TrainRow, TrainState};
 use crate::ui::View;
 use crate::ui::format::{age, human_duration};
-use crate::ui::panes::table::{self, Nouns};
+use crate::ui::panes::table::{self, Col, Nouns};
 
 pub struct TrainingPane<'a> {
     pub state: &'a State,
@@ -71,70 +71,69 @@ impl Widget for TrainingPane<'_> {
             let x = area.right().saturating_sub(note.chars().count() as u16 + 1);
             buf.set_string(x, area.y, note, theme.style(Role::NoticeWarn));
         }
-        let width = area.width;
-        let namespace = self.state.target.namespace.is_none() && width >= 110;
-        let wide = width >= 120;
-        let reason = width >= 150;
-        let mut columns = vec![("NAME", Constraint::Fill(2))];
+        let namespace = self.state.target.namespace.is_none();
+        let wide = area.width >= 120;
+        let mut columns = vec![Col::new("NAME", Constraint::Fill(2)).at_least(20)];
         if namespace {
-            columns.push(("NAMESPACE", Constraint::Max(20)));
+            columns.push(
+                Col::new("NAMESPACE", Constraint::Max(20))
+                    .at_least(12)
+                    .gives_way(3),
+            );
         }
         columns.extend([
-            ("KIND", Constraint::Length(8)),
-            (
+            Col::new("KIND", Constraint::Length(8)).gives_way(2),
+            Col::new(
                 "RUNTIME",
                 if wide {
                     Constraint::Length(18)
                 } else {
                     Constraint::Fill(1)
                 },
-            ),
-            ("STATE", Constraint::Length(12)),
-            ("NODES", Constraint::Length(5)),
-            ("PROGRESS", Constraint::Length(if wide { 15 } else { 8 })),
+            )
+            .at_least(10)
+            .gives_way(2),
+            Col::new("STATE", Constraint::Length(12)),
+            Col::new("NODES", Constraint::Length(5)).gives_way(2),
+            Col::new("PROGRESS", Constraint::Length(if wide { 15 } else { 8 })).gives_way(2),
+            Col::new("ETA", Constraint::Length(6)).gives_way(5),
+            Col::new("METRICS", Constraint::Fill(2)).at_least(20).gives_way(5),
+            Col::new("AGE", Constraint::Length(5)).gives_way(1),
+            Col::new("REASON", Constraint::Fill(2)).at_least(20).gives_way(6),
         ]);
-        if wide {
-            columns.push(("ETA", Constraint::Length(6)));
-            columns.push(("METRICS", Constraint::Fill(2)));
-        }
-        columns.push(("AGE", Constraint::Length(5)));
-        if reason {
-            columns.push(("REASON", Constraint::Fill(2)));
-        }
         let now = self.state.now;
         table::table(list, columns, theme, inner, buf, |r, marked| {
-            let mut cells = vec![Cell::from(table::name_line(&r.name, marked, theme))];
+            let mut cells = vec![table::name_line(&r.name, marked, theme)];
             if namespace {
-                cells.push(Cell::from(r.namespace.as_str()));
+                cells.push(Line::from(r.namespace.as_str()));
             }
             let progress = match (r.progress, wide) {
                 (Some(p), true) => progress_bar(p, 10),
                 _ => r.progress_text(),
             };
+            let eta = r
+                .remaining_seconds
+                .map(|s| human_duration(chrono::Duration::seconds(s)))
+                .unwrap_or_default();
             cells.extend([
-                Cell::from(r.kind.marker()).style(theme.style(Role::Muted)),
-                Cell::from(r.runtime_text()).style(if r.kind.is_legacy() {
-                    theme.style(Role::Muted)
-                } else {
-                    theme.style(Role::Text)
-                }),
-                Cell::from(state_text(r)).style(theme.style(state_role(r.state))),
-                Cell::from(r.nodes_text()),
-                Cell::from(progress),
+                Line::styled(r.kind.marker(), theme.style(Role::Muted)),
+                Line::styled(
+                    r.runtime_text(),
+                    if r.kind.is_legacy() {
+                        theme.style(Role::Muted)
+                    } else {
+                        theme.style(Role::Text)
+                    },
+                ),
+                Line::styled(state_text(r), theme.style(state_role(r.state))),
+                Line::from(r.nodes_text()),
+                Line::from(progress),
+                Line::from(eta),
+                Line::from(r.metrics_text()),
+                Line::from(age(r.created, now)),
+                Line::styled(r.reason.as_str(), theme.style(Role::Muted)),
             ]);
-            if wide {
-                let eta = r
-                    .remaining_seconds
-                    .map(|s| human_duration(chrono::Duration::seconds(s)))
-                    .unwrap_or_default();
-                cells.push(Cell::from(eta));
-                cells.push(Cell::from(r.metrics_text()));
-            }
-            cells.push(Cell::from(age(r.created, now)));
-            if reason {
-                cells.push(Cell::from(r.reason.as_str()).style(theme.style(Role::Muted)));
-            }
-            Row::new(cells)
+            cells
         });
     }
 }

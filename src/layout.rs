@@ -128,6 +128,12 @@ pub fn trials_height(width: u16, height: u16) -> usize {
     usize::from(experiment_areas(body).table.height.saturating_sub(1))
 }
 
+/// Rows of the side panel beside (or under) a step graph: a page of its scrolling.
+pub fn detail_panel_rows(width: u16, height: u16) -> i32 {
+    let body = areas(Rect::new(0, 0, width, height)).body;
+    i32::from(inner(run_detail_areas(body).1).height.max(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,3 +144,4 @@ mod tests {
         assert!(trials_height(160, 48) > 20);
     }
 }
+

@@ -62,6 +62,7 @@ pub fn view_action(
     use crate::app::action::Action;
     use crate::app::viewer::ViewKind;
     let area = crate::layout::run_graph_area(state.width, state.height);
+    let page = crate::layout::detail_panel_rows(state.width, state.height);
     let Some(detail) = state.detail.as_mut() else {
         return;
     };
@@ -90,8 +91,8 @@ pub fn view_action(
         Action::Down => view.move_down(&graph, area),
         Action::Top => view.select_first(&graph),
         Action::Bottom => view.select_last(&graph),
-        Action::PageDown => view.scroll_detail(10),
-        Action::PageUp => view.scroll_detail(-10),
+        Action::PageDown => view.scroll_detail(page),
+        Action::PageUp => view.scroll_detail(-page),
         other => return crate::app::update::apply(state, other, effects),
     }
     view.keep_visible(&graph, area);

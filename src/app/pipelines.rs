@@ -197,13 +197,17 @@ pub fn upload(state: &mut State, path: &str, name: Option<&str>, version: bool, 
 /// closing; anything else is the pane's.
 pub fn detail_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
     let area = crate::layout::run_graph_area(state.width, state.height);
+    let page = crate::layout::detail_panel_rows(state.width, state.height);
     let Some(open) = state.pipeline.as_mut() else {
         return;
     };
-    if action == Action::Cancel {
-        state.pipeline = None;
-        state.dirty = true;
-        return;
+    state.dirty = true;
+    match action {
+        Action::Cancel => return state.pipeline = None,
+        // The side panel scrolls whether or not the spec has a graph.
+        Action::PageDown => return open.view.scroll_detail(page),
+        Action::PageUp => return open.view.scroll_detail(-page),
+        _ => {}
     }
     let Some(graph) = open.graph.clone() else {
         return crate::app::update::apply(state, action, effects);
@@ -219,12 +223,9 @@ pub fn detail_action(state: &mut State, action: Action, effects: &mut Vec<Effect
         Action::Top => view.select_first(&graph),
         Action::Bottom => view.select_last(&graph),
         Action::Layout => view.cycle_mode(),
-        Action::PageDown => view.scroll_detail(10),
-        Action::PageUp => view.scroll_detail(-10),
         other => return crate::app::update::apply(state, other, effects),
     }
     view.keep_visible(&graph, area);
-    state.dirty = true;
 }
 
 /// Answers to the Pipelines pane's effects; `false` when the message is not one of them.

@@ -274,6 +274,7 @@ const PIPELINE_DETAIL: &[Decl] = &[
     hint(Action::NewRun, "new run"),
     hint(Action::PipelineRuns, "runs"),
     hint(Action::Layout, "graph/tree"),
+    hint(Action::PageDown, "details"),
     hint(Action::Delete, "delete"),
     quiet(Action::MoveLeft),
     quiet(Action::MoveRight),

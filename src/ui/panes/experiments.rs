@@ -212,12 +212,14 @@ impl DetailView<'_> {
             return;
         }
         let narrow = area.width < 120;
+        // At narrow widths DURATION gives way, unless the trials are sorted by it.
+        let hide_duration = narrow && cols.get(d.sort.column) != Some(&Column::Duration);
         let best = exp.map(|e| e.best_trial.as_str()).unwrap_or("");
         let arrow = if d.sort.descending { "▼" } else { "▲" };
         let mut header = Vec::new();
         let mut widths = Vec::new();
         for (i, c) in cols.iter().enumerate() {
-            if narrow && *c == Column::Duration {
+            if hide_duration && *c == Column::Duration {
                 continue;
             }
             let mut title = match c {
@@ -225,6 +227,10 @@ impl DetailView<'_> {
                 _ => c.name().to_uppercase(),
             };
             if i == d.sort.column {
+                // The arrow stays when a long name is cut to its column's width.
+                if matches!(c, Column::Param(_) | Column::Metric(_)) && title.chars().count() > 11 {
+                    title = title.chars().take(10).chain(['…']).collect();
+                }
                 title.push_str(arrow);
             }
             let width = match c {
@@ -239,7 +245,7 @@ impl DetailView<'_> {
                     &title,
                     d.trials.iter().map(|t| t.metric(m).unwrap_or("").chars().count()),
                 )),
-                Column::Duration => Constraint::Length(8),
+                Column::Duration => Constraint::Length(9),
             };
             header.push(title);
             widths.push(width);
@@ -254,7 +260,7 @@ impl DetailView<'_> {
                 let is_best = !best.is_empty() && t.name == best;
                 let cells: Vec<Cell> = cols
                     .iter()
-                    .filter(|c| !(narrow && **c == Column::Duration))
+                    .filter(|c| !(hide_duration && **c == Column::Duration))
                     .map(|c| match c {
                         Column::Trial => {
                             let mark = if is_best { "★ " } else { "  " };

@@ -144,10 +144,12 @@ impl Widget for PipelineDetailPane<'_> {
                         .style(t.style(Role::Muted))
                         .render(graph_inner, buf),
                 }
-                Paragraph::new(side_lines(row, d, t, self.state.now))
-                    .wrap(Wrap { trim: false })
-                    .scroll((self.open.view.detail_scroll(), 0))
-                    .render(side_inner, buf);
+                crate::ui::widgets::scrolled_text(
+                    side_lines(row, d, t, self.state.now),
+                    usize::from(self.open.view.detail_scroll()),
+                    side_inner,
+                    buf,
+                );
             }
         }
     }

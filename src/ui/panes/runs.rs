@@ -54,7 +54,7 @@ impl Widget for RunsPane<'_> {
             namespace: self.state.target.namespace.is_none(),
             experiment: experiments,
         };
-        let mut columns = vec![Col::new("NAME", Constraint::Fill(2)).at_least(20)];
+        let mut columns = vec![Col::new("NAME", Constraint::Fill(2)).at_least(24)];
         if cols.namespace {
             columns.push(
                 Col::new("NAMESPACE", Constraint::Max(24))
@@ -80,7 +80,7 @@ impl Widget for RunsPane<'_> {
             Col::new("STARTED", Constraint::Length(12)).gives_way(3),
             Col::new("DURATION", Constraint::Length(8)).gives_way(4),
             Col::new("AGE", Constraint::Length(6)).gives_way(1),
-            Col::new("MESSAGE", Constraint::Fill(2)).at_least(16).gives_way(6),
+            Col::new("MESSAGE", Constraint::Fill(2)).at_least(40).gives_way(6),
         ]);
         let (now, tz) = (self.state.now, self.view.tz);
         table::table(runs, columns, theme, inner, buf, |r, marked| {

@@ -252,10 +252,12 @@ impl Widget for NodeDetail<'_> {
             message(area, buf, text, self.theme.style(Role::Muted));
             return;
         };
-        Paragraph::new(self.lines(node))
-            .wrap(Wrap { trim: false })
-            .scroll((self.view.detail_scroll(), 0))
-            .render(area, buf);
+        super::scrolled_text(
+            self.lines(node),
+            usize::from(self.view.detail_scroll()),
+            area,
+            buf,
+        );
     }
 }
 

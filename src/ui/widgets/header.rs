@@ -39,18 +39,52 @@ impl Widget for Header<'_> {
             Span::styled(" │ ", theme.style(Role::Muted)),
             Span::styled(format!("{conn_glyph} {conn_text}"), theme.style(conn_role)),
         ];
-        if let Some(v) = &target.server_version {
-            spans.push(Span::styled(
-                format!(" │ {}", sanitize(v)),
-                theme.style(Role::Muted),
-            ));
+        let version = target
+            .server_version
+            .as_ref()
+            .map(|v| Span::styled(format!(" │ {}", sanitize(v)), theme.style(Role::Muted)));
+        // The markers are never cut: what they say changes what a key does. Where the line is
+        // too long they take their short form and stand at the right.
+        let markers = |short: bool| {
+            let mut m = Vec::new();
+            if target.demo {
+                let text = if short { " │ demo" } else { " │ demo cluster" };
+                m.push(Span::styled(text, theme.style(Role::Muted)));
+            }
+            if self.state.readonly {
+                m.push(Span::styled(" │ read-only ", theme.style(Role::NoticeWarn)));
+            }
+            m
+        };
+        let width = |spans: &[Span]| spans.iter().map(Span::width).sum::<usize>();
+        let long = markers(false);
+        let room = usize::from(area.width);
+        // The server's version gives way first, then the markers' long form.
+        if let Some(v) = version.filter(|v| width(&spans) + v.width() + width(&long) <= room) {
+            spans.push(v);
         }
-        if target.demo {
-            spans.push(Span::styled(" │ demo cluster", theme.style(Role::Muted)));
+        let markers = if width(&spans) + width(&long) <= room {
+            long
+        } else {
+            markers(true)
+        };
+        let line = Line::from(spans.clone());
+        if line.width() + width(&markers) <= usize::from(area.width) {
+            spans.extend(markers);
+            return Line::from(spans).render(area, buf);
         }
-        if self.state.readonly {
-            spans.push(Span::styled(" │ read-only", theme.style(Role::NoticeWarn)));
-        }
-        Line::from(spans).render(area, buf);
+        let marker = Line::from(markers);
+        let marker_width = u16::try_from(marker.width()).unwrap_or(u16::MAX).min(area.width);
+        let left = Rect {
+            width: area.width - marker_width,
+            ..area
+        };
+        let right = Rect {
+            x: area.x + left.width,
+            width: marker_width,
+            ..area
+        };
+        line.render(left, buf);
+        marker.render(right, buf);
     }
 }

@@ -18,7 +18,7 @@ pub struct Tabs<'a> {
 impl Widget for Tabs<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.view.theme;
-        let mut spans = Vec::with_capacity(PaneId::ALL.len() * 2);
+        let mut labels = Vec::with_capacity(PaneId::ALL.len());
         for pane in PaneId::ALL {
             let active = pane == self.state.pane;
             let key = self
@@ -34,8 +34,15 @@ impl Widget for Tabs<'_> {
                 format!(" {key} {} ", pane.title())
             };
             let role = if active { Role::TabActive } else { Role::Tab };
-            spans.push(Span::styled(label, theme.style(role)));
-            spans.push(Span::raw(" "));
+            labels.push(Span::styled(label, theme.style(role)));
+        }
+        // A space between tabs where it fits; at 80 columns every tab still shows whole.
+        let width: usize = labels.iter().map(Span::width).sum::<usize>() + labels.len();
+        let gap = if width <= usize::from(area.width) { " " } else { "" };
+        let mut spans = Vec::with_capacity(labels.len() * 2);
+        for label in labels {
+            spans.push(label);
+            spans.push(Span::raw(gap));
         }
         Line::from(spans).render(area, buf);
     }

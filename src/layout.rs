@@ -144,4 +144,3 @@ mod tests {
         assert!(trials_height(160, 48) > 20);
     }
 }
-

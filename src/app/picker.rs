@@ -1,7 +1,10 @@
 //! The context, namespace and log container pickers: a filterable list in a popup.
 
+use crate::app::action::Action;
+use crate::app::effect::Effect;
 use crate::app::filter::contains_ignore_case;
 use crate::app::state::LineInput;
+use crate::app::state::State;
 
 /// What a picker chooses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -118,6 +121,37 @@ impl Picker {
             None if !self.filter.text.trim().is_empty() => Some(Some(self.filter.text.trim().to_string())),
             None => None,
         }
+    }
+}
+
+/// An action while a picker is open: move, choose, close.
+pub fn picker_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
+    let page = state.list_height.max(1) as isize;
+    let Some(picker) = state.picker.as_mut() else {
+        return;
+    };
+    match action {
+        Action::Cancel => state.picker = None,
+        Action::Quit => state.running = false,
+        Action::Up => picker.move_by(-1),
+        Action::Down => picker.move_by(1),
+        Action::PageUp => picker.move_by(-page),
+        Action::PageDown => picker.move_by(page),
+        Action::Accept => {
+            let kind = picker.kind;
+            let choice = picker.choice();
+            state.picker = None;
+            match (kind, choice) {
+                (PickerKind::Namespace, Some(ns)) => crate::app::update::set_namespace(state, ns, effects),
+                (PickerKind::Context, Some(Some(ctx))) => {
+                    crate::app::update::set_context(state, &ctx, effects)
+                }
+                (PickerKind::Container, Some(c)) => crate::app::logs::choose_container(state, c, effects),
+                (PickerKind::RunSource, Some(v)) => crate::app::run_actions::choose_source(state, v),
+                _ => {}
+            }
+        }
+        _ => {}
     }
 }
 

@@ -1,7 +1,10 @@
 //! A scrollable, searchable text view: YAML and describe output of any object.
 
+use crate::app::action::Action;
+use crate::app::effect::Effect;
 use crate::app::filter::contains_ignore_case;
 use crate::app::state::LineInput;
+use crate::app::state::State;
 pub use crate::kube::fetch::ViewKind;
 
 /// Where the view's text is.
@@ -115,6 +118,47 @@ impl TextView {
         let third = height.max(1) / 3;
         self.scroll = line.saturating_sub(third);
         self.scroll_by(0, height);
+    }
+}
+
+/// An action while the YAML or describe view is open; what is not its own is the app's.
+pub fn view_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
+    let height = state.list_height + 1;
+    let Some(view) = state.viewer.as_mut() else {
+        return;
+    };
+    match action {
+        Action::Up => view.scroll_by(-1, height),
+        Action::Down => view.scroll_by(1, height),
+        Action::PageUp => view.scroll_by(-(height as isize), height),
+        Action::PageDown => view.scroll_by(height as isize, height),
+        Action::Top => view.scroll_by(isize::MIN / 2, height),
+        Action::Bottom => view.scroll_by(isize::MAX / 2, height),
+        Action::Filter => {
+            view.searching = true;
+            view.search.clear();
+        }
+        Action::NextMatch => view.next_match(true, height),
+        Action::PrevMatch => view.next_match(false, height),
+        Action::Wrap => {
+            view.wrap = !view.wrap;
+            view.hscroll = 0;
+        }
+        Action::ScrollRight => view.hscroll += 8,
+        Action::ScrollLeft => view.hscroll = view.hscroll.saturating_sub(8),
+        Action::Cancel => state.viewer = None,
+        Action::Yaml | Action::Describe => {
+            let kind = if action == Action::Yaml {
+                ViewKind::Yaml
+            } else {
+                ViewKind::Describe
+            };
+            if view.kind != kind {
+                state.viewer = None;
+                crate::app::update::apply(state, action, effects);
+            }
+        }
+        other => crate::app::update::apply(state, other, effects),
     }
 }
 

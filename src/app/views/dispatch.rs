@@ -5,10 +5,8 @@ use crate::app::effect::Effect;
 use crate::app::filter::Filter;
 use crate::app::models;
 use crate::app::pane::PaneId;
-use crate::app::picker::PickerKind;
 use crate::app::state::{Level, LineInput, Mode, State};
 use crate::app::update::{self, notice};
-use crate::app::viewer::ViewKind;
 use crate::app::views::{Route, ViewId, route, stack};
 use crate::config::keymap::{Key, Keymap};
 use crate::kube::kubeflow_ops::{ModelVerb, Verb};
@@ -136,7 +134,7 @@ pub fn apply_in(
                 }
             }
         }
-        ViewId::Viewer => viewer_action(state, action, effects),
+        ViewId::Viewer => crate::app::viewer::view_action(state, action, effects),
         ViewId::ViewerSearch => {
             let height = state.list_height + 1;
             if let Some(v) = state.viewer.as_mut() {
@@ -162,7 +160,7 @@ pub fn apply_in(
             Action::Quit => state.running = false,
             _ => crate::app::notebook_form::form_action(state, action, effects),
         },
-        ViewId::Picker => picker_action(state, action, effects),
+        ViewId::Picker => crate::app::picker::picker_action(state, action, effects),
         ViewId::Confirm => match action {
             Action::Accept => update::confirm(state, true, effects),
             Action::Quit => state.running = false,
@@ -257,74 +255,6 @@ pub fn edit_line(input: &mut LineInput, name: &str) -> bool {
         }
     }
     input.text.len() != before || matches!(name, "ctrl-u" | "ctrl-w")
-}
-
-fn viewer_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
-    let height = state.list_height + 1;
-    let Some(view) = state.viewer.as_mut() else {
-        return;
-    };
-    match action {
-        Action::Up => view.scroll_by(-1, height),
-        Action::Down => view.scroll_by(1, height),
-        Action::PageUp => view.scroll_by(-(height as isize), height),
-        Action::PageDown => view.scroll_by(height as isize, height),
-        Action::Top => view.scroll_by(isize::MIN / 2, height),
-        Action::Bottom => view.scroll_by(isize::MAX / 2, height),
-        Action::Filter => {
-            view.searching = true;
-            view.search.clear();
-        }
-        Action::NextMatch => view.next_match(true, height),
-        Action::PrevMatch => view.next_match(false, height),
-        Action::Wrap => {
-            view.wrap = !view.wrap;
-            view.hscroll = 0;
-        }
-        Action::ScrollRight => view.hscroll += 8,
-        Action::ScrollLeft => view.hscroll = view.hscroll.saturating_sub(8),
-        Action::Cancel => state.viewer = None,
-        Action::Yaml | Action::Describe => {
-            let kind = if action == Action::Yaml {
-                ViewKind::Yaml
-            } else {
-                ViewKind::Describe
-            };
-            if view.kind != kind {
-                state.viewer = None;
-                update::apply(state, action, effects);
-            }
-        }
-        other => update::apply(state, other, effects),
-    }
-}
-
-fn picker_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
-    let page = state.list_height.max(1) as isize;
-    let Some(picker) = state.picker.as_mut() else {
-        return;
-    };
-    match action {
-        Action::Cancel => state.picker = None,
-        Action::Quit => state.running = false,
-        Action::Up => picker.move_by(-1),
-        Action::Down => picker.move_by(1),
-        Action::PageUp => picker.move_by(-page),
-        Action::PageDown => picker.move_by(page),
-        Action::Accept => {
-            let kind = picker.kind;
-            let choice = picker.choice();
-            state.picker = None;
-            match (kind, choice) {
-                (PickerKind::Namespace, Some(ns)) => update::set_namespace(state, ns, effects),
-                (PickerKind::Context, Some(Some(ctx))) => update::set_context(state, &ctx, effects),
-                (PickerKind::Container, Some(c)) => crate::app::logs::choose_container(state, c, effects),
-                (PickerKind::RunSource, Some(v)) => crate::app::run_actions::choose_source(state, v),
-                _ => {}
-            }
-        }
-        _ => {}
-    }
 }
 
 fn help_action(state: &mut State, action: Action) {

@@ -108,8 +108,11 @@ async fn run_sim(
         println!("kubeconfig written to {} (context kftui-sim)", path.display());
     }
     wait_for_stop_signal().await;
-    handle.shutdown().await;
-    Ok(ExitCode::SUCCESS)
+    // Within a second, whatever a controller is doing: its thread is not waited for past that.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), handle.shutdown()).await;
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    std::process::exit(0)
 }
 
 async fn wait_for_stop_signal() {

@@ -101,7 +101,7 @@ pub struct SimHandle {
     addr: SocketAddr,
     cancel: CancellationToken,
     server: JoinHandle<()>,
-    controllers: JoinHandle<()>,
+    controllers: std::thread::JoinHandle<()>,
     shared: Arc<Shared>,
 }
 
@@ -141,7 +141,13 @@ impl SimHandle {
     /// Stops serving: open watches and log streams end, the controllers stop.
     pub async fn shutdown(self) {
         self.cancel.cancel();
-        let _ = self.controllers.await;
+        // A pass in progress ends on its own (every pass is bounded); the wait for it is too.
+        let controllers = self.controllers;
+        let _ = tokio::time::timeout(
+            Duration::from_secs(1),
+            tokio::task::spawn_blocking(move || controllers.join()),
+        )
+        .await;
         let _ = self.server.await;
     }
 }
@@ -217,7 +223,14 @@ async fn start_sim(opts: SimOptions, faults: Faults) -> Result<SimHandle, SimErr
         kfp: api::kfp_api::KfpState::default(),
     });
     tokio::spawn(periodic_drops(shared.clone()));
-    let controllers = tokio::spawn(controllers::run(shared.clone(), opts.seed));
+    // The controllers run on a thread of their own: however long a pass computes, the API's
+    // tasks never wait behind it.
+    let controller_shared = shared.clone();
+    let seed = opts.seed;
+    let controllers = std::thread::Builder::new()
+        .name("sim-controllers".into())
+        .spawn(move || controllers::run(controller_shared, seed))
+        .map_err(|e| SimError::Seed(ApiError::internal(format!("cannot start the controllers: {e}"))))?;
     let app = api::router(shared.clone());
     let stop = cancel.clone();
     let server = tokio::spawn(async move {

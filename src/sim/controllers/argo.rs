@@ -865,6 +865,9 @@ fn effective_spec(wf: &Value) -> Option<Value> {
     }
 }
 
+/// The most instants one pass replays for one Workflow (each is a bounded re-run of its tree).
+const MAX_INSTANTS: usize = 10_000;
+
 pub fn advance(wf: &mut Value, now: DateTime<Utc>) -> Advance {
     advance_resumed(wf, now, None)
 }
@@ -953,11 +956,15 @@ pub fn advance_resumed(wf: &mut Value, now: DateTime<Utc>, resumed_at: Option<Da
         .unwrap_or(started)
         .max(started)
         .min(limit);
+    // Replay the transitions due up to `limit`, one instant at a time. Time only moves forward:
+    // a transition already due that a pass did not apply (a node the plan cannot move, as in a
+    // Workflow loaded with a status this engine did not write) ends the replay, and so does the
+    // cap, so no object can hold the controller.
     let mut t = floor;
-    loop {
+    for _ in 0..MAX_INSTANTS {
         engine.reconcile(t);
         match engine.next_due() {
-            Some(due) if due <= limit => t = due.max(t),
+            Some(due) if due <= limit && due > t => t = due,
             _ => break,
         }
     }
@@ -976,7 +983,8 @@ pub fn advance_resumed(wf: &mut Value, now: DateTime<Utc>, resumed_at: Option<Da
     }
     let nodes_value = serde_json::to_value(&engine.nodes).unwrap_or_default();
     out.changed |= engine.touched;
-    out.next_due = engine.next_due();
+    // Only a transition still to come wakes the controller again.
+    out.next_due = engine.next_due().filter(|d| *d > now);
     let root = engine.nodes.get(&root_id).cloned();
     let pods_total = engine.nodes.values().filter(|n| n.node_type == "Pod").count();
     let pods_done = engine

@@ -24,26 +24,32 @@ use super::types;
 pub const TICK: Duration = Duration::from_millis(500);
 
 /// Runs every controller until the server shuts down.
-pub async fn run(shared: Arc<Shared>, seed: u64) {
+pub fn run(shared: Arc<Shared>, seed: u64) {
     let mut workflows = workflow::WorkflowController::new(shared.store.clone(), seed, true);
     let mut kubelet = Kubelet::default();
     let mut loops = kubeflow_loops();
-    let mut tick = tokio::time::interval(TICK);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            () = shared.cancel.cancelled() => return,
-            _ = tick.tick() => {
-                let now = Utc::now();
-                workflows.tick(now);
-                kubelet.tick(&shared.store, now);
-                for l in &mut loops {
-                    l.tick(&shared.store, now);
-                }
+    let mut next = std::time::Instant::now();
+    while !shared.cancel.is_cancelled() {
+        let now = Utc::now();
+        workflows.tick(now);
+        kubelet.tick(&shared.store, now);
+        for l in &mut loops {
+            l.tick(&shared.store, now);
+        }
+        // The next pass, or at once when this one ran long; a stop is seen within a slice.
+        next = (next + TICK).max(std::time::Instant::now());
+        while !shared.cancel.is_cancelled() {
+            let left = next.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                break;
             }
+            std::thread::sleep(left.min(STOP_SLICE));
         }
     }
 }
+
+/// How often a sleeping controller thread looks for a stop.
+const STOP_SLICE: Duration = Duration::from_millis(20);
 
 /// The reconcile loops of the Kubeflow controllers (notebooks, KServe, Trainer, Katib).
 pub fn kubeflow_loops() -> Vec<kit::Loop> {

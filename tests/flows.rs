@@ -735,3 +735,29 @@ fn notebook_and_model_verbs_are_confirmed_and_sent_as_one_effect() {
     press(&mut s, "s");
     assert!(s.confirm.is_none(), "read-only refuses model verbs");
 }
+
+#[test]
+fn retry_of_a_run_that_did_not_fail_is_refused_before_asking_with_the_reason() {
+    let mut s = loaded_state(100, 30);
+    press(&mut s, "j");
+    assert_eq!(s.runs.selected_row().unwrap().name, "xgboost-training-7k2lp");
+    let effects = press(&mut s, "R");
+    assert!(effects.is_empty());
+    assert!(s.confirm.is_none(), "no question for a retry that cannot happen");
+    let text = &s.notice.as_ref().unwrap().text;
+    assert!(
+        text.contains("only a failed run can be retried")
+            && text.contains("xgboost nightly 2026-11-28 is Running"),
+        "{text}"
+    );
+    // A failed run is asked about as before.
+    let failed = s
+        .runs
+        .visible
+        .iter()
+        .position(|i| s.runs.rows[*i].name == "bert-finetune-m2n9c")
+        .unwrap();
+    s.runs.selected = failed;
+    press(&mut s, "R");
+    assert!(s.confirm.is_some(), "a failed run is asked about");
+}

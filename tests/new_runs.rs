@@ -324,3 +324,43 @@ async fn kfp_history_adds_runs_whose_workflows_are_gone_and_names_experiments() 
     assert!(app.screen_has("run_id:"), "{}", app.screen().join("\n"));
     app.sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_comparison_leaves_out_runs_only_in_kfp_history_and_says_so() {
+    let mut app = App::start().await;
+    app.until("KFP's history and live runs", |s| {
+        let history = s
+            .runs
+            .rows
+            .iter()
+            .filter(|r| r.origin == kftui::kube::resources::workflow::RunOrigin::History)
+            .count();
+        history > 0 && s.runs.rows.len() >= history + 2
+    })
+    .await;
+    app.command("mark re:.");
+    app.press("C");
+    let text = app
+        .state
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(text.contains("left out of the comparison"), "{text}");
+    app.until("the comparison", |s| {
+        s.compare.as_ref().is_some_and(|c| c.columns.is_some())
+    })
+    .await;
+    assert!(
+        matches!(app.state.compare.as_ref().unwrap().columns, Some(Ok(_))),
+        "the runs with Workflows are compared: {:?}",
+        app.state
+            .compare
+            .as_ref()
+            .unwrap()
+            .columns
+            .as_ref()
+            .map(|c| c.as_ref().err())
+    );
+    app.sim.shutdown().await;
+}

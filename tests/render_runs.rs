@@ -15,22 +15,27 @@ fn snapshot(name: &str, state: &kftui::app::state::State, w: u16, h: u16) {
     insta::assert_snapshot!(format!("{name}_{w}x{h}"), term.backend());
 }
 
-/// The pipeline spec of a KFP-compiled two-step pipeline: from the shared fixtures when present,
-/// else a copy of its parameters.
-fn two_step_ir() -> Value {
+/// The pipeline spec of a KFP-compiled two-step pipeline from the shared fixtures, or `None`
+/// (after saying so) when they are absent.
+fn two_step_fixture() -> Option<Value> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/fixtures/objects/kfp_pipelinespec_ir_two_step_pipeline.yaml");
     match std::fs::read_to_string(&path) {
-        Ok(text) => serde_saphyr::from_str(&text).unwrap(),
+        Ok(text) => Some(serde_saphyr::from_str(&text).unwrap()),
         Err(_) => {
-            eprintln!(
-                "SKIPPED reading {}: not present; using its parameters inline",
-                path.display()
-            );
-            json!({"root": {"inputDefinitions": {"parameters": {
-                "text": {"defaultValue": "Hello KFP!", "isOptional": true, "parameterType": "STRING"}}}}})
+            eprintln!("SKIPPED reading {}: not present", path.display());
+            None
         }
     }
+}
+
+/// The two-step pipeline's spec, or (without the fixtures) a copy of its parameters, which is
+/// all a form needs.
+fn two_step_ir() -> Value {
+    two_step_fixture().unwrap_or_else(|| {
+        json!({"root": {"inputDefinitions": {"parameters": {
+            "text": {"defaultValue": "Hello KFP!", "isOptional": true, "parameterType": "STRING"}}}}})
+    })
 }
 
 fn form_state(w: u16, h: u16) -> kftui::app::state::State {
@@ -173,7 +178,10 @@ fn the_pipelines_pane_and_a_pipelines_task_graph() {
         snapshot("pipelines", &state, w, h);
     }
     // The detail of the two-step pipeline, from its real spec.
-    let ir = two_step_ir();
+    let Some(ir) = two_step_fixture() else {
+        eprintln!("SKIPPED: the two-step pipeline's task graph needs ../shared/fixtures");
+        return;
+    };
     let tasks = kftui::runs::synthetic::ir_tasks(&ir);
     for (w, h) in [(80, 24), (160, 48)] {
         let mut state = pipelines_state(w, h);

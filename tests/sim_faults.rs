@@ -191,3 +191,23 @@ async fn log_streams_are_cut() {
     assert_eq!(log.lines().count(), 20);
     h.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_endpoint_takes_the_same_text_as_the_faults_flag() {
+    let h = start().await;
+    let c = client(&h);
+    let req = axum::http::Request::post("/sim/faults")
+        .header("content-type", "text/plain")
+        .body(b"error=pods:403,delay=5ms".to_vec())
+        .unwrap();
+    let shown: serde_json::Value = serde_json::from_str(&c.request_text(req).await.unwrap()).unwrap();
+    assert_eq!(shown["delay_ms"], 5, "{shown}");
+    let pods: Api<Pod> = Api::namespaced(c.clone(), NS);
+    let err = pods.list(&ListParams::default()).await.unwrap_err();
+    assert!(err.to_string().contains("forbidden"), "{err}");
+    let bad = axum::http::Request::post("/sim/faults")
+        .body(b"nonsense".to_vec())
+        .unwrap();
+    assert!(c.request_text(bad).await.is_err(), "a bad spec is refused");
+    h.shutdown().await;
+}

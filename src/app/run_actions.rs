@@ -84,13 +84,29 @@ pub fn compare(state: &mut State, effects: &mut Vec<Effect>) {
         .filter(|_| !state.runs.marked.is_empty())
         .collect();
     targets.sort_by_key(|t| order.iter().position(|n| *n == t.name).unwrap_or(usize::MAX));
+    // A run only in KFP's history has no Workflow to read its steps from: it is left out, and
+    // the status line says so.
+    let (targets, history): (Vec<_>, Vec<_>) = targets
+        .into_iter()
+        .partition(|t| t.kind != crate::app::subs::Kind::KfpRuns);
+    let left_out = (!history.is_empty()).then(|| {
+        let names: Vec<&str> = history.iter().map(|t| t.display.as_str()).collect();
+        format!(
+            "left out of the comparison, only in KFP's history (their Workflows were deleted): {}",
+            names.join(", ")
+        )
+    });
     if targets.len() < 2 {
-        notice(
-            state,
-            Level::Info,
-            "mark two or more runs with space (or :mark re:PATTERN), then compare".into(),
-        );
+        let why = "mark two or more runs with space (or :mark re:PATTERN), then compare";
+        let text = match left_out {
+            Some(l) => format!("{why}; {l}"),
+            None => why.to_string(),
+        };
+        notice(state, Level::Info, text);
         return;
+    }
+    if let Some(text) = left_out {
+        notice(state, Level::Info, text);
     }
     let request = next_request(state);
     state.compare = Some(Comparison {

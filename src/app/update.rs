@@ -507,12 +507,50 @@ pub fn request_verb(state: &mut State, verb: Verb) {
         notice(state, Level::Info, text);
         return;
     }
+    // Only a run that failed can be retried (Argo and KFP refuse any other): say so before asking.
+    let (targets, refused) = retryable(state, verb, targets);
+    if targets.is_empty() {
+        return notice(state, Level::Info, refused.unwrap_or_default());
+    }
     let effect = canary_list_effect(state, verb, &targets);
     state.confirm = Some(Confirm {
         verb,
         targets,
         effect,
     });
+    if let Some(text) = refused {
+        notice(state, Level::Info, text);
+    }
+}
+
+/// For a retry: the targets that failed, and a sentence naming those left out and why.
+fn retryable(state: &State, verb: Verb, targets: Vec<VerbTarget>) -> (Vec<VerbTarget>, Option<String>) {
+    use crate::kube::resources::workflow::RunPhase;
+    if verb != Verb::Run(RunVerb::Retry) {
+        return (targets, None);
+    }
+    let phase = |t: &VerbTarget| {
+        state
+            .runs
+            .rows
+            .iter()
+            .find(|r| r.namespace == t.namespace && r.name == t.name)
+            .map(|r| r.phase)
+    };
+    let (ok, no): (Vec<VerbTarget>, Vec<VerbTarget>) = targets
+        .into_iter()
+        .partition(|t| phase(t).is_none_or(|p| matches!(p, RunPhase::Failed | RunPhase::Error)));
+    let why = (!no.is_empty()).then(|| {
+        let names: Vec<String> = no
+            .iter()
+            .map(|t| format!("{} is {}", t.display, phase(t).map_or("unknown", |p| p.word())))
+            .collect();
+        format!(
+            "retry: only a failed run can be retried; {} (resubmit, ctrl-r, starts a new run)",
+            names.join(", ")
+        )
+    });
+    (ok, why)
 }
 
 /// Answers the open confirmation: yes sends the verb, no cancels it.

@@ -390,6 +390,14 @@ pub fn resubmitted(old: &Value) -> Value {
     if let Some(s) = spec.as_object_mut() {
         s.remove("shutdown");
         s.remove("suspend");
+        // A deadline of 0 is how a run is terminated, not a limit the user chose: a resubmitted
+        // run starts clean, as `argo resubmit` does.
+        if s.get("activeDeadlineSeconds")
+            .and_then(Value::as_i64)
+            .is_some_and(|d| d <= 0)
+        {
+            s.remove("activeDeadlineSeconds");
+        }
     }
     json!({
         "apiVersion": "argoproj.io/v1alpha1",
@@ -470,5 +478,20 @@ mod tests {
         assert!(new.get("status").is_none());
         assert!(new["spec"].get("shutdown").is_none());
         assert_eq!(new["spec"]["entrypoint"], "main");
+    }
+
+    #[test]
+    fn a_resubmitted_terminated_run_starts_without_its_zero_deadline() {
+        let mut old = failed_wf();
+        old["spec"]["activeDeadlineSeconds"] = json!(0);
+        old["spec"]["shutdown"] = json!("Terminate");
+        let new = resubmitted(&old);
+        assert!(new["spec"].get("activeDeadlineSeconds").is_none(), "{new}");
+        old["spec"]["activeDeadlineSeconds"] = json!(3600);
+        assert_eq!(
+            resubmitted(&old)["spec"]["activeDeadlineSeconds"],
+            3600,
+            "a chosen limit stays"
+        );
     }
 }

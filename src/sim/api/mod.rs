@@ -364,11 +364,18 @@ async fn dispatch(req: &Request<'_>, route: Route) -> Result<Response, ApiError>
     }
 }
 
-/// `GET /sim/faults` shows the faults in force; `POST` (or `PUT`) replaces them.
+/// `GET /sim/faults` shows the faults in force; `POST` (or `PUT`) replaces them, with the same
+/// text as `--faults` (`error=pods:403,delay=250ms`) or as JSON (what `GET` shows).
 fn faults_admin(req: &Request<'_>) -> Result<Response, ApiError> {
     if *req.method == Method::POST || *req.method == Method::PUT {
-        let f: super::faults::Faults =
-            serde_json::from_slice(&req.body).map_err(|e| ApiError::bad_request(format!("faults: {e}")))?;
+        let body = std::str::from_utf8(&req.body)
+            .map_err(|_| ApiError::bad_request("faults: the body is not text".to_string()))?
+            .trim();
+        let f: super::faults::Faults = if body.starts_with('{') {
+            serde_json::from_str(body).map_err(|e| ApiError::bad_request(format!("faults: {e}")))?
+        } else {
+            super::faults::parse_faults(body).map_err(|e| ApiError::bad_request(format!("faults: {e}")))?
+        };
         req.shared.set_faults(f);
     } else if *req.method != Method::GET {
         return Err(ApiError::method_not_allowed(req.method.as_str()));

@@ -392,3 +392,26 @@ async fn generated_workflows_through_the_api_leave_it_answering() {
     );
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nulls_are_pruned_before_storing_as_a_real_server_prunes_them() {
+    let sim = sim_support::start().await;
+    let api: Api<DynamicObject> = Api::namespaced_with(client(&sim), NS, &workflow_resource());
+    let wf = json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+        "metadata": {"name": "with-nulls", "namespace": NS},
+        "spec": {"entrypoint": "main", "templates": [{"name": "main", "container": {"image": "busybox", "args": null}}]},
+        "status": {"phase": "Running", "finishedAt": null},
+    });
+    let obj: DynamicObject = serde_json::from_value(wf).unwrap();
+    api.create(&PostParams::default(), &obj).await.unwrap();
+    let got = serde_json::to_value(api.get("with-nulls").await.unwrap()).unwrap();
+    assert!(got.pointer("/status/finishedAt").is_none(), "{got}");
+    assert!(got.pointer("/spec/templates/0/container/args").is_none(), "{got}");
+    // The controller's own writes carry no nulls either (a running run has no finishedAt).
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let got = serde_json::to_value(api.get("with-nulls").await.unwrap()).unwrap();
+    let text = got.to_string();
+    assert!(!text.contains(":null"), "{text}");
+    sim.shutdown().await;
+}

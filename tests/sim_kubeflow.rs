@@ -730,3 +730,54 @@ async fn restarted_container_has_previous_logs_and_trainer_logs_epochs() {
     assert!(log.contains("Epoch 1/20"), "{}", &log[..log.len().min(500)]);
     h.shutdown().await;
 }
+
+/// Every pod the embedded cluster creates would pass a real API server's validation of its
+/// mounts: each `volumeMounts[].name` names one of the pod's volumes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_pod_mount_names_one_of_its_volumes() {
+    let h = start().await;
+    let c = client(&h);
+    let pods: Api<k8s_openapi::api::core::v1::Pod> = Api::all(c.clone());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut checked = 0;
+    loop {
+        let list = pods.list(&ListParams::default()).await.unwrap();
+        let notebooks = list
+            .items
+            .iter()
+            .filter(|p| {
+                p.metadata
+                    .labels
+                    .as_ref()
+                    .is_some_and(|l| l.contains_key("notebook-name"))
+            })
+            .count();
+        if notebooks > 0 || Instant::now() > deadline {
+            assert!(notebooks > 0, "no notebook pods came up");
+            for p in &list.items {
+                let spec = p.spec.as_ref().unwrap();
+                let volumes: Vec<&str> = spec.volumes.iter().flatten().map(|v| v.name.as_str()).collect();
+                for container in spec
+                    .containers
+                    .iter()
+                    .chain(spec.init_containers.iter().flatten())
+                {
+                    for m in container.volume_mounts.iter().flatten() {
+                        assert!(
+                            volumes.contains(&m.name.as_str()),
+                            "pod {}: containers[{}].volumeMounts names {:?}, not one of its volumes {volumes:?}",
+                            p.metadata.name.as_deref().unwrap_or(""),
+                            container.name,
+                            m.name
+                        );
+                    }
+                }
+                checked += 1;
+            }
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(checked > 0);
+    h.shutdown().await;
+}

@@ -499,6 +499,9 @@ impl Store {
 
     /// Creates an object (API semantics: name/generateName, uid, timestamps, generation).
     /// With `keep_meta`, a given `creationTimestamp` and `uid` are kept (seeding the past).
+    /// Creates an object. Null values are dropped first, as a real API server prunes a CRD's
+    /// non-nullable fields (none of the served schemas marks a field nullable) and decodes a
+    /// core kind's nulls to absent fields.
     pub fn create(
         &self,
         rt: &'static ResourceType,
@@ -507,6 +510,7 @@ impl Store {
         keep_meta: bool,
         now: DateTime<Utc>,
     ) -> Result<Stored, ApiError> {
+        drop_nulls(&mut obj);
         let mut inner = self.lock();
         let ns = if rt.namespaced { ns } else { "" };
         {
@@ -702,6 +706,7 @@ impl Store {
         expected_rv: Option<u64>,
         part: Part,
     ) -> Result<Stored, ApiError> {
+        drop_nulls(&mut obj);
         let mut inner = self.lock();
         let ns = if rt.namespaced { ns } else { "" };
         let key = ObjKey::new(ns, name);
@@ -1104,6 +1109,18 @@ fn decode_continue(token: &str, compacted: u64) -> Result<ObjKey, ApiError> {
     Ok(ObjKey::new(ns, name))
 }
 
+/// Drops every `null` member of every object in `v` (array items stay where they are).
+pub fn drop_nulls(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            map.retain(|_, x| !x.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1254,5 +1271,22 @@ mod tests {
         assert!(s.delete(types::workflow_type(), "ns1", "wf").is_ok());
         assert_eq!(s.get(pods, "ns1", "wf-main-1").err().map(|e| e.code), Some(404));
         assert!(s.delete(types::namespace_type(), "", "ns1").is_ok());
+    }
+}
+
+#[cfg(test)]
+mod null_tests {
+    use super::*;
+
+    #[test]
+    fn nulls_are_dropped_at_every_depth() {
+        let mut v = serde_json::json!({"status": {"phase": "Running", "finishedAt": null,
+            "nodes": {"a": {"message": null, "phase": "Pending"}}}, "list": [{"x": null}, 1]});
+        drop_nulls(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"status": {"phase": "Running", "nodes": {"a": {"phase": "Pending"}}},
+                "list": [{}, 1]})
+        );
     }
 }

@@ -1025,7 +1025,7 @@ pub fn advance_resumed(wf: &mut Value, now: DateTime<Utc>, resumed_at: Option<Da
                 .sum();
             s.insert("resourcesDuration".into(), json!({"cpu": cpu, "memory": cpu * 4}));
         } else {
-            s.insert("finishedAt".into(), Value::Null);
+            s.remove("finishedAt");
             let running = engine
                 .nodes
                 .values()

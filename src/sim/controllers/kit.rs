@@ -225,6 +225,8 @@ pub struct PodDef {
     pub restarted: Option<(i64, String, DateTime<Utc>, DateTime<Utc>)>,
     pub restart_policy: &'static str,
     pub service_account: String,
+    /// The pod's volumes (a mount must name one, or a real API server refuses the pod).
+    pub volumes: Vec<Value>,
 }
 
 impl PodDef {
@@ -242,6 +244,7 @@ impl PodDef {
             restarted: None,
             restart_policy: "Never",
             service_account: "default-editor".into(),
+            volumes: Vec::new(),
         }
     }
 
@@ -324,7 +327,7 @@ impl PodDef {
                 "containerID": format!("containerd://{:016x}", hash64(&format!("{}/prev", self.name))),
             }});
         }
-        json!({
+        let mut pod = json!({
             "apiVersion": "v1",
             "kind": "Pod",
             "metadata": {
@@ -347,7 +350,11 @@ impl PodDef {
                 "dnsPolicy": "ClusterFirst",
             },
             "status": status,
-        })
+        });
+        if !self.volumes.is_empty() {
+            pod["spec"]["volumes"] = json!(self.volumes);
+        }
+        pod
     }
 }
 

@@ -114,6 +114,12 @@ pub fn reconcile(store: &Store, nb: &mut Value, now: DateTime<Utc>) -> Option<Da
     }
     def.restart_policy = "Always";
     def.containers = vec![Container::new(&cname, &image).with(spec)];
+    // The pod template's volumes come with it, as the StatefulSet's pods get them.
+    def.volumes = nb
+        .pointer("/spec/template/spec/volumes")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     if fails {
         let msg = format!(
             "Back-off pulling image \"{image}\": ErrImagePull: failed to pull and unpack image \"{image}\": not found"

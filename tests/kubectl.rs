@@ -518,6 +518,89 @@ async fn kubeflow_kinds_short_names_describe_and_trainer_logs() {
 /// Not a test: serves the embedded cluster for manual poking, writing its kubeconfig to
 /// `$KFTUI_SIM_KUBECONFIG` (default /tmp/kftui-sim.kubeconfig), for `$KFTUI_SIM_SECONDS` (600),
 /// with `$KFTUI_SIM_SCALE` extra benchmark runs (0).
+/// kubectl sends built-in kinds as protobuf: the generators' commands work as on a real cluster.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn core_kind_commands_in_protobuf_and_json() {
+    let Some(k) = Cluster::start().await else { return };
+    assert!(
+        k.ok(&["create", "namespace", "team-x"])
+            .await
+            .contains("namespace/team-x created")
+    );
+    assert!(
+        k.ok(&["create", "configmap", "cm1", "--from-literal=a=b"])
+            .await
+            .contains("created")
+    );
+    assert!(
+        k.ok(&[
+            "create",
+            "secret",
+            "generic",
+            "s1",
+            "--from-literal=password=hunter2"
+        ])
+        .await
+        .contains("secret/s1 created")
+    );
+    // The Secret as a real API server stores it: base64 data, type Opaque.
+    assert_eq!(
+        k.ok(&["get", "secret", "s1", "-o", "jsonpath={.data.password} {.type}"])
+            .await,
+        "aHVudGVyMg== Opaque"
+    );
+    assert_eq!(
+        k.ok(&["get", "configmap", "cm1", "-o", "jsonpath={.data.a}"])
+            .await,
+        "b"
+    );
+    assert!(
+        k.ok(&["run", "web", "--image=nginx"])
+            .await
+            .contains("pod/web created")
+    );
+    assert!(
+        k.ok(&["label", "namespace", "team-x", "team=x"])
+            .await
+            .contains("labeled")
+    );
+    assert!(
+        k.ok(&["annotate", "configmap", "cm1", "note=hi"])
+            .await
+            .contains("annotated")
+    );
+    assert!(
+        k.ok(&["label", "pod", "web", "tier=front"])
+            .await
+            .contains("labeled")
+    );
+    assert_eq!(
+        k.ok(&[
+            "get",
+            "namespace",
+            "team-x",
+            "-o",
+            "jsonpath={.metadata.labels.team}"
+        ])
+        .await,
+        "x"
+    );
+    for (kind, name) in [
+        ("pod", "web"),
+        ("secret", "s1"),
+        ("configmap", "cm1"),
+        ("namespace", "team-x"),
+    ] {
+        assert!(
+            k.ok(&["delete", kind, name]).await.contains("deleted"),
+            "{kind}/{name}"
+        );
+    }
+    let gone = k.run(&["get", "namespace", "team-x"]).await;
+    assert!(!gone.ok && gone.stderr.contains("NotFound"), "{}", gone.stderr);
+    k.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "manual: serves the sim for a while"]
 async fn serve_for_manual_use() {

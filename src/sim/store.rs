@@ -511,6 +511,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Stored, ApiError> {
         drop_nulls(&mut obj);
+        normalize(rt, &mut obj);
         let mut inner = self.lock();
         let ns = if rt.namespaced { ns } else { "" };
         {
@@ -707,6 +708,7 @@ impl Store {
         part: Part,
     ) -> Result<Stored, ApiError> {
         drop_nulls(&mut obj);
+        normalize(rt, &mut obj);
         let mut inner = self.lock();
         let ns = if rt.namespaced { ns } else { "" };
         let key = ObjKey::new(ns, name);
@@ -1107,6 +1109,26 @@ fn decode_continue(token: &str, compacted: u64) -> Result<ObjKey, ApiError> {
     let start = v.get("start").and_then(Value::as_str).ok_or_else(bad)?;
     let (ns, name) = start.split_once('/').ok_or_else(bad)?;
     Ok(ObjKey::new(ns, name))
+}
+
+/// What a real API server does to a built-in kind on every write: a Secret's `stringData` is
+/// merged into `data` (base64) and never stored, and its `type` defaults to `Opaque`.
+fn normalize(rt: &ResourceType, obj: &mut Value) {
+    if rt.kind != "Secret" || !rt.group.is_empty() {
+        return;
+    }
+    if let Some(o) = obj.as_object_mut() {
+        if let Some(Value::Object(plain)) = o.remove("stringData") {
+            let data = o.entry("data").or_insert_with(|| json!({}));
+            if let Some(d) = data.as_object_mut() {
+                for (k, v) in plain {
+                    let text = v.as_str().unwrap_or_default().to_string();
+                    d.insert(k, json!(base64::engine::general_purpose::STANDARD.encode(text)));
+                }
+            }
+        }
+        o.entry("type").or_insert_with(|| json!("Opaque"));
+    }
 }
 
 /// Drops every `null` member of every object in `v` (array items stay where they are).

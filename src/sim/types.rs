@@ -348,6 +348,24 @@ pub static REGISTRY: &[ResourceType] = &[
         ..BASE
     },
     ResourceType {
+        kind: "Secret",
+        plural: "secrets",
+        singular: "secret",
+        short_names: &[],
+        columns: &[
+            col("Type", "string", "The type of the secret.", Cell::Path(".type")),
+            col(
+                "Data",
+                "integer",
+                "Number of keys in the data.",
+                Cell::Custom(cm_data),
+            ),
+            AGE,
+        ],
+        strategic_merge: true,
+        ..BASE
+    },
+    ResourceType {
         kind: "PersistentVolumeClaim",
         plural: "persistentvolumeclaims",
         singular: "persistentvolumeclaim",

@@ -6,6 +6,7 @@ mod kernel;
 pub mod kfp_api;
 mod openapi;
 mod portforward;
+mod protobuf;
 mod proxy;
 pub mod render;
 mod upgrade;
@@ -255,7 +256,9 @@ impl Request<'_> {
     /// The request body as JSON (YAML is accepted too).
     fn body_value(&self) -> Result<Value, ApiError> {
         let ct = self.header(header::CONTENT_TYPE).unwrap_or("application/json");
-        if ct.contains("yaml") {
+        if ct.contains("protobuf") {
+            protobuf::decode(&self.body)
+        } else if ct.contains("yaml") {
             serde_saphyr::from_slice(&self.body)
                 .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))
         } else {

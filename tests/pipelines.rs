@@ -295,3 +295,62 @@ async fn recurring_runs_are_listed_and_enabled_or_disabled() {
     .await;
     app.sim.shutdown().await;
 }
+
+/// All namespaces is every profile's KFP pipelines and the shared ones, and every profile's
+/// KFP history in the Runs pane with its experiments.
+#[tokio::test]
+async fn all_namespaces_keeps_everything_from_kfp() {
+    let mut app = App::start().await;
+    pipelines_listed(&mut app).await;
+    let one_ns: Vec<String> = app
+        .state
+        .pipelines
+        .rows
+        .iter()
+        .filter(|r| r.source == PipelineSource::KfpApi)
+        .map(|r| r.name.clone())
+        .collect();
+    assert!(!one_ns.is_empty());
+    app.command("ns all");
+    app.until("KFP's pipelines under all namespaces", |s| {
+        s.target.namespace.is_none()
+            && s.pipelines
+                .rows
+                .iter()
+                .filter(|r| r.source == PipelineSource::KfpApi)
+                .count()
+                >= one_ns.len()
+    })
+    .await;
+    let all: Vec<&str> = app
+        .state
+        .pipelines
+        .rows
+        .iter()
+        .filter(|r| r.source == PipelineSource::KfpApi)
+        .map(|r| r.name.as_str())
+        .collect();
+    for name in &one_ns {
+        assert!(
+            all.contains(&name.as_str()),
+            "{name} is gone under all namespaces: {all:?}"
+        );
+    }
+    app.press("2");
+    app.until("KFP's history under all namespaces", |s| {
+        s.runs
+            .rows
+            .iter()
+            .any(|r| r.origin == kftui::kube::resources::workflow::RunOrigin::History)
+            && !s.kfp_runs.is_empty()
+    })
+    .await;
+    let namespaces: std::collections::BTreeSet<&str> =
+        app.state.kfp_runs.iter().map(|r| r.namespace.as_str()).collect();
+    assert!(namespaces.len() >= 2, "KFP runs of every profile: {namespaces:?}");
+    assert!(
+        app.state.runs.rows.iter().any(|r| !r.experiment.is_empty()),
+        "experiments are named under all namespaces"
+    );
+    app.sim.shutdown().await;
+}

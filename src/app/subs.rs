@@ -19,13 +19,12 @@ pub fn wanted(state: &State) -> BTreeSet<SubKey> {
         selector: state.runs.selector.clone(),
         field: None,
     });
-    // KFP's history of the namespace, while the Runs pane shows one (KFP is asked per namespace).
-    if state.pane == crate::app::pane::PaneId::Runs
-        && let Some(ns) = &state.target.namespace
-    {
+    // KFP's history of the namespace (of every profile namespace under all namespaces) while the
+    // Runs pane shows.
+    if state.pane == crate::app::pane::PaneId::Runs {
         set.insert(SubKey {
             context: state.target.context.clone(),
-            namespace: Some(ns.clone()),
+            namespace: state.target.namespace.clone(),
             kind: Kind::KfpRuns,
             selector: None,
             field: None,

@@ -56,6 +56,25 @@ pub async fn rows(kfp: &Kfp, namespace: &str) -> Result<Vec<RunRow>, KfpError> {
         .collect())
 }
 
+/// KFP's runs of one namespace, or (`None`) of every profile namespace.
+async fn every_namespace(
+    client: &kube::Client,
+    kfp: &Kfp,
+    namespace: Option<&str>,
+) -> Result<Vec<RunRow>, KfpError> {
+    let namespaces = match namespace {
+        Some(ns) => vec![ns.to_string()],
+        None => crate::kube::kfp::profile_namespaces(client)
+            .await
+            .map_err(|e| KfpError::Unreachable(format!("cannot list the profile namespaces: {e}")))?,
+    };
+    let mut all = Vec::new();
+    for ns in &namespaces {
+        all.extend(rows(kfp, ns).await?);
+    }
+    Ok(all)
+}
+
 /// Polls until cancelled. KFP not answering is not an error of the Runs pane: its rows are
 /// simply the Workflows then.
 pub async fn poll<T: From<DataEvent> + Send>(
@@ -64,12 +83,10 @@ pub async fn poll<T: From<DataEvent> + Send>(
     tx: mpsc::Sender<T>,
     cancel: CancellationToken,
 ) {
-    let Some(namespace) = key.namespace.clone() else {
-        return;
-    };
-    let kfp = Kfp::new(client);
+    let namespace = key.namespace.clone().unwrap_or_else(|| "all namespaces".into());
+    let kfp = Kfp::new(client.clone());
     loop {
-        let (rows, wait) = match rows(&kfp, &namespace).await {
+        let (rows, wait) = match every_namespace(&client, &kfp, key.namespace.as_deref()).await {
             Ok(rows) => (rows, EVERY),
             Err(e) => {
                 tracing::info!("KFP history of {namespace}: {e}");

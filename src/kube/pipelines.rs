@@ -67,6 +67,33 @@ pub async fn list(client: &kube::Client, ns: Option<&str>, ar: &ApiResource) -> 
 }
 
 /// Pipelines from KFP's API; `Err` when it is not reachable.
+/// KFP's pipelines of a namespace (its own and the shared ones), or (`None`) the shared ones and
+/// every profile namespace's, each once.
+async fn from_kfp_in(
+    client: &kube::Client,
+    kfp: &Kfp,
+    ns: Option<&str>,
+) -> Result<Vec<PipelineRow>, KfpError> {
+    let Some(ns) = ns else {
+        let profiles = crate::kube::kfp::profile_namespaces(client)
+            .await
+            .map_err(|e| KfpError::Unreachable(format!("cannot list the profile namespaces: {e}")))?;
+        let mut rows = from_kfp(kfp, "").await?;
+        for p in &profiles {
+            for r in from_kfp(kfp, p).await? {
+                if !rows
+                    .iter()
+                    .any(|have| have.pipeline_id == r.pipeline_id && have.source == r.source)
+                {
+                    rows.push(r);
+                }
+            }
+        }
+        return Ok(rows);
+    };
+    from_kfp(kfp, ns).await
+}
+
 async fn from_kfp(kfp: &Kfp, ns: &str) -> Result<Vec<PipelineRow>, KfpError> {
     let pipelines = kfp.pipelines(ns).await?;
     let versions = futures::future::join_all(pipelines.iter().map(|p| {
@@ -115,7 +142,7 @@ pub async fn gather(client: &kube::Client, ns: Option<&str>) -> (Vec<PipelineRow
     let mut rows = Vec::new();
     let mut notes = Vec::new();
     let kfp = Kfp::new(client.clone());
-    match from_kfp(&kfp, ns.unwrap_or("")).await {
+    match from_kfp_in(client, &kfp, ns).await {
         Ok(r) => rows.extend(r),
         Err(e) => {
             notes.push(e.to_string());

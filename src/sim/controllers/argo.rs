@@ -61,6 +61,25 @@ pub struct Template {
 pub struct Step {
     pub name: String,
     pub template: String,
+    #[serde(rename = "templateRef")]
+    pub template_ref: Option<TemplateRef>,
+}
+
+/// A template of a WorkflowTemplate (`templateRef`): this engine runs none, so a step that uses
+/// one ends in Error the way Argo ends one whose WorkflowTemplate is not there.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct TemplateRef {
+    pub name: String,
+    pub template: String,
+}
+
+/// The template a step or task runs, as `exec` looks it up (`@NAME` for a WorkflowTemplate's).
+fn template_key(template: &str, template_ref: Option<&TemplateRef>) -> String {
+    match template_ref.filter(|_| template.is_empty()) {
+        Some(r) => format!("@{}", r.name),
+        None => template.to_string(),
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -75,6 +94,8 @@ pub struct Dag {
 pub struct Task {
     pub name: String,
     pub template: String,
+    #[serde(rename = "templateRef")]
+    pub template_ref: Option<TemplateRef>,
     pub dependencies: Vec<String>,
     pub depends: Option<String>,
     pub when: Option<String>,
@@ -426,12 +447,11 @@ impl<'a> Engine<'a> {
     ) -> Option<String> {
         let Some(tmpl) = self.template(template) else {
             let id = self.ensure(name, display, "Pod", Some(template), boundary, parents)?;
-            self.finish(
-                &id,
-                "Error",
-                self.t,
-                Some(format!("templates.{template} not found")),
-            );
+            let message = match template.strip_prefix('@') {
+                Some(wt) => format!("workflowtemplates.argoproj.io \"{wt}\" not found"),
+                None => format!("templates.{template} not found"),
+            };
+            self.finish(&id, "Error", self.t, Some(message));
             return Some(id);
         };
         // A finished subtree needs no more work (this keeps replaying long histories cheap).
@@ -475,13 +495,8 @@ impl<'a> Engine<'a> {
             let mut children = Vec::new();
             for step in group {
                 let sname = format!("{gname}.{}", step.name);
-                if let Some(sid) = self.exec(
-                    &sname,
-                    &step.name,
-                    &step.template,
-                    Some(id),
-                    std::slice::from_ref(&gid),
-                ) {
+                let key = template_key(&step.template, step.template_ref.as_ref());
+                if let Some(sid) = self.exec(&sname, &step.name, &key, Some(id), std::slice::from_ref(&gid)) {
                     children.push(sid);
                 }
             }
@@ -569,7 +584,8 @@ impl<'a> Engine<'a> {
                     continue;
                 }
             } else {
-                self.exec(&tname, &task.name, &task.template, Some(id), &[]);
+                let key = template_key(&task.template, task.template_ref.as_ref());
+                self.exec(&tname, &task.name, &key, Some(id), &[]);
             }
             let phase = self.phase(&tid);
             if failed(&phase) && first_failure.is_none() {
@@ -993,13 +1009,13 @@ pub fn advance_resumed(wf: &mut Value, now: DateTime<Utc>, resumed_at: Option<Da
         .filter(|n| n.node_type == "Pod" && done(&n.phase))
         .count();
     let new_phase = match &root {
-        Some(r) if done(&r.phase) => {
-            if failed(&r.phase) {
-                "Failed"
-            } else {
-                "Succeeded"
-            }
-        }
+        Some(r) if done(&r.phase) => match r.phase.as_str() {
+            // The workflow ends as Argo ends it: Error when its own tree errored (a template
+            // or WorkflowTemplate that is not there), Failed when a step failed.
+            "Error" => "Error",
+            p if failed(p) => "Failed",
+            _ => "Succeeded",
+        },
         _ => "Running",
     };
     if message.is_none() && failed(new_phase) {
@@ -1205,6 +1221,26 @@ mod tests {
                 .is_some_and(|c| c.contains(&json!(d)))
         );
         assert_eq!(w["status"]["progress"], "5/5");
+    }
+
+    #[test]
+    fn a_step_whose_workflowtemplate_is_not_there_errors_as_argo_says() {
+        let created = Utc::now() - TimeDelta::minutes(10);
+        let mut w = json!({
+            "metadata": {"name": "ref", "namespace": "ns", "uid": "u", "creationTimestamp": timestamp(created)},
+            "spec": {"entrypoint": "main", "templates": [{"name": "main", "steps": [[
+                {"name": "step-1", "templateRef": {"name": "workflow-template-whalesay-template", "template": "main"}}
+            ]]}]},
+        });
+        let _ = advance(&mut w, Utc::now());
+        let nodes = w["status"]["nodes"].as_object().unwrap();
+        let step = nodes.values().find(|n| n["displayName"] == "step-1").unwrap();
+        assert_eq!(step["phase"], "Error");
+        assert_eq!(
+            step["message"],
+            "workflowtemplates.argoproj.io \"workflow-template-whalesay-template\" not found"
+        );
+        assert!(is_completed(&w), "{}", w["status"]);
     }
 
     #[test]

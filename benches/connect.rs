@@ -69,9 +69,11 @@ impl Line {
 }
 
 /// One GET on a new connection, `Connection: close`; the status code.
-async fn get_closing(port: u16, p: &str) -> u16 {
+async fn get_closing(port: u16, p: &str, cookie: &str) -> u16 {
     let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    let req = format!("GET {p} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    let req = format!(
+        "GET {p} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+    );
     s.write_all(req.as_bytes()).await.unwrap();
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).await.unwrap();
@@ -89,8 +91,18 @@ async fn measure(how: &str, client: kube::Client, n: usize) {
     let port = listener.local_addr().unwrap().port();
     let cancel = CancellationToken::new();
     let via = upstream.via();
-    tokio::spawn(connect::serve(listener, upstream, 1, |_| {}, cancel.clone()));
-    assert_eq!(get_closing(port, &path("api/status")).await, 200);
+    let token = connect::Token::generate().unwrap();
+    let guard = connect::Guard::new(token.clone(), port, NS, NOTEBOOK);
+    let cookie = format!("{}={}", guard.cookie_name(), token.reveal());
+    tokio::spawn(connect::serve(
+        listener,
+        upstream,
+        guard,
+        1,
+        |_| {},
+        cancel.clone(),
+    ));
+    assert_eq!(get_closing(port, &path("api/status"), &cookie).await, 200);
     Line {
         what: format!("{how}: the way in chosen ({via}) and the first request answered"),
         times: vec![started.elapsed()],
@@ -112,6 +124,7 @@ async fn measure(how: &str, client: kube::Client, n: usize) {
         sender.ready().await.unwrap();
         let req = http::Request::get(path("api/status"))
             .header("host", format!("127.0.0.1:{port}"))
+            .header("cookie", cookie.as_str())
             .body(Empty::<Bytes>::new())
             .unwrap();
         let res = sender.send_request(req).await.unwrap();
@@ -127,7 +140,7 @@ async fn measure(how: &str, client: kube::Client, n: usize) {
     };
     for _ in 0..n {
         let t = Instant::now();
-        assert_eq!(get_closing(port, &path("api/status")).await, 200);
+        assert_eq!(get_closing(port, &path("api/status"), &cookie).await, 200);
         line.times.push(t.elapsed());
     }
     line.print();
@@ -135,7 +148,7 @@ async fn measure(how: &str, client: kube::Client, n: usize) {
     let (code, body) = {
         let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
         let req = format!(
-            "GET {} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            "GET {} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n",
             path("api/kernels")
         );
         s.write_all(req.as_bytes()).await.unwrap();
@@ -149,8 +162,9 @@ async fn measure(how: &str, client: kube::Client, n: usize) {
     let kernels: Value = serde_json::from_str(&body).unwrap();
     let id = kernels[0]["id"].as_str().unwrap().to_string();
     let url = format!(
-        "ws://127.0.0.1:{port}{}",
-        path(&format!("api/kernels/{id}/channels"))
+        "ws://127.0.0.1:{port}{}?kftui-token={}",
+        path(&format!("api/kernels/{id}/channels")),
+        token.reveal()
     );
     let t = Instant::now();
     let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str()).await.unwrap();

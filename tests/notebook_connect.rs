@@ -1,9 +1,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! `connect` on a notebook against the embedded cluster: a local proxy that a plain HTTP client
-//! reaches the notebook's Jupyter through, its list, and closing it.
+//! reaches the notebook's Jupyter through (with the connection's token, and only so), its list,
+//! and closing it.
 
 #[path = "support/app.rs"]
 mod app_support;
+#[path = "support/notebook.rs"]
+mod notebook_support;
 #[path = "support/sim.rs"]
 mod sim_support;
 
@@ -12,61 +15,22 @@ use std::time::Duration;
 use app_support::App;
 use kftui::app::connections::Via;
 use kftui::app::effect::Effect;
-use kftui::app::state::SourceState;
 use kftui::kube::resources::notebook::NotebookStatus;
+use notebook_support::*;
 use sim_support::NS;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-/// A plain HTTP/1.1 GET: the status code, the head (status line and headers) and the body.
-async fn get_full(port: u16, path: &str) -> (u16, String, String) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    let req = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut buf = Vec::new();
-    tokio::time::timeout(Duration::from_secs(60), s.read_to_end(&mut buf))
-        .await
-        .expect("an answer within a minute")
-        .unwrap();
-    let text = String::from_utf8_lossy(&buf).to_string();
-    let code = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or_else(|| panic!("not an HTTP answer: {text:?}"));
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    (code, head.to_string(), body.to_string())
-}
-
-/// A plain HTTP/1.1 GET: the status code and the body.
-async fn get(port: u16, path: &str) -> (u16, String) {
-    let (code, _, body) = get_full(port, path).await;
-    (code, body)
-}
-
-/// The Notebooks pane, listed, with `name` selected through the filter.
-async fn select_notebook(app: &mut App, name: &str) {
-    app.press("4");
-    app.until("the notebooks", |s| {
-        s.notebooks.source == SourceState::Live && !s.notebooks.rows.is_empty()
-    })
-    .await;
-    app.press("/");
-    app.press("ctrl-u");
-    app.type_text(name);
-    app.press("enter");
-    let name = name.to_string();
-    app.until("the notebook selected", move |s| {
-        s.notebooks.selected_row().is_some_and(|r| r.name == name)
-    })
-    .await;
-}
 
 #[tokio::test]
 async fn connect_serves_the_notebook_locally_until_closed_from_the_list() {
     let mut app = App::start().await;
     let port = connected(&mut app, "jupyter-scipy").await;
-    let url = format!("http://127.0.0.1:{port}/notebook/{NS}/jupyter-scipy/");
+    let url = app.state.connections.list[0].url().unwrap();
+    assert!(
+        url.starts_with(&format!(
+            "http://127.0.0.1:{port}/notebook/{NS}/jupyter-scipy/?kftui-token="
+        )),
+        "{url}"
+    );
     assert!(
         app.screen_has(&url),
         "the status line shows the URL:\n{}",
@@ -77,10 +41,11 @@ async fn connect_serves_the_notebook_locally_until_closed_from_the_list() {
         "the URL goes to the clipboard"
     );
 
-    let (code, body) = get(port, &format!("/notebook/{NS}/jupyter-scipy/api/status")).await;
+    let session = open_url(&app, 0).await;
+    let (code, body) = get(&session, &format!("/notebook/{NS}/jupyter-scipy/api/status")).await;
     assert_eq!(code, 200, "{body}");
     assert!(body.contains("\"kernels\""), "Jupyter's status answer: {body}");
-    let (code, body) = get(port, &format!("/notebook/{NS}/jupyter-scipy/lab")).await;
+    let (code, body) = get(&session, &format!("/notebook/{NS}/jupyter-scipy/lab")).await;
     assert_eq!(code, 200);
     assert!(body.contains("<html"), "{body}");
 
@@ -93,7 +58,7 @@ async fn connect_serves_the_notebook_locally_until_closed_from_the_list() {
             .is_some_and(|r| r.status == NotebookStatus::Stopped)
     })
     .await;
-    let (code, body) = get(port, &format!("/notebook/{NS}/jupyter-scipy/api/status")).await;
+    let (code, body) = get(&session, &format!("/notebook/{NS}/jupyter-scipy/api/status")).await;
     assert!((502..=504).contains(&code), "{code} {body}");
     app.until("three requests counted, with the error", |s| {
         s.connections.list[0].requests == 3 && s.connections.list[0].last_error.is_some()
@@ -136,109 +101,17 @@ async fn a_stopped_notebook_is_refused_with_a_hint() {
     assert!(!app.effects.iter().any(|e| matches!(e, Effect::Connect { .. })));
 }
 
-/// The id of the notebook's kernel, asked of Jupyter through the proxy.
-async fn kernel_id(port: u16, notebook: &str) -> String {
-    let (code, body) = get(port, &format!("/notebook/{NS}/{notebook}/api/kernels")).await;
-    assert_eq!(code, 200, "{body}");
-    let kernels: serde_json::Value = serde_json::from_str(&body).unwrap();
-    kernels[0]["id"].as_str().unwrap().to_string()
-}
-
-type Kernel = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// Opens the kernel's channels through the proxy, as JupyterLab does.
-async fn open_kernel(port: u16, notebook: &str) -> Kernel {
-    let id = kernel_id(port, notebook).await;
-    let url =
-        format!("ws://127.0.0.1:{port}/notebook/{NS}/{notebook}/api/kernels/{id}/channels?session_id=test");
-    let (ws, res) = tokio::time::timeout(
-        Duration::from_secs(30),
-        tokio_tungstenite::connect_async(url.as_str()),
-    )
-    .await
-    .expect("the handshake within 30 s")
-    .unwrap_or_else(|e| panic!("websocket to {url}: {e}"));
-    assert_eq!(res.status().as_u16(), 101);
-    ws
-}
-
-/// Runs a cell: the messages the kernel sent back for it, up to its `execute_reply` and the
-/// kernel idle again.
-async fn run_cell(ws: &mut Kernel, code: &str) -> Vec<serde_json::Value> {
-    use futures::{SinkExt, StreamExt};
-    let msg_id = format!("exec-{code}");
-    let request = serde_json::json!({
-        "header": {"msg_id": msg_id, "msg_type": "execute_request", "session": "test",
-            "username": "test", "version": "5.3", "date": ""},
-        "parent_header": {}, "metadata": {}, "buffers": [], "channel": "shell",
-        "content": {"code": code, "silent": false, "store_history": true,
-            "user_expressions": {}, "allow_stdin": false, "stop_on_error": true},
-    });
-    ws.send(tokio_tungstenite::tungstenite::Message::Text(
-        request.to_string().into(),
-    ))
-    .await
-    .unwrap();
-    let mut got = Vec::new();
-    loop {
-        let frame = tokio::time::timeout(Duration::from_secs(30), ws.next())
-            .await
-            .expect("the kernel answers within 30 s")
-            .expect("the socket stays open")
-            .unwrap();
-        let tokio_tungstenite::tungstenite::Message::Text(t) = frame else {
-            continue;
-        };
-        let v: serde_json::Value = serde_json::from_str(t.as_str()).unwrap();
-        assert_eq!(v["parent_header"]["msg_id"], msg_id, "{v}");
-        got.push(v);
-        let replied = of_type(&got, "execute_reply").is_some();
-        let idle = got.iter().any(|m| m["content"]["execution_state"] == "idle");
-        if replied && idle {
-            return got;
-        }
-    }
-}
-
-fn of_type<'a>(msgs: &'a [serde_json::Value], t: &str) -> Option<&'a serde_json::Value> {
-    msgs.iter().find(|m| m["header"]["msg_type"] == t)
-}
-
-/// `notebook` selected, once it shows `status`.
-async fn select_showing(app: &mut App, notebook: &str, status: NotebookStatus) {
-    select_notebook(app, notebook).await;
-    app.until(&format!("{notebook} {status:?}"), move |s| {
-        s.notebooks.selected_row().is_some_and(|r| r.status == status)
-    })
-    .await;
-}
-
-/// Connects to `notebook` once it shows `status`; the new connection's port.
-async fn connect_showing(app: &mut App, notebook: &str, status: NotebookStatus) -> u16 {
-    select_showing(app, notebook, status).await;
-    let before = app.state.connections.list.len();
-    app.press("c");
-    app.until("the proxy listening", move |s| {
-        s.connections.list.get(before).is_some_and(|c| c.port.is_some())
-    })
-    .await;
-    app.state.connections.list[before].port.unwrap()
-}
-
-async fn connected(app: &mut App, notebook: &str) -> u16 {
-    connect_showing(app, notebook, NotebookStatus::Ready).await
-}
-
 #[tokio::test]
 async fn a_kernel_runs_cells_over_a_websocket_through_the_proxy() {
     let mut app = App::start().await;
-    let port = connected(&mut app, "jupyter-scipy").await;
+    connected(&mut app, "jupyter-scipy").await;
     assert_eq!(
         app.state.connections.list[0].via,
         Some(Via::ServiceProxy),
         "the service proxy is the way in where it is allowed"
     );
-    let mut ws = open_kernel(port, "jupyter-scipy").await;
+    let session = open_url(&app, 0).await;
+    let mut ws = open_kernel(&session, "jupyter-scipy").await;
     app.until("one socket open", |s| s.connections.list[0].sockets == 1)
         .await;
 
@@ -283,7 +156,7 @@ async fn where_the_service_proxy_is_forbidden_connect_port_forwards_to_the_pod()
     let mut app = App::start().await;
     app.sim
         .set_faults(kftui::sim::parse_faults("error=services/proxy:403").unwrap());
-    let port = connected(&mut app, "jupyter-scipy").await;
+    connected(&mut app, "jupyter-scipy").await;
     assert_eq!(
         app.state.connections.list[0].via,
         Some(Via::PortForward {
@@ -296,14 +169,15 @@ async fn where_the_service_proxy_is_forbidden_connect_port_forwards_to_the_pod()
         notice.text.contains("port-forward") && notice.text.contains("forbidden"),
         "the status line says why it port-forwards: {notice:?}"
     );
-    let (code, body) = get(port, &format!("/notebook/{NS}/jupyter-scipy/api/status")).await;
+    let session = open_url(&app, 0).await;
+    let (code, body) = get(&session, &format!("/notebook/{NS}/jupyter-scipy/api/status")).await;
     assert_eq!(code, 200, "{body}");
     assert!(body.contains("\"kernels\""), "{body}");
-    let (code, body) = get(port, &format!("/notebook/{NS}/jupyter-scipy/lab")).await;
+    let (code, body) = get(&session, &format!("/notebook/{NS}/jupyter-scipy/lab")).await;
     assert_eq!(code, 200);
     assert!(body.contains("JupyterLab"), "{body}");
 
-    let mut ws = open_kernel(port, "jupyter-scipy").await;
+    let mut ws = open_kernel(&session, "jupyter-scipy").await;
     let msgs = run_cell(&mut ws, "print(2 ** 10)").await;
     let out = of_type(&msgs, "stream").expect("printed output");
     assert_eq!(out["content"]["text"], "1024\n");
@@ -359,7 +233,8 @@ async fn connections_take_the_configured_port_or_the_one_asked_for() {
     let first = free_port().await;
     app.state.connect_port = Some(first);
     assert_eq!(connected(&mut app, "jupyter-scipy").await, first);
-    let (code, _) = get(first, &format!("/notebook/{NS}/jupyter-scipy/api/status")).await;
+    let session = open_url(&app, 0).await;
+    let (code, _) = get(&session, &format!("/notebook/{NS}/jupyter-scipy/api/status")).await;
     assert_eq!(code, 200);
 
     // The configured port is taken: the next connection takes one above it.
@@ -437,12 +312,13 @@ async fn describing_a_failing_notebook_shows_its_pods_events() {
 #[tokio::test]
 async fn jupyterlab_loads_through_the_proxy_though_the_api_server_rewrites_its_links() {
     let mut app = App::start().await;
-    let port = connected(&mut app, "jupyter-scipy").await;
+    connected(&mut app, "jupyter-scipy").await;
+    let session = open_url(&app, 0).await;
     let prefix = format!("/notebook/{NS}/jupyter-scipy");
 
     // Jupyter redirects to the lab; the API server points the redirect at itself; the browser
     // is sent on to the lab on the local proxy.
-    let (code, head, _) = get_full(port, &format!("{prefix}/")).await;
+    let (code, head, _) = get_full(&session, &format!("{prefix}/")).await;
     assert_eq!(code, 302, "{head}");
     let location = head
         .lines()
@@ -452,19 +328,242 @@ async fn jupyterlab_loads_through_the_proxy_though_the_api_server_rewrites_its_l
 
     // The page's links were rewritten by the API server to go through itself; followed on the
     // local proxy, they reach the notebook.
-    let (code, page) = get(port, location).await;
+    let (code, page) = get(&session, location).await;
     assert_eq!(code, 200);
     let links: Vec<&str> = page
         .split(['"'])
         .filter(|s| s.starts_with("/api/v1/namespaces/"))
         .collect();
     assert_eq!(links.len(), 2, "the script and the stylesheet, rewritten: {page}");
+    // Their path is the API server's: the cookie covers it too, as a browser sends it.
     for link in links {
-        let (code, body) = get(port, link).await;
+        assert!(!session.cookie_for(link).is_empty(), "{link}");
+        let (code, body) = get(&session, link).await;
         assert_eq!(code, 200, "{link}: {body}");
         assert!(!body.is_empty(), "{link}");
     }
     let script = page.split('"').find(|s| s.ends_with("main.js")).unwrap();
-    let (_, js) = get(port, script).await;
+    let (_, js) = get(&session, script).await;
     assert!(js.contains("lab ready"), "{js}");
+}
+
+#[tokio::test]
+async fn without_the_token_nothing_reaches_the_notebook() {
+    let mut app = App::start().await;
+    let port = connected(&mut app, "jupyter-scipy").await;
+    let before = reached(&app, "jupyter-scipy").len();
+    let host = format!("Host: 127.0.0.1:{port}");
+    let lab = format!("/notebook/{NS}/jupyter-scipy/lab");
+    let kernels = format!("/notebook/{NS}/jupyter-scipy/api/kernels");
+    let attempts = [
+        // As another user on the host would: the URL without its token.
+        format!("GET /notebook/{NS}/jupyter-scipy/ HTTP/1.1\r\n{host}"),
+        format!("GET {kernels} HTTP/1.1\r\n{host}"),
+        format!("POST {kernels} HTTP/1.1\r\n{host}\r\nContent-Length: 0"),
+        // A guessed token, an empty one, a cookie of another port, a wrong cookie.
+        format!("GET {lab}?kftui-token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA HTTP/1.1\r\n{host}"),
+        format!("GET {lab}?kftui-token= HTTP/1.1\r\n{host}"),
+        format!(
+            "GET {lab} HTTP/1.1\r\n{host}\r\nCookie: kftui-token-1={}",
+            app.state.connections.list[0].token.clone().unwrap().reveal()
+        ),
+        format!("GET {lab} HTTP/1.1\r\n{host}\r\nCookie: kftui-token-{port}=wrong"),
+        // A kernel's socket without the token.
+        format!(
+            "GET {kernels}/x/channels HTTP/1.1\r\n{host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="
+        ),
+    ];
+    for attempt in &attempts {
+        let (code, head, body) = request(port, attempt).await;
+        assert_eq!(code, 403, "{attempt}\n{head}\n{body}");
+        assert!(body.contains("kftui showed"), "the page says what to do: {body}");
+        assert!(set_cookies(&head).is_empty(), "{head}");
+    }
+    assert_eq!(
+        reached(&app, "jupyter-scipy").len(),
+        before,
+        "no refused request reached the notebook"
+    );
+    let n = attempts.len() as u64;
+    app.until("the refusals counted", move |s| {
+        s.connections.list[0].refused == n
+    })
+    .await;
+    assert_eq!(app.state.connections.list[0].requests, 0);
+    app.press("C");
+    let screen = app.screen().join("\n");
+    assert!(screen.contains(&format!("{n} refused")), "{screen}");
+    assert!(screen.contains("last refused: "), "{screen}");
+}
+
+#[tokio::test]
+async fn the_token_opens_jupyterlab_and_a_kernel_but_never_reaches_the_cluster() {
+    let mut app = App::start().await;
+    let port = connected(&mut app, "jupyter-scipy").await;
+    let token = app.state.connections.list[0].token.clone().unwrap();
+    let token = token.reveal().to_string();
+    assert!(token.len() >= 22, "at least 128 bits: {token}");
+
+    // The copied URL: a cookie for the notebook's path, and on to the clean URL.
+    let session = open_url(&app, 0).await;
+    let (code, head, _) = request(
+        port,
+        &format!("GET /notebook/{NS}/jupyter-scipy/?kftui-token={token} HTTP/1.1\r\nHost: 127.0.0.1:{port}"),
+    )
+    .await;
+    assert_eq!(code, 303, "{head}");
+    let set = set_cookies(&head);
+    let (path, pair, whole) = &set[0];
+    assert_eq!(path, &format!("/notebook/{NS}/jupyter-scipy/"));
+    assert_eq!(pair, &format!("kftui-token-{port}={token}"));
+    assert!(
+        whole.contains("HttpOnly") && whole.contains("SameSite=Strict"),
+        "{whole}"
+    );
+
+    // Other query parameters stay.
+    let (code, head, _) = request(
+        port,
+        &format!("GET /notebook/{NS}/jupyter-scipy/lab?reset&kftui-token={token}&x=1 HTTP/1.1\r\nHost: 127.0.0.1:{port}"),
+    )
+    .await;
+    assert_eq!(code, 303, "{head}");
+    assert_eq!(
+        header(&head, "location"),
+        Some(format!("/notebook/{NS}/jupyter-scipy/lab?reset&x=1").as_str())
+    );
+
+    // With the cookie, JupyterLab loads.
+    let (code, head, _) = get_full(&session, &format!("/notebook/{NS}/jupyter-scipy/")).await;
+    assert_eq!(code, 302, "Jupyter's own redirect to the lab: {head}");
+    let lab = header(&head, "location").unwrap().to_string();
+    let (code, page) = get(&session, &lab).await;
+    assert_eq!(code, 200);
+    assert!(page.contains("JupyterLab"), "{page}");
+
+    // The notebook's own cookies pass; kftui's do not.
+    let (code, _, _) = request(
+        port,
+        &format!(
+            "GET /notebook/{NS}/jupyter-scipy/api/status?kftui-token={token}&probe=1 HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: _xsrf=abc; {}",
+            session.cookie_for(&lab)
+        ),
+    )
+    .await;
+    assert_eq!(
+        code, 303,
+        "a browser with the token in the URL is sent to the clean URL"
+    );
+    let (code, _, _) = request(
+        port,
+        &format!(
+            "POST /notebook/{NS}/jupyter-scipy/api/status?kftui-token={token}&probe=1 HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nCookie: _xsrf=abc; {}",
+            session.cookie_for(&lab)
+        ),
+    )
+    .await;
+    assert_eq!(
+        code, 200,
+        "a request that is not a page load is forwarded, the token taken out"
+    );
+
+    // A kernel runs a cell through the WebSocket, the cookie its key.
+    let mut ws = open_kernel(&session, "jupyter-scipy").await;
+    let msgs = run_cell(&mut ws, "6 * 7").await;
+    let result = of_type(&msgs, "execute_result").expect("a result");
+    assert_eq!(result["content"]["data"]["text/plain"], "42");
+    drop(ws);
+
+    let seen = reached(&app, "jupyter-scipy");
+    let probe = seen
+        .iter()
+        .find(|r| r.query.iter().any(|(k, _)| k == "probe"))
+        .expect("the probe reached Jupyter");
+    assert_eq!(probe.method, "POST");
+    assert_eq!(probe.cookie, "_xsrf=abc", "other cookies pass, kftui's do not");
+    assert!(seen.iter().any(|r| r.path.ends_with("/channels")), "{seen:?}");
+    assert!(seen.iter().any(|r| r.path.ends_with("/lab")), "{seen:?}");
+    for r in &seen {
+        assert!(
+            !r.query
+                .iter()
+                .any(|(k, v)| k == "kftui-token" || v.contains(&token)),
+            "the token reached the cluster: {r:?}"
+        );
+        assert!(
+            !r.cookie.contains("kftui-token") && !r.cookie.contains(&token),
+            "the cookie reached the cluster: {r:?}"
+        );
+    }
+    app.until("no refusals", |s| s.connections.list[0].requests >= 5)
+        .await;
+    assert_eq!(app.state.connections.list[0].refused, 0);
+}
+
+#[tokio::test]
+async fn a_foreign_host_or_origin_is_refused_and_localhost_is_not() {
+    let mut app = App::start().await;
+    connected(&mut app, "jupyter-scipy").await;
+    let session = open_url(&app, 0).await;
+    let port = session.port;
+    let status = format!("/notebook/{NS}/jupyter-scipy/api/status");
+    let cookie = session.cookie_for(&status);
+    let token = session.token.clone();
+    let before = reached(&app, "jupyter-scipy").len();
+
+    // DNS rebinding: the browser names the attacker's host, with the cookie or the token.
+    for attempt in [
+        format!("GET {status} HTTP/1.1\r\nHost: evil.example:{port}\r\nCookie: {cookie}"),
+        format!("GET {status} HTTP/1.1\r\nHost: evil.example\r\nCookie: {cookie}"),
+        format!("GET {status}?kftui-token={token} HTTP/1.1\r\nHost: evil.example:{port}"),
+        format!("GET {status} HTTP/1.1\r\nHost: 127.0.0.2:{port}\r\nCookie: {cookie}"),
+        format!("GET {status} HTTP/1.0\r\nCookie: {cookie}"),
+    ] {
+        let (code, head, _) = request(port, &attempt).await;
+        assert_eq!(code, 403, "{attempt}\n{head}");
+    }
+    // Cross-site WebSocket hijacking: a page elsewhere opens the kernel's socket.
+    for origin in [
+        "http://evil.example",
+        "null",
+        &format!("http://evil.example:{port}"),
+    ] {
+        match kernel_socket(&session, "jupyter-scipy", &[("origin", origin)]).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
+                assert_eq!(res.status().as_u16(), 403, "{origin}");
+            }
+            Err(e) => panic!("{origin}: {e}"),
+            Ok(_) => panic!("a socket from {origin} opened"),
+        }
+    }
+    let refused_reached: Vec<_> = reached(&app, "jupyter-scipy")
+        .into_iter()
+        .skip(before)
+        .filter(|r| !r.path.ends_with("/api/kernels"))
+        .collect();
+    assert!(refused_reached.is_empty(), "{refused_reached:?}");
+    app.until("the refusals counted", |s| s.connections.list[0].refused == 8)
+        .await;
+
+    // Over `ssh -L PORT:127.0.0.1:PORT`, the laptop's browser names localhost or 127.0.0.1.
+    let (code, head, _) = request(
+        port,
+        &format!("GET /notebook/{NS}/jupyter-scipy/?kftui-token={token} HTTP/1.1\r\nHost: localhost:{port}"),
+    )
+    .await;
+    assert_eq!(code, 303, "{head}");
+    let (code, _, body) = request(
+        port,
+        &format!("GET {status} HTTP/1.1\r\nHost: localhost:{port}\r\nCookie: {cookie}"),
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+    let localhost = format!("http://localhost:{port}");
+    let (_, res) = kernel_socket(&session, "jupyter-scipy", &[("origin", localhost.as_str())])
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 101);
+    // A client that sends no Origin (a script, not a browser) is judged by the cookie alone.
+    let (_, res) = kernel_socket(&session, "jupyter-scipy", &[]).await.unwrap();
+    assert_eq!(res.status().as_u16(), 101);
 }

@@ -4,7 +4,7 @@
 
 mod support;
 
-use kftui::app::connections::{Connection, Via};
+use kftui::app::connections::{Connection, Token, Via};
 use kftui::app::notebook_form::{CPU, NotebookForm, PodDefault};
 use support::*;
 
@@ -60,7 +60,10 @@ fn the_connections_list() {
                 name: "jupyter-scipy".into(),
                 port: Some(40123),
                 via: Some(Via::ServiceProxy),
+                token: Some(Token::from_text("Yq3v9kXw2bN7tR4mP8sLzA1cD6fH0jUeG5oWxVyKaQs")),
                 requests: 42,
+                refused: 3,
+                last_refused: Some("Host is not 127.0.0.1:40123 or localhost:40123".into()),
                 sockets: 2,
                 last_error: None,
             },
@@ -74,7 +77,10 @@ fn the_connections_list() {
                     pod: "vscode-dev-0".into(),
                     port: 8888,
                 }),
+                token: Some(Token::from_text("mZ2xQ7rT1vB9nK4wE8yU3iO6pA0sD5fG2hJ7kL1zXcV")),
                 requests: 1,
+                refused: 0,
+                last_refused: None,
                 sockets: 0,
                 last_error: Some("the notebook did not answer in 10 s".into()),
             },

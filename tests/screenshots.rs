@@ -223,6 +223,9 @@ fn shots() -> Vec<(String, State, u16, u16)> {
                 id: 1,
                 port: 8888,
                 via: Via::ServiceProxy,
+                token: kftui::app::connections::Token::from_text(
+                    "Yq3v9kXw2bN7tR4mP8sLzA1cD6fH0jUeG5oWxVyKaQs",
+                ),
             }];
             news.extend((0..12).map(|_| ProxyEvent::Served {
                 id: 1,

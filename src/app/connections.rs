@@ -6,7 +6,7 @@ use crate::app::effect::Effect;
 use crate::app::msg::Msg;
 use crate::app::pane::PaneId;
 use crate::app::state::{Level, Notice, State};
-pub use crate::kube::connect::{PortChoice, ProxyEvent, Via};
+pub use crate::kube::connect::{PortChoice, ProxyEvent, Token, Via};
 use crate::kube::resources::notebook::NotebookStatus;
 
 /// One local proxy to a notebook.
@@ -20,18 +20,28 @@ pub struct Connection {
     pub port: Option<u16>,
     /// How requests reach the notebook, once listening.
     pub via: Option<Via>,
+    /// The secret that opens it, once listening.
+    pub token: Option<Token>,
     /// Requests forwarded so far.
     pub requests: u64,
+    /// Requests refused (403, not forwarded) so far, and why the last one was.
+    pub refused: u64,
+    pub last_refused: Option<String>,
     /// WebSockets (kernels, terminals) open through it now.
     pub sockets: u32,
     pub last_error: Option<String>,
 }
 
 impl Connection {
-    /// The URL a browser opens, once listening.
+    /// The URL a browser opens, once listening: it carries the connection's token.
     pub fn url(&self) -> Option<String> {
-        self.port
-            .map(|p| crate::kube::connect::notebook_url(p, &self.namespace, &self.name))
+        let (port, token) = (self.port?, self.token.as_ref()?);
+        Some(crate::kube::connect::notebook_url_with_token(
+            port,
+            &self.namespace,
+            &self.name,
+            token,
+        ))
     }
 }
 
@@ -126,7 +136,10 @@ fn connect_on(state: &mut State, port: PortChoice, effects: &mut Vec<Effect>) {
         name: name.clone(),
         port: None,
         via: None,
+        token: None,
         requests: 0,
+        refused: 0,
+        last_refused: None,
         sockets: 0,
         last_error: None,
     });
@@ -190,7 +203,7 @@ pub fn on_msg(state: &mut State, msg: &Msg, effects: &mut Vec<Effect>) -> bool {
         return false;
     };
     match event {
-        ProxyEvent::Opened { id, port, via } => {
+        ProxyEvent::Opened { id, port, via, token } => {
             let Some(c) = state.connections.list.iter_mut().find(|c| c.id == *id) else {
                 // Closed before it opened.
                 effects.push(Effect::Disconnect { id: *id });
@@ -198,6 +211,7 @@ pub fn on_msg(state: &mut State, msg: &Msg, effects: &mut Vec<Effect>) -> bool {
             };
             c.port = Some(*port);
             c.via = Some(via.clone());
+            c.token = Some(token.clone());
             let name = c.name.clone();
             let how = match via {
                 Via::ServiceProxy => String::new(),
@@ -260,6 +274,15 @@ pub fn on_msg(state: &mut State, msg: &Msg, effects: &mut Vec<Effect>) -> bool {
                 }
             }
         }
+        ProxyEvent::Refused { id, why } => {
+            if let Some(c) = state.connections.list.iter_mut().find(|c| c.id == *id) {
+                c.refused += 1;
+                c.last_refused = Some(why.clone());
+                if state.connections.open {
+                    state.dirty = true;
+                }
+            }
+        }
         ProxyEvent::Socket { id, open } => {
             if let Some(c) = state.connections.list.iter_mut().find(|c| c.id == *id) {
                 c.sockets = if *open {
@@ -288,7 +311,10 @@ mod tests {
             name: format!("nb{id}"),
             port,
             via: None,
+            token: port.map(|_| Token::from_text("t0k")),
             requests: 0,
+            refused: 0,
+            last_refused: None,
             sockets: 0,
             last_error: None,
         }
@@ -309,10 +335,11 @@ mod tests {
                 id: 1,
                 port: 8123,
                 via: Via::ServiceProxy,
+                token: Token::from_text("t0k"),
             }),
             &mut fx,
         );
-        let url = "http://127.0.0.1:8123/notebook/team-a/nb1/";
+        let url = "http://127.0.0.1:8123/notebook/team-a/nb1/?kftui-token=t0k";
         assert_eq!(fx, vec![Effect::Copy(url.into())]);
         assert!(s.notice.as_ref().is_some_and(|n| n.text.contains(url)));
         let served = |outcome| Msg::Proxy(ProxyEvent::Served { id: 1, outcome });
@@ -323,6 +350,17 @@ mod tests {
             s.connections.list[0].last_error.as_deref(),
             Some("503 Service Unavailable")
         );
+        on_msg(
+            &mut s,
+            &Msg::Proxy(ProxyEvent::Refused {
+                id: 1,
+                why: "no token or a wrong one".into(),
+            }),
+            &mut fx,
+        );
+        let c = &s.connections.list[0];
+        assert_eq!((c.requests, c.refused), (2, 1));
+        assert_eq!(c.last_refused.as_deref(), Some("no token or a wrong one"));
     }
 
     #[test]

@@ -443,7 +443,7 @@ fn save_choices(path: &std::path::Path, choices: &BTreeMap<String, Option<String
     let body = serde_json::json!({ "namespaces": choices });
     let result = path
         .parent()
-        .map_or(Ok(()), std::fs::create_dir_all)
+        .map_or(Ok(()), crate::config::paths::create_private_dir)
         .and_then(|()| std::fs::write(path, body.to_string()));
     if let Err(e) = result {
         tracing::warn!("cannot save namespace choices to {}: {e}", path.display());

@@ -4,7 +4,7 @@
 //! `&paths::process_env` (or `&|k| std::env::var_os(k)`) in the binary.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use directories::{BaseDirs, ProjectDirs};
 
@@ -42,6 +42,51 @@ pub fn state_dir(env: &dyn Fn(&str) -> Option<OsString>) -> PathBuf {
     ProjectDirs::from("", "", APP)
         .map(|d| d.state_dir().unwrap_or(d.cache_dir()).to_path_buf())
         .unwrap_or_else(last_resort)
+}
+
+/// Creates `dir` (and its parents) and makes it private to the user (0700 on Unix), tightening
+/// it when it exists with wider permissions. The state dir holds the log, which names the
+/// user's clusters, namespaces and objects.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+        let mode = std::fs::metadata(dir)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode & 0o700))?;
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(dir)
+    }
+}
+
+/// Opens `file` for appending, created private to the user (0600 on Unix) and tightened when it
+/// exists with wider permissions.
+pub fn open_private_file(file: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let f = options.open(file)?;
+        let mode = f.metadata()?.permissions().mode();
+        if mode & 0o077 != 0 {
+            f.set_permissions(std::fs::Permissions::from_mode(mode & 0o600))?;
+        }
+        Ok(f)
+    }
+    #[cfg(not(unix))]
+    {
+        options.open(file)
+    }
 }
 
 fn last_resort() -> PathBuf {
@@ -99,5 +144,30 @@ mod tests {
         // The call forms the binary uses.
         assert!(state_dir(&process_env).ends_with(APP));
         let _ = config_dir(&|k| std::env::var_os(k));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_state_dir_and_its_files_are_private_even_when_they_were_not() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("state/kftui");
+        create_private_dir(&dir).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        let log = dir.join("kftui.log");
+        drop(open_private_file(&log).unwrap());
+        assert_eq!(mode(&log), 0o600);
+
+        // Made by an older kftui, readable by everyone: tightened, contents kept.
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(&log, "old line\n").unwrap();
+        std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644)).unwrap();
+        create_private_dir(&dir).unwrap();
+        use std::io::Write as _;
+        writeln!(open_private_file(&log).unwrap(), "new line").unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&log), 0o600);
+        assert_eq!(std::fs::read_to_string(&log).unwrap(), "old line\nnew line\n");
     }
 }

@@ -7,8 +7,9 @@
 //! hop-by-hop ones) and body; answers stream back as they come. A WebSocket upgrade (Jupyter's
 //! kernel channels, VS Code's and RStudio's sockets) switches both sides and relays bytes until
 //! either end closes. Notebooks serve under `/notebook/<ns>/<name>/`, so paths are kept as they
-//! are and a browser opens `http://127.0.0.1:PORT/notebook/<ns>/<name>/`. Works over SSH with
-//! `ssh -L PORT:127.0.0.1:PORT`.
+//! are and a browser opens `http://127.0.0.1:PORT/notebook/<ns>/<name>/?kftui-token=…`. Only
+//! the holder of the connection's token gets through, and only to a proxy named as itself
+//! ([`super::access`]). Works over SSH with `ssh -L PORT:127.0.0.1:PORT`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -28,6 +29,9 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+
+use super::access::Verdict;
+pub use super::access::{Guard, Token};
 
 /// The longest a forwarded request may wait for its answer to begin. The client retries a 503
 /// (a stopped notebook has no endpoints) with backoff; the deadline turns that into a 504 soon.
@@ -88,14 +92,21 @@ impl std::fmt::Display for Via {
 /// News from a proxy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProxyEvent {
-    /// Listening on this port, reaching the notebook this way.
-    Opened { id: u64, port: u16, via: Via },
+    /// Listening on this port, reaching the notebook this way; `token` opens it.
+    Opened {
+        id: u64,
+        port: u16,
+        via: Via,
+        token: Token,
+    },
     /// Could not start.
     Failed { id: u64, error: String },
     /// One request was forwarded: its status, or what went wrong.
     Served { id: u64, outcome: Result<u16, String> },
     /// A WebSocket through it opened or closed.
     Socket { id: u64, open: bool },
+    /// A request was refused (403) and not forwarded, for this reason.
+    Refused { id: u64, why: String },
 }
 
 /// The path under which a notebook serves (`/notebook/<ns>/<name>/`).
@@ -103,9 +114,20 @@ pub fn notebook_path(namespace: &str, name: &str) -> String {
     format!("/notebook/{namespace}/{name}/")
 }
 
-/// The URL a browser opens for a notebook served on `port`.
+/// The URL of a notebook served on `port`, without the token.
 pub fn notebook_url(port: u16, namespace: &str, name: &str) -> String {
     format!("http://127.0.0.1:{port}{}", notebook_path(namespace, name))
+}
+
+/// The URL a browser opens for a notebook served on `port`: it carries the connection's token,
+/// which the proxy swaps for a cookie.
+pub fn notebook_url_with_token(port: u16, namespace: &str, name: &str, token: &Token) -> String {
+    format!(
+        "{}?{}={}",
+        notebook_url(port, namespace, name),
+        super::access::TOKEN_PARAM,
+        token.reveal()
+    )
 }
 
 /// The API server path of a notebook Service's proxy (port 80, named `http-<name>`).
@@ -390,6 +412,7 @@ pub async fn choose(client: kube::Client, namespace: &str, name: &str) -> Result
 
 struct Proxy {
     upstream: Upstream,
+    guard: Guard,
     report: Box<dyn Fn(ProxyEvent) + Send + Sync>,
     id: u64,
     cancel: CancellationToken,
@@ -422,17 +445,19 @@ pub async fn bind(choice: PortChoice) -> Result<TcpListener, String> {
     })
 }
 
-/// Serves the proxy on `listener` until `cancel` fires; `report` hears about every request and
-/// every socket opened and closed (as connection `id`).
+/// Serves the proxy on `listener` until `cancel` fires, letting through what `guard` allows;
+/// `report` hears about every request and every socket opened and closed (as connection `id`).
 pub async fn serve(
     listener: TcpListener,
     upstream: Upstream,
+    guard: Guard,
     id: u64,
     report: impl Fn(ProxyEvent) + Send + Sync + 'static,
     cancel: CancellationToken,
 ) -> std::io::Result<()> {
     let proxy = Arc::new(Proxy {
         upstream,
+        guard,
         report: Box::new(report),
         id,
         cancel: cancel.clone(),
@@ -480,7 +505,38 @@ fn text(status: StatusCode, body: String) -> Response {
 }
 
 async fn forward(State(proxy): State<Arc<Proxy>>, req: Request) -> Response {
-    let (res, outcome) = forward_one(&proxy, req).await;
+    // Only the path is ever logged: the query may carry the token.
+    let method = req.method().clone();
+    let logged_path = req.uri().path().to_string();
+    let (path_and_query, cookie) = match proxy.guard.check(req.method(), req.uri(), req.headers()) {
+        Verdict::Forward {
+            path_and_query,
+            cookie,
+        } => (path_and_query, cookie),
+        Verdict::Exchange { location, cookies } => {
+            tracing::debug!(
+                "notebook connection {}: token exchanged for a cookie on {logged_path}",
+                proxy.id
+            );
+            return exchange(&location, cookies);
+        }
+        Verdict::Refuse(why) => {
+            tracing::info!(
+                "notebook connection {}: refused {method} {logged_path}: {why}",
+                proxy.id
+            );
+            (proxy.report)(ProxyEvent::Refused { id: proxy.id, why });
+            return text(
+                StatusCode::FORBIDDEN,
+                "Forbidden: open the URL kftui showed for this connection (it carries the connection's token), on 127.0.0.1 or localhost.\n".into(),
+            );
+        }
+    };
+    let (res, outcome) = forward_one(&proxy, req, path_and_query, cookie).await;
+    tracing::debug!(
+        "notebook connection {}: {method} {logged_path}: {outcome:?}",
+        proxy.id
+    );
     (proxy.report)(ProxyEvent::Served {
         id: proxy.id,
         outcome,
@@ -488,11 +544,34 @@ async fn forward(State(proxy): State<Arc<Proxy>>, req: Request) -> Response {
     res
 }
 
-async fn forward_one(proxy: &Arc<Proxy>, mut req: Request) -> (Response, Outcome) {
+/// Sets the connection's cookie and sends the browser on to `location` (the URL without the
+/// token).
+fn exchange(location: &str, cookies: Vec<HeaderValue>) -> Response {
+    let mut res = Response::new(Body::empty());
+    *res.status_mut() = StatusCode::SEE_OTHER;
+    let headers = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(location) {
+        headers.insert(header::LOCATION, v);
+    }
+    for c in cookies {
+        headers.append(header::SET_COOKIE, c);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    res
+}
+
+/// Forwards `req` as `path` (its query without the token) with `cookie` (its cookies without
+/// kftui's).
+async fn forward_one(
+    proxy: &Arc<Proxy>,
+    mut req: Request,
+    path: String,
+    cookie: Option<HeaderValue>,
+) -> (Response, Outcome) {
     let upgrade = upgrade_to(req.headers());
     let local_upgrade = upgrade.is_some().then(|| hyper::upgrade::on(&mut req));
     let (parts, body) = req.into_parts();
-    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
     let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(e) => {
@@ -505,9 +584,12 @@ async fn forward_one(proxy: &Arc<Proxy>, mut req: Request) -> (Response, Outcome
         .uri(path.as_str());
     for (name, value) in &parts.headers {
         // The API server takes kftui's credentials, never the browser's.
-        if !is_hop_by_hop(name, &parts.headers) && name != header::AUTHORIZATION {
+        if !is_hop_by_hop(name, &parts.headers) && name != header::AUTHORIZATION && name != header::COOKIE {
             builder = builder.header(name, value);
         }
+    }
+    if let Some(cookie) = cookie {
+        builder = builder.header(header::COOKIE, cookie);
     }
     if let Some(protocol) = &upgrade {
         builder = builder
@@ -629,8 +711,13 @@ pub async fn run<T>(
             .await;
         }
     };
+    let token = match Token::generate() {
+        Ok(t) => t,
+        Err(error) => return send(ProxyEvent::Failed { id, error }).await,
+    };
+    let guard = Guard::new(token.clone(), port, &namespace, &name);
     let via = upstream.via();
-    send(ProxyEvent::Opened { id, port, via }).await;
+    send(ProxyEvent::Opened { id, port, via, token }).await;
     let report_tx = tx.clone();
     // Open sockets are state the list shows: every change arrives, in order.
     let (socket_tx, mut socket_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -649,7 +736,7 @@ pub async fn run<T>(
             let _ = report_tx.try_send(T::from(event));
         }
     };
-    if let Err(e) = serve(listener, upstream, id, report, cancel).await {
+    if let Err(e) = serve(listener, upstream, guard, id, report, cancel).await {
         send(ProxyEvent::Failed {
             id,
             error: e.to_string(),
@@ -667,6 +754,10 @@ mod tests {
         assert_eq!(
             notebook_url(8123, "team-a", "nb1"),
             "http://127.0.0.1:8123/notebook/team-a/nb1/"
+        );
+        assert_eq!(
+            notebook_url_with_token(8123, "team-a", "nb1", &Token::from_text("t0k")),
+            "http://127.0.0.1:8123/notebook/team-a/nb1/?kftui-token=t0k"
         );
         assert_eq!(
             service_proxy_base("team-a", "nb1"),

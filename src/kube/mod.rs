@@ -4,6 +4,7 @@
 //! ([`event::DataEvent`], [`connect::ProxyEvent`]) to any receiver that takes them through
 //! `From`, and the rows they carry are [`row::ListRow`]s; the app maps these into its messages.
 
+pub mod access;
 pub mod connect;
 pub mod describe;
 pub mod event;

@@ -68,6 +68,24 @@ pub struct Shared {
     pub drops: tokio::sync::watch::Sender<u64>,
     /// KFP state that lives in KFP's database, not in Kubernetes (experiments).
     pub kfp: api::kfp_api::KfpState,
+    /// Every request a notebook's Jupyter server received, oldest first.
+    pub notebook_requests: std::sync::Mutex<Vec<NotebookRequest>>,
+}
+
+/// How many of the latest notebook requests are kept.
+pub const NOTEBOOK_REQUESTS_KEPT: usize = 4096;
+
+/// A request as a notebook's Jupyter server received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotebookRequest {
+    /// `namespace/name` of the notebook.
+    pub notebook: String,
+    pub method: String,
+    pub path: String,
+    /// The query's parameters, sorted.
+    pub query: Vec<(String, String)>,
+    /// The `Cookie` headers, joined with `; `.
+    pub cookie: String,
 }
 
 impl Shared {
@@ -136,6 +154,15 @@ impl SimHandle {
     /// The faults in force.
     pub fn faults(&self) -> Faults {
         self.shared.faults()
+    }
+
+    /// Every request a notebook's Jupyter server received so far, oldest first.
+    pub fn notebook_requests(&self) -> Vec<NotebookRequest> {
+        self.shared
+            .notebook_requests
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
     }
 
     /// Stops serving: open watches and log streams end, the controllers stop.
@@ -221,6 +248,7 @@ async fn start_sim(opts: SimOptions, faults: Faults) -> Result<SimHandle, SimErr
         faults: std::sync::RwLock::new(faults),
         drops: tokio::sync::watch::Sender::new(0),
         kfp: api::kfp_api::KfpState::default(),
+        notebook_requests: std::sync::Mutex::new(Vec::new()),
     });
     tokio::spawn(periodic_drops(shared.clone()));
     // The controllers run on a thread of their own: however long a pass computes, the API's

@@ -150,6 +150,32 @@ pub fn jupyter(
     path: &str,
     through_service: bool,
 ) -> Result<Response, ApiError> {
+    let mut query: Vec<(String, String)> = req.query.0.clone().into_iter().collect();
+    query.sort();
+    let seen = crate::sim::NotebookRequest {
+        notebook: format!("{ns}/{name}"),
+        method: req.method.to_string(),
+        path: path.to_string(),
+        query,
+        cookie: req
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    let mut seen_all = req
+        .shared
+        .notebook_requests
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // A long demo keeps the latest requests only.
+    if seen_all.len() >= crate::sim::NOTEBOOK_REQUESTS_KEPT {
+        seen_all.drain(..crate::sim::NOTEBOOK_REQUESTS_KEPT / 2);
+    }
+    seen_all.push(seen);
+    drop(seen_all);
     let nb_t = types::find("kubeflow.org", "notebooks").ok_or_else(ApiError::no_route)?;
     let nb = req.shared.store.get(nb_t, ns, name)?.value()?;
     let ready = nb.pointer("/status/readyReplicas").and_then(Value::as_i64) == Some(1)

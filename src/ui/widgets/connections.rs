@@ -1,5 +1,5 @@
-//! The list of open notebook connections: notebook, URL, requests served, sockets open, the
-//! way in (service proxy or port-forward), last error.
+//! The list of open notebook connections: notebook, URL (with its token), requests served and
+//! refused, sockets open, the way in (service proxy or port-forward), last refusal, last error.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -11,6 +11,9 @@ use crate::config::theme::{Role, Theme};
 use crate::text::sanitize;
 use crate::ui::widgets::picker::centered;
 
+/// The widest the popup gets: room for a URL with its token on one line.
+const WIDTH: u16 = 140;
+
 pub struct ConnectionsPopup<'a> {
     pub connections: &'a Connections,
     pub theme: &'a Theme,
@@ -20,6 +23,9 @@ impl Widget for ConnectionsPopup<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.theme;
         let c = self.connections;
+        let width = area.width.min(WIDTH);
+        // The URL carries a long token: it breaks over lines rather than lose its end.
+        let url_room = usize::from(width.saturating_sub(2 + 4)).max(1);
         let mut lines = Vec::new();
         if c.list.is_empty() {
             lines.push(Line::from(Span::styled(
@@ -46,6 +52,13 @@ impl Widget for ConnectionsPopup<'_> {
                     theme.style(Role::Muted),
                 ),
                 Span::styled(
+                    match conn.refused {
+                        0 => String::new(),
+                        n => format!(" · {n} refused"),
+                    },
+                    theme.style(Role::NoticeWarn),
+                ),
+                Span::styled(
                     match conn.sockets {
                         0 => String::new(),
                         1 => " · 1 socket open".to_string(),
@@ -54,14 +67,23 @@ impl Widget for ConnectionsPopup<'_> {
                     theme.style(Role::Muted),
                 ),
             ]));
-            lines.push(Line::from(Span::styled(
-                format!("    {url}"),
-                theme.style(Role::Text),
-            )));
+            let chars: Vec<char> = url.chars().collect();
+            for piece in chars.chunks(url_room) {
+                lines.push(Line::from(Span::styled(
+                    format!("    {}", piece.iter().collect::<String>()),
+                    theme.style(Role::Text),
+                )));
+            }
             if let Some(via) = &conn.via {
                 lines.push(Line::from(Span::styled(
                     format!("    via {}", sanitize(&via.to_string())),
                     theme.style(Role::Muted),
+                )));
+            }
+            if let Some(why) = &conn.last_refused {
+                lines.push(Line::from(Span::styled(
+                    format!("    last refused: {}", sanitize(why)),
+                    theme.style(Role::NoticeWarn),
                 )));
             }
             if let Some(e) = &conn.last_error {
@@ -73,7 +95,11 @@ impl Widget for ConnectionsPopup<'_> {
         }
         lines.push(Line::raw(""));
         lines.push(Line::from(Span::styled(
-            "ssh -L PORT:127.0.0.1:PORT reaches a URL from another machine.",
+            "Only a connection's URL, with its token, opens it.",
+            theme.style(Role::Muted),
+        )));
+        lines.push(Line::from(Span::styled(
+            "ssh -L PORT:127.0.0.1:PORT reaches it from another machine.",
             theme.style(Role::Muted),
         )));
         lines.push(Line::from(vec![
@@ -85,7 +111,7 @@ impl Widget for ConnectionsPopup<'_> {
             Span::styled("back", theme.style(Role::Text)),
         ]));
         let height = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
-        let popup = centered(area, 100, height);
+        let popup = centered(area, width, height);
         Clear.render(popup, buf);
         let block = Block::default()
             .borders(Borders::ALL)

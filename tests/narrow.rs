@@ -9,28 +9,12 @@ mod app_support;
 mod sim_support;
 
 use app_support::App;
-use chrono::FixedOffset;
 use kftui::app::msg::Msg;
 use kftui::app::state::State;
 use kftui::config::keymap::Keymap;
-use kftui::config::theme::Theme;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 fn screen(state: &State, keymap: &Keymap) -> Vec<String> {
-    let theme = Theme::builtin("default").unwrap();
-    let view = kftui::ui::View {
-        theme: &theme,
-        keymap,
-        tz: FixedOffset::east_opt(0).unwrap(),
-    };
-    let (w, h) = (state.width, state.height);
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| kftui::ui::render(state, &view, f)).unwrap();
-    let buf = term.backend().buffer();
-    (0..h)
-        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>())
-        .collect()
+    app_support::screen_of(state, keymap, state.width, state.height)
 }
 
 async fn narrow_app(readonly: bool) -> App {

@@ -13,7 +13,6 @@ mod sim_support;
 use std::collections::BTreeSet;
 
 use app_support::App;
-use chrono::FixedOffset;
 use kftui::app::action::Action;
 use kftui::app::msg::Msg;
 use kftui::app::pane::PaneId;
@@ -23,11 +22,8 @@ use kftui::app::update::update;
 use kftui::app::viewer::ViewBody;
 use kftui::app::views::{self, Route, ViewId};
 use kftui::config::keymap::{Keymap, parse_keys};
-use kftui::config::theme::Theme;
 use kftui::kube::resources::inference_service::Readiness;
 use kftui::kube::resources::workflow::RunOrigin;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 /// Movement that may rightly change nothing (at the top already, or all of it fits).
 const MOVES: &[Action] = &[
@@ -46,20 +42,7 @@ const MOVES: &[Action] = &[
 ];
 
 fn render(state: &State, keymap: &Keymap) -> String {
-    let theme = Theme::builtin("default").unwrap();
-    let view = kftui::ui::View {
-        theme: &theme,
-        keymap,
-        tz: FixedOffset::east_opt(0).unwrap(),
-    };
-    let (w, h) = (state.width, state.height);
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| kftui::ui::render(state, &view, f)).unwrap();
-    let buf = term.backend().buffer();
-    (0..h)
-        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>())
-        .collect::<Vec<_>>()
-        .join("\n")
+    app_support::screen_of(state, keymap, state.width, state.height).join("\n")
 }
 
 #[derive(Default)]

@@ -52,6 +52,44 @@ impl RunDetail {
     }
 }
 
+/// What a step graph and its side panel do with an action, for a run's and a pipeline's graph
+/// alike: move between steps, page the side panel, switch the layout. False for any other action.
+pub fn graph_action(
+    view: &mut GraphView,
+    graph: Option<&RunGraph>,
+    action: crate::app::action::Action,
+    width: u16,
+    height: u16,
+) -> bool {
+    use crate::app::action::Action;
+    let page = crate::layout::detail_panel_rows(width, height);
+    match action {
+        Action::Layout => view.cycle_mode(),
+        // The side panel pages whether or not there is a graph.
+        Action::PageDown => view.scroll_detail(page),
+        Action::PageUp => view.scroll_detail(-page),
+        _ => {
+            let Some(graph) = graph else {
+                return false;
+            };
+            let area = crate::layout::run_graph_area(width, height);
+            match action {
+                Action::MoveLeft => view.move_left(graph, area),
+                Action::MoveRight => view.move_right(graph, area),
+                Action::Parent => view.select_parent(graph),
+                Action::Child => view.select_child(graph),
+                Action::Up => view.move_up(graph, area),
+                Action::Down => view.move_down(graph, area),
+                Action::Top => view.select_first(graph),
+                Action::Bottom => view.select_last(graph),
+                _ => return false,
+            }
+            view.keep_visible(graph, area);
+        }
+    }
+    true
+}
+
 /// An action while a run's step graph is open: moving between steps, the step's logs, YAML and
 /// events, closing; the run's verbs and anything else are the pane's (they act on this run).
 pub fn view_action(
@@ -61,39 +99,21 @@ pub fn view_action(
 ) {
     use crate::app::action::Action;
     use crate::app::viewer::ViewKind;
-    let area = crate::layout::run_graph_area(state.width, state.height);
-    let page = crate::layout::detail_panel_rows(state.width, state.height);
+    let (width, height) = (state.width, state.height);
     let Some(detail) = state.detail.as_mut() else {
         return;
     };
     state.dirty = true;
     match action {
-        Action::Cancel => {
-            state.detail = None;
-            return;
+        Action::Cancel => state.detail = None,
+        Action::Yaml => crate::app::update::open_node_viewer(state, ViewKind::Yaml, effects),
+        Action::Describe => crate::app::update::open_node_viewer(state, ViewKind::Describe, effects),
+        _ => {
+            let graph = detail.graph.as_ref().and_then(|g| g.as_ref().ok()).cloned();
+            if !graph_action(&mut detail.view, graph.as_deref(), action, width, height) {
+                // The run's verbs and logs (also before its graph has loaded).
+                crate::app::update::apply(state, action, effects);
+            }
         }
-        Action::Yaml => return crate::app::update::open_node_viewer(state, ViewKind::Yaml, effects),
-        Action::Describe => return crate::app::update::open_node_viewer(state, ViewKind::Describe, effects),
-        Action::Layout => return detail.view.cycle_mode(),
-        _ => {}
     }
-    let Some(graph) = detail.graph.as_ref().and_then(|g| g.as_ref().ok()).cloned() else {
-        // Nothing to move in yet: the run's verbs and logs still apply.
-        return crate::app::update::apply(state, action, effects);
-    };
-    let view = &mut detail.view;
-    match action {
-        Action::MoveLeft => view.move_left(&graph, area),
-        Action::MoveRight => view.move_right(&graph, area),
-        Action::Parent => view.select_parent(&graph),
-        Action::Child => view.select_child(&graph),
-        Action::Up => view.move_up(&graph, area),
-        Action::Down => view.move_down(&graph, area),
-        Action::Top => view.select_first(&graph),
-        Action::Bottom => view.select_last(&graph),
-        Action::PageDown => view.scroll_detail(page),
-        Action::PageUp => view.scroll_detail(-page),
-        other => return crate::app::update::apply(state, other, effects),
-    }
-    view.keep_visible(&graph, area);
 }

@@ -193,39 +193,20 @@ pub fn upload(state: &mut State, path: &str, name: Option<&str>, version: bool, 
     });
 }
 
-/// An action while a pipeline is open: moving in its task graph, scrolling the side panel,
+/// An action while a pipeline is open: moving in its task graph, paging the side panel,
 /// closing; anything else is the pane's.
 pub fn detail_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
-    let area = crate::layout::run_graph_area(state.width, state.height);
-    let page = crate::layout::detail_panel_rows(state.width, state.height);
+    let (width, height) = (state.width, state.height);
     let Some(open) = state.pipeline.as_mut() else {
         return;
     };
     state.dirty = true;
-    match action {
-        Action::Cancel => return state.pipeline = None,
-        // The side panel scrolls whether or not the spec has a graph.
-        Action::PageDown => return open.view.scroll_detail(page),
-        Action::PageUp => return open.view.scroll_detail(-page),
-        _ => {}
+    if action == Action::Cancel {
+        state.pipeline = None;
+    } else if !crate::app::detail::graph_action(&mut open.view, open.graph.as_deref(), action, width, height)
+    {
+        crate::app::update::apply(state, action, effects);
     }
-    let Some(graph) = open.graph.clone() else {
-        return crate::app::update::apply(state, action, effects);
-    };
-    let view = &mut open.view;
-    match action {
-        Action::MoveLeft => view.move_left(&graph, area),
-        Action::MoveRight => view.move_right(&graph, area),
-        Action::Up => view.move_up(&graph, area),
-        Action::Down => view.move_down(&graph, area),
-        Action::Parent => view.select_parent(&graph),
-        Action::Child => view.select_child(&graph),
-        Action::Top => view.select_first(&graph),
-        Action::Bottom => view.select_last(&graph),
-        Action::Layout => view.cycle_mode(),
-        other => return crate::app::update::apply(state, other, effects),
-    }
-    view.keep_visible(&graph, area);
 }
 
 /// Answers to the Pipelines pane's effects; `false` when the message is not one of them.

@@ -371,6 +371,21 @@ fn items(page: &Value, key: &str) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// The Kubeflow profile namespaces (KFP keeps runs and pipelines per profile): what "all
+/// namespaces" means to KFP, asked one namespace at a time.
+pub async fn profile_namespaces(client: &kube::Client) -> Result<Vec<String>, kube::Error> {
+    use crate::kube::resources::namespace::{PROFILE_LABEL, PROFILE_VALUE};
+    let api: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(client.clone());
+    let lp = kube::api::ListParams::default().labels(&format!("{PROFILE_LABEL}={PROFILE_VALUE}"));
+    Ok(api
+        .list_metadata(&lp)
+        .await?
+        .items
+        .into_iter()
+        .filter_map(|n| n.metadata.name)
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,17 +407,3 @@ mod tests {
     }
 }
 
-/// The Kubeflow profile namespaces (KFP keeps runs and pipelines per profile): what "all
-/// namespaces" means to KFP, asked one namespace at a time.
-pub async fn profile_namespaces(client: &kube::Client) -> Result<Vec<String>, kube::Error> {
-    use crate::kube::resources::namespace::{PROFILE_LABEL, PROFILE_VALUE};
-    let api: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(client.clone());
-    let lp = kube::api::ListParams::default().labels(&format!("{PROFILE_LABEL}={PROFILE_VALUE}"));
-    Ok(api
-        .list_metadata(&lp)
-        .await?
-        .items
-        .into_iter()
-        .filter_map(|n| n.metadata.name)
-        .collect())
-}

@@ -120,18 +120,7 @@ impl App {
 
     /// The screen as text, one string per row.
     pub fn screen(&self) -> Vec<String> {
-        let theme = Theme::builtin("default").unwrap();
-        let view = kftui::ui::View {
-            theme: &theme,
-            keymap: &self.keymap,
-            tz: FixedOffset::east_opt(0).unwrap(),
-        };
-        let mut term = Terminal::new(TestBackend::new(W, H)).unwrap();
-        term.draw(|f| kftui::ui::render(&self.state, &view, f)).unwrap();
-        let buf = term.backend().buffer();
-        (0..H)
-            .map(|y| (0..W).map(|x| buf[(x, y)].symbol()).collect::<String>())
-            .collect()
+        screen_of(&self.state, &self.keymap, W, H)
     }
 
     /// Quits: the runner's tasks and the cluster end.
@@ -144,4 +133,20 @@ impl App {
     pub fn screen_has(&self, text: &str) -> bool {
         self.screen().iter().any(|l| l.contains(text))
     }
+}
+
+/// The screen `state` draws at `width` x `height`, one string per row.
+pub fn screen_of(state: &State, keymap: &Keymap, width: u16, height: u16) -> Vec<String> {
+    let theme = Theme::builtin("default").unwrap();
+    let view = kftui::ui::View {
+        theme: &theme,
+        keymap,
+        tz: FixedOffset::east_opt(0).unwrap(),
+    };
+    let mut term = Terminal::new(TestBackend::new(width, height)).unwrap();
+    term.draw(|f| kftui::ui::render(state, &view, f)).unwrap();
+    let buf = term.backend().buffer();
+    (0..height)
+        .map(|y| (0..width).map(|x| buf[(x, y)].symbol()).collect::<String>())
+        .collect()
 }

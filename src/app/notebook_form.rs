@@ -120,7 +120,7 @@ impl NotebookForm {
             field("name", "lower-case letters, digits and '-'", "", "my-notebook"),
             field(
                 "image",
-                "ctrl-n/ctrl-p: jupyter-scipy, jupyter-pytorch-full, jupyter-tensorflow-full, codeserver-python, rstudio-tidyverse",
+                "suggested (the footer names the keys): jupyter-scipy, jupyter-pytorch-full, jupyter-tensorflow-full, codeserver-python, rstudio-tidyverse",
                 IMAGES[0],
                 "",
             ),

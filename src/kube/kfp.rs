@@ -406,4 +406,3 @@ mod tests {
         assert_eq!(enc("created_at desc"), "created_at%20desc");
     }
 }
-

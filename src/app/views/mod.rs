@@ -601,6 +601,15 @@ fn available(view: ViewId, state: &State, action: Action) -> bool {
             logs().is_some_and(|l| l.view.search().query().is_some())
         }
         (ViewId::Logs, Action::ScrollLeft | Action::ScrollRight) => logs().is_some_and(|l| !l.view.wrap()),
+        // The open run's verbs that its phase allows (the footer offers only those).
+        (ViewId::RunDetail, Action::Retry | Action::Stop | Action::Terminate) => {
+            use crate::runs::model::Phase;
+            let phase = state.detail.as_ref().and_then(|d| d.graph()).map(|g| g.phase);
+            match action {
+                Action::Retry => phase.is_none_or(|p| matches!(p, Phase::Failed | Phase::Error)),
+                _ => phase.is_none_or(|p| matches!(p, Phase::Running | Phase::Pending)),
+            }
+        }
         (ViewId::Logs, Action::Cancel) => {
             logs().is_some_and(|l| l.view.search().query().is_some() || l.view.filter().is_some())
         }

@@ -237,25 +237,24 @@ impl Widget for ModelDetail<'_> {
             ))],
             None => vec![muted("Loading…", theme)],
         };
-        let max = lines.len().saturating_sub(1);
-        let scroll = open.scroll.min(max);
-        let mut block = Block::default()
+        let block = Block::default()
             .borders(Borders::ALL)
             .border_style(theme.style(Role::BorderFocused))
-            .title(Line::from(title))
-            .title_bottom(Line::from(Span::styled(
-                " esc back · t test · l logs · y yaml ",
-                theme.style(Role::KeyHint),
-            )));
-        if lines.len() > scroll + usize::from(area.height.saturating_sub(2)) {
-            block = block
-                .title_bottom(Line::from(Span::styled(" ↓ more ", theme.style(Role::Muted))).right_aligned());
+            .title(Line::from(title));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if crate::ui::widgets::scrolled_text(lines, open.scroll, inner, buf) {
+            Line::from(Span::styled(" ↓ more ", theme.style(Role::Muted)))
+                .right_aligned()
+                .render(
+                    Rect {
+                        y: area.bottom().saturating_sub(1),
+                        height: 1,
+                        ..area
+                    },
+                    buf,
+                );
         }
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
-            .render(area, buf);
     }
 }
 
@@ -386,11 +385,7 @@ impl Widget for TestPane<'_> {
                 .title(Line::from(vec![
                     Span::styled(format!(" Test {} ", t.name), theme.style(Role::Title)),
                     Span::styled(format!("POST {endpoint} "), theme.style(Role::Muted)),
-                ]))
-                .title_bottom(Line::from(Span::styled(
-                    " ctrl-s send · ctrl-r example · tab history · esc close ",
-                    theme.style(Role::KeyHint),
-                ))),
+                ])),
         );
         editor.set_cursor_line_style(ratatui::style::Style::default());
         let [edit_area, error_area] = if t.error.is_some() {

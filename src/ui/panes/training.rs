@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Widget};
 
 use crate::app::state::{SourceState, State};
 use crate::config::theme::{Role, Theme};
@@ -344,12 +344,8 @@ impl Widget for JobDetail<'_> {
             ))],
             None => vec![Line::from(Span::styled("Loading…", theme.style(Role::Muted)))],
         };
-        let max = lines.len().saturating_sub(1);
-        let scroll = u16::try_from(open.scroll.min(max)).unwrap_or(u16::MAX);
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0))
-            .render(area, buf);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        crate::ui::widgets::scrolled_text(lines, open.scroll, inner, buf);
     }
 }

@@ -73,7 +73,7 @@ impl Widget for Help<'_> {
             .borders(Borders::ALL)
             .border_style(theme.style(Role::BorderFocused))
             .style(theme.style(Role::Popup))
-            .title(Span::styled(" Help — esc closes ", theme.style(Role::Title)));
+            .title(Span::styled(" Help ", theme.style(Role::Title)));
         Paragraph::new(lines)
             .block(block)
             .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))

@@ -36,10 +36,10 @@ impl Widget for PickerPopup<'_> {
         let theme = self.theme;
         let p = self.picker;
         let title = match p.kind {
-            PickerKind::Namespace => " Namespace — type to filter, enter picks, esc closes ",
-            PickerKind::Context => " Context — type to filter, enter picks, esc closes ",
-            PickerKind::Container => " Container — type to filter, enter picks, esc closes ",
-            PickerKind::RunSource => " New run from — type to filter, enter opens the form, esc closes ",
+            PickerKind::Namespace => " Namespace — type to filter ",
+            PickerKind::Context => " Context — type to filter ",
+            PickerKind::Container => " Container — type to filter ",
+            PickerKind::RunSource => " New run from — type to filter ",
         };
         let popup = centered(area, 72, area.height.saturating_sub(4).max(8));
         Clear.render(popup, buf);

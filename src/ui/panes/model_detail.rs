@@ -248,9 +248,10 @@ impl Widget for ModelDetail<'_> {
                 .right_aligned()
                 .render(
                     Rect {
+                        x: area.x + 1,
                         y: area.bottom().saturating_sub(1),
+                        width: area.width.saturating_sub(2),
                         height: 1,
-                        ..area
                     },
                     buf,
                 );

@@ -62,3 +62,46 @@ fn help_names_the_demo_and_sim() {
         "{text}"
     );
 }
+
+/// `kftui sim` ends within a second of SIGTERM and of ctrl-c (SIGINT), with Workflows loaded
+/// whose status its controller did not write.
+#[test]
+fn sim_ends_within_a_second_of_sigterm_or_ctrl_c() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    for signal in [Signal::SIGTERM, Signal::SIGINT] {
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kftui"))
+            .args(["sim", "--listen", "127.0.0.1:0", "--kubeconfig"])
+            .arg(&kubeconfig)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = std::time::Instant::now();
+        while !kubeconfig.exists() && start.elapsed() < std::time::Duration::from_secs(20) {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        assert!(kubeconfig.exists(), "the sim wrote no kubeconfig");
+        std::thread::sleep(std::time::Duration::from_millis(700)); // a controller pass or two
+        kill(Pid::from_raw(child.id() as i32), signal).unwrap();
+        let sent = std::time::Instant::now();
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break Some(s);
+            }
+            if sent.elapsed() > std::time::Duration::from_secs(1) {
+                break None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        if status.is_none() {
+            let _ = child.kill();
+        }
+        assert!(
+            status.is_some(),
+            "kftui sim was still running 1 s after {signal:?}"
+        );
+    }
+}

@@ -550,45 +550,49 @@ impl ViewId {
         )
     }
 
+    /// The view's declaration tables: its own, then the shared ones (movement, list actions).
+    fn parts(self) -> &'static [&'static [Decl]] {
+        match self {
+            ViewId::Global => &[GLOBAL],
+            ViewId::List(PaneId::Runs) => &[RUNS, MOVE, LIST_COMMON],
+            ViewId::List(PaneId::Pipelines) => &[PIPELINES, MOVE, LIST_COMMON],
+            ViewId::List(PaneId::Notebooks) => &[NOTEBOOKS, MOVE, LIST_COMMON],
+            ViewId::List(PaneId::Models) => &[MODELS, MOVE, LIST_COMMON],
+            ViewId::List(PaneId::Training) => &[TRAINING, MOVE, LIST_COMMON],
+            ViewId::List(PaneId::Experiments) => &[EXPERIMENTS, MOVE, LIST_COMMON],
+            ViewId::List(PaneId::Logs) => &[NO_LOGS],
+            ViewId::Recurring => &[RECURRING, MOVE, LIST_COMMON],
+            ViewId::Logs => &[LOGS, MOVE],
+            ViewId::RunDetail => &[RUN_DETAIL, MOVE],
+            ViewId::PipelineDetail => &[PIPELINE_DETAIL, MOVE],
+            ViewId::ModelDetail => &[MODEL_DETAIL, MOVE],
+            ViewId::TrainingDetail => &[TRAINING_DETAIL, MOVE],
+            ViewId::ExperimentDetail => &[EXPERIMENT_DETAIL, MOVE],
+            ViewId::ModelTest => &[MODEL_TEST],
+            ViewId::TestHistory => &[TEST_HISTORY],
+            ViewId::LogSearch | ViewId::ViewerSearch => &[SEARCH],
+            ViewId::Viewer => &[VIEWER, MOVE],
+            ViewId::Compare => &[COMPARE],
+            ViewId::Connections => &[CONNECTIONS],
+            ViewId::RunForm => &[RUN_FORM],
+            ViewId::YamlEditor => &[YAML_EDITOR],
+            ViewId::NotebookForm => &[NOTEBOOK_FORM],
+            ViewId::Picker => &[PICKER],
+            ViewId::Confirm => &[CONFIRM],
+            ViewId::Help => &[HELP],
+            ViewId::Command => &[COMMAND],
+            ViewId::Filter => &[FILTER],
+        }
+    }
+
     /// The view's declared actions, footer hints first.
     pub fn decls(self) -> Vec<Decl> {
-        let join = |parts: &[&[Decl]]| parts.iter().flat_map(|p| p.iter().copied()).collect();
-        match self {
-            ViewId::Global => GLOBAL.to_vec(),
-            ViewId::List(PaneId::Runs) => join(&[RUNS, MOVE, LIST_COMMON]),
-            ViewId::List(PaneId::Pipelines) => join(&[PIPELINES, MOVE, LIST_COMMON]),
-            ViewId::List(PaneId::Notebooks) => join(&[NOTEBOOKS, MOVE, LIST_COMMON]),
-            ViewId::List(PaneId::Models) => join(&[MODELS, MOVE, LIST_COMMON]),
-            ViewId::List(PaneId::Training) => join(&[TRAINING, MOVE, LIST_COMMON]),
-            ViewId::List(PaneId::Experiments) => join(&[EXPERIMENTS, MOVE, LIST_COMMON]),
-            ViewId::List(PaneId::Logs) => NO_LOGS.to_vec(),
-            ViewId::Recurring => join(&[RECURRING, MOVE, LIST_COMMON]),
-            ViewId::Logs => join(&[LOGS, MOVE]),
-            ViewId::RunDetail => join(&[RUN_DETAIL, MOVE]),
-            ViewId::PipelineDetail => join(&[PIPELINE_DETAIL, MOVE]),
-            ViewId::ModelDetail => join(&[MODEL_DETAIL, MOVE]),
-            ViewId::TrainingDetail => join(&[TRAINING_DETAIL, MOVE]),
-            ViewId::ExperimentDetail => join(&[EXPERIMENT_DETAIL, MOVE]),
-            ViewId::ModelTest => MODEL_TEST.to_vec(),
-            ViewId::TestHistory => TEST_HISTORY.to_vec(),
-            ViewId::LogSearch | ViewId::ViewerSearch => SEARCH.to_vec(),
-            ViewId::Viewer => join(&[VIEWER, MOVE]),
-            ViewId::Compare => COMPARE.to_vec(),
-            ViewId::Connections => CONNECTIONS.to_vec(),
-            ViewId::RunForm => RUN_FORM.to_vec(),
-            ViewId::YamlEditor => YAML_EDITOR.to_vec(),
-            ViewId::NotebookForm => NOTEBOOK_FORM.to_vec(),
-            ViewId::Picker => PICKER.to_vec(),
-            ViewId::Confirm => CONFIRM.to_vec(),
-            ViewId::Help => HELP.to_vec(),
-            ViewId::Command => COMMAND.to_vec(),
-            ViewId::Filter => FILTER.to_vec(),
-        }
+        self.parts().iter().flat_map(|p| p.iter().copied()).collect()
     }
 
     /// Whether the view takes `action` (declared and able to do something now).
     pub fn takes(self, state: &State, action: Action) -> bool {
-        self.decls().iter().any(|d| d.action == action) && available(self, state, action)
+        self.parts().iter().any(|p| p.iter().any(|d| d.action == action)) && available(self, state, action)
     }
 }
 
@@ -794,16 +798,24 @@ pub fn reachable(stack: &[ViewId]) -> Vec<usize> {
 
 /// The binding table of the view at `depth` of the stack, keys resolved through the stack.
 pub fn bindings(state: &State, keymap: &Keymap, stack: &[ViewId], depth: usize) -> Vec<Binding> {
+    table(state, keymap, stack, depth, false)
+}
+
+/// The binding table of the view at `depth`, or only its rows with a footer hint.
+fn table(state: &State, keymap: &Keymap, stack: &[ViewId], depth: usize, hints_only: bool) -> Vec<Binding> {
     let Some(&view) = stack.get(depth) else {
         return Vec::new();
     };
     let scopes = view.scopes(state.pane);
+    let bound = keymap.bindings_in(&scopes);
     view.decls()
         .into_iter()
+        .filter(|d| !hints_only || d.hint.is_some())
         .map(|d| {
-            let keys = keymap
-                .keys_in(&scopes, d.action)
-                .into_iter()
+            let keys = bound
+                .iter()
+                .filter(|(_, a)| *a == d.action)
+                .map(|(k, _)| k.clone())
                 .filter(|k| {
                     parse_keys(k).is_ok_and(|seq| {
                         route(state, keymap, stack, &seq)
@@ -835,7 +847,7 @@ fn shown(state: &State, b: &Binding) -> bool {
 pub fn footer(state: &State, keymap: &Keymap) -> Vec<(Vec<String>, &'static str)> {
     let stack = stack(state);
     let depth = stack.len().saturating_sub(1);
-    bindings(state, keymap, &stack, depth)
+    table(state, keymap, &stack, depth, true)
         .into_iter()
         .filter(|b| shown(state, b) && b.available && !b.keys.is_empty())
         .filter_map(|b| {

@@ -450,7 +450,7 @@ impl ViewId {
     /// What the footer and help call this view.
     pub fn title(self) -> String {
         match self {
-            ViewId::Global => "everywhere".into(),
+            ViewId::Global => "every view".into(),
             ViewId::List(p) => format!("the {} pane", p.title()),
             ViewId::Recurring => "the recurring runs".into(),
             ViewId::Logs => "the Logs pane".into(),

@@ -96,7 +96,7 @@ pub async fn run(
         },
     );
     let mut stats = FrameStats::default();
-    draw(&mut app, term, &mut stats)?;
+    effects.extend(draw(&mut app, term, &mut stats)?);
     let mut last_draw = Instant::now();
     if !app.state.target.context.is_empty() {
         runner.probe(&app.state.target.context);
@@ -120,7 +120,7 @@ pub async fn run(
         if app.state.dirty {
             let due = last_draw + FRAME;
             if Instant::now() >= due {
-                draw(&mut app, term, &mut stats)?;
+                effects.extend(draw(&mut app, term, &mut stats)?);
                 last_draw = Instant::now();
             } else {
                 tokio::select! {
@@ -140,7 +140,7 @@ pub async fn run(
     Ok(())
 }
 
-fn draw(app: &mut App, term: &mut TerminalGuard, stats: &mut FrameStats) -> std::io::Result<()> {
+fn draw(app: &mut App, term: &mut TerminalGuard, stats: &mut FrameStats) -> std::io::Result<Vec<Effect>> {
     let started = Instant::now();
     app.state.take_dirty();
     let view = View {
@@ -150,6 +150,12 @@ fn draw(app: &mut App, term: &mut TerminalGuard, stats: &mut FrameStats) -> std:
     };
     let state = &app.state;
     term.terminal.draw(|f| ui::render(state, &view, f))?;
+    // What the frame laid out that `update` keeps scrolling inside: the open detail's end.
+    let end = ui::detail_end(state, &view);
     stats.record(started.elapsed());
-    Ok(())
+    Ok(if end == app.state.detail_end {
+        Vec::new()
+    } else {
+        update::update(&mut app.state, &app.keymap, Msg::DetailEnd(end))
+    })
 }

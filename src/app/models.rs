@@ -375,11 +375,12 @@ pub fn test_typing(state: &mut State, key: &Key) {
 /// An action while a model's detail is open (the view stack routes only the detail's own here).
 pub fn detail_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
     let page = state.list_height.max(1);
+    let end = state.detail_end;
     let Some(open) = state.model.open.as_mut() else {
         return;
     };
     match action {
-        _ if crate::app::training::scroll_detail(&mut open.scroll, action, page) => {}
+        _ if crate::app::training::scroll_detail(&mut open.scroll, action, page, end) => {}
         Action::Cancel => state.model.open = None,
         other => crate::app::update::apply(state, other, effects),
     }

@@ -77,6 +77,8 @@ pub enum Msg {
         body: String,
         result: Result<crate::kube::predict::Answer, String>,
     },
+    /// The open detail's last scroll position at the current size, from the last frame.
+    DetailEnd(Option<usize>),
     /// SIGTERM, SIGHUP or the like: leave now, restoring the terminal.
     Terminate,
 }

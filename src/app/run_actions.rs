@@ -161,7 +161,7 @@ pub fn compare_action(state: &mut State, action: Action) {
         return;
     };
     match action {
-        _ if crate::app::training::scroll_detail(&mut c.scroll, action, page) => {}
+        _ if crate::app::training::scroll_detail(&mut c.scroll, action, page, None) => {}
         Action::Cancel => state.compare = None,
         Action::ScrollRight => {
             let n = match &c.columns {

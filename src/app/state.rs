@@ -276,6 +276,9 @@ pub struct State {
     pub help_scroll: usize,
     /// Rows available to the list body, from the last layout.
     pub list_height: usize,
+    /// The open model or training detail's last scroll position, from the last frame (`None`:
+    /// not known yet; the end is then a sentinel the render clamps).
+    pub detail_end: Option<usize>,
     pub width: u16,
     pub height: u16,
     /// The time the clock last told `update`; ages and durations are computed against it.
@@ -331,6 +334,7 @@ impl State {
             request_seq: 0,
             help_scroll: 0,
             list_height: 10,
+            detail_end: None,
             width: 80,
             height: 24,
             now,

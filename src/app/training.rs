@@ -213,11 +213,12 @@ pub fn open(state: &mut State) {
 /// An action while a training job's detail is open (the view stack routes only the detail's own here).
 pub fn detail_action(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
     let page = state.list_height.max(1);
+    let end = state.detail_end;
     let Some(open) = state.train.open.as_mut() else {
         return;
     };
     match action {
-        _ if scroll_detail(&mut open.scroll, action, page) => {}
+        _ if scroll_detail(&mut open.scroll, action, page, end) => {}
         Action::Cancel => state.train.open = None,
         Action::SuspendRun | Action::Resume | Action::Delete => {
             let target = VerbTarget {
@@ -238,22 +239,24 @@ pub fn detail_action(state: &mut State, action: Action, effects: &mut Vec<Effect
     state.dirty = true;
 }
 
-/// The scroll position that stands for a detail's end (views draw at most to their last page).
+/// The scroll position that stands for a detail's end while its height is not known (views
+/// draw at most to their last page).
 pub const BOTTOM: usize = usize::MAX / 4;
 
-/// Scrolls a detail view of text by a line or a page (`page` lines), or to the top or the end;
-/// false for any other action.
-pub(crate) fn scroll_detail(scroll: &mut usize, action: Action, page: usize) -> bool {
-    match action {
-        Action::Up => *scroll = (*scroll).min(BOTTOM).saturating_sub(1),
-        Action::Down => *scroll = (*scroll + 1).min(BOTTOM),
-        Action::PageUp => *scroll = (*scroll).min(BOTTOM).saturating_sub(page),
-        Action::PageDown => *scroll = (*scroll + page).min(BOTTOM),
-        Action::Top => *scroll = 0,
-        // The view draws at most to its last page: past it stands for "the end".
-        Action::Bottom => *scroll = BOTTOM,
+/// Scrolls a detail view of text by a line or a page (`page` lines), or to the top or the end
+/// (`end`: its last scroll position, when known); false for any other action.
+pub(crate) fn scroll_detail(scroll: &mut usize, action: Action, page: usize, end: Option<usize>) -> bool {
+    let last = end.unwrap_or(BOTTOM);
+    let at = (*scroll).min(last);
+    *scroll = match action {
+        Action::Up => at.saturating_sub(1),
+        Action::Down => (at + 1).min(last),
+        Action::PageUp => at.saturating_sub(page),
+        Action::PageDown => (at + page).min(last),
+        Action::Top => 0,
+        Action::Bottom => last,
         _ => return false,
-    }
+    };
     true
 }
 
@@ -303,5 +306,33 @@ pub fn tail(state: &mut State, effects: &mut Vec<Effect>) {
             });
             state.dirty = true;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_detail_scrolls_inside_its_content_once_its_end_is_known() {
+        let mut scroll = 0;
+        assert!(scroll_detail(&mut scroll, Action::Bottom, 10, Some(37)));
+        assert_eq!(scroll, 37, "G goes to the last page");
+        scroll_detail(&mut scroll, Action::Up, 10, Some(37));
+        assert_eq!(scroll, 36, "k after G moves up a line at once");
+        scroll_detail(&mut scroll, Action::PageDown, 10, Some(37));
+        assert_eq!(scroll, 37, "never past the end");
+        scroll = BOTTOM;
+        scroll_detail(&mut scroll, Action::Up, 10, Some(37));
+        assert_eq!(
+            scroll, 36,
+            "an end reached before the height was known is taken back to it"
+        );
+        scroll_detail(&mut scroll, Action::Bottom, 10, None);
+        assert_eq!(
+            scroll, BOTTOM,
+            "without a frame yet, the end is the sentinel the render clamps"
+        );
+        assert!(!scroll_detail(&mut scroll, Action::Open, 10, None));
     }
 }

@@ -142,6 +142,7 @@ pub fn update(state: &mut State, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
             ),
         },
         Msg::Terminate => state.running = false,
+        Msg::DetailEnd(end) => state.detail_end = end,
         // Answered by `run_actions::on_msg` and `pipelines::on_msg` above.
         Msg::RunSources { .. }
         | Msg::FormSeed { .. }

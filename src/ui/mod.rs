@@ -135,3 +135,23 @@ pub fn render(state: &State, view: &View<'_>, frame: &mut Frame) {
         frame.render_widget(widgets::help::Help { state, view }, frame.area());
     }
 }
+
+/// The last scroll position of the open model or training detail at the state's size (its
+/// wrapped rows less the rows it shows): fed back to `update` after a frame, so that scrolling,
+/// `G` included, stays inside the content.
+pub fn detail_end(state: &State, view: &View<'_>) -> Option<usize> {
+    let body = layout::areas(ratatui::layout::Rect::new(0, 0, state.width, state.height)).body;
+    let inner = layout::inner(body);
+    let lines = match state.pane {
+        crate::app::pane::PaneId::Models if state.model.open.is_some() && state.model.test.is_none() => {
+            panes::model_detail::detail_lines(crate::app::models::open_row(state)?, state, view.theme)
+        }
+        crate::app::pane::PaneId::Training if state.train.open.is_some() => panes::training::JobDetail {
+            state,
+            theme: view.theme,
+        }
+        .lines(crate::app::training::open_row(state)?),
+        _ => return None,
+    };
+    Some(widgets::wrapped_rows(&lines, inner.width).saturating_sub(usize::from(inner.height)))
+}

@@ -139,9 +139,9 @@ impl Widget for TrainingPane<'_> {
 }
 
 /// The open job's detail.
-struct JobDetail<'a> {
-    state: &'a State,
-    theme: &'a Theme,
+pub struct JobDetail<'a> {
+    pub state: &'a State,
+    pub theme: &'a Theme,
 }
 
 fn field<'a>(label: &'a str, value: String, theme: &Theme) -> Line<'a> {
@@ -156,7 +156,7 @@ fn heading<'a>(text: String, theme: &Theme) -> Line<'a> {
 }
 
 impl JobDetail<'_> {
-    fn lines(&self, r: &TrainRow) -> Vec<Line<'static>> {
+    pub fn lines(&self, r: &TrainRow) -> Vec<Line<'static>> {
         let theme = self.theme;
         let now = self.state.now;
         let (group, version, kind, _) = r.kind.api();

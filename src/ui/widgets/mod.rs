@@ -14,6 +14,12 @@ pub mod viewer;
 
 /// Draws wrapped text scrolled by `scroll` rows, never past its last page: a scroll position
 /// beyond the end (the "end" of a detail) shows the last page. Returns whether rows remain below.
+/// Rows `lines` take wrapped at `width`.
+pub fn wrapped_rows(lines: &[ratatui::text::Line<'_>], width: u16) -> usize {
+    let width = usize::from(width.max(1));
+    lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum()
+}
+
 pub fn scrolled_text(
     lines: Vec<ratatui::text::Line<'_>>,
     scroll: usize,
@@ -21,9 +27,7 @@ pub fn scrolled_text(
     buf: &mut ratatui::buffer::Buffer,
 ) -> bool {
     use ratatui::widgets::{Paragraph, Widget, Wrap};
-    let width = usize::from(area.width.max(1));
-    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum();
-    let max = rows.saturating_sub(usize::from(area.height));
+    let max = wrapped_rows(&lines, area.width).saturating_sub(usize::from(area.height));
     let scroll = scroll.min(max);
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })

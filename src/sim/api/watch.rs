@@ -82,6 +82,9 @@ impl Encoder {
 pub fn start(shared: &Arc<Shared>, req: WatchRequest) -> mpsc::Receiver<Bytes> {
     let (tx, rx) = mpsc::channel(256);
     let started = shared.store.watch(req.rt, &req.filter, req.from);
+    // A drop from now on ends this watch, even one before its task first runs.
+    let mut drops = shared.drops.subscribe();
+    drops.mark_unchanged();
     let shared = shared.clone();
     tokio::spawn(async move {
         let watch = match started {
@@ -105,7 +108,7 @@ pub fn start(shared: &Arc<Shared>, req: WatchRequest) -> mpsc::Receiver<Bytes> {
         if req.initial_events_end && tx.send(enc.bookmark(watch.start_rv, true)).await.is_err() {
             return;
         }
-        run(shared, req, watch.rx, watch.start_rv, enc, tx).await;
+        run(shared, req, watch.rx, watch.start_rv, enc, tx, drops).await;
     });
     rx
 }
@@ -130,14 +133,13 @@ async fn run(
     start_rv: u64,
     mut enc: Encoder,
     tx: mpsc::Sender<Bytes>,
+    mut drops: tokio::sync::watch::Receiver<u64>,
 ) {
     let deadline = tokio::time::sleep(req.timeout);
     tokio::pin!(deadline);
     let mut bookmark = tokio::time::interval(shared.bookmark_interval);
     bookmark.tick().await;
     let mut last_rv = start_rv;
-    let mut drops = shared.drops.subscribe();
-    drops.mark_unchanged();
     loop {
         tokio::select! {
             () = shared.cancel.cancelled() => return,

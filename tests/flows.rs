@@ -761,3 +761,25 @@ fn retry_of_a_run_that_did_not_fail_is_refused_before_asking_with_the_reason() {
     press(&mut s, "R");
     assert!(s.confirm.is_some(), "a failed run is asked about");
 }
+
+#[test]
+fn ctrl_y_copies_the_selected_name_with_osc52_in_the_list_and_in_a_run_s_graph() {
+    let mut s = loaded_state(100, 30);
+    press(&mut s, "j");
+    let effects = press(&mut s, "ctrl-y");
+    assert_eq!(effects, vec![Effect::Copy("xgboost-training-7k2lp".into())]);
+    assert!(
+        s.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("copied xgboost-training-7k2lp")
+    );
+    press(&mut s, "enter");
+    assert!(s.detail.is_some());
+    let effects = press(&mut s, "ctrl-y");
+    assert!(
+        effects.contains(&Effect::Copy("xgboost-training-7k2lp".into())),
+        "{effects:?}"
+    );
+}

@@ -111,6 +111,7 @@ actions! {
     NextChoice = "next-choice": "New-notebook form: the next suggested image",
     PrevChoice = "prev-choice": "New-notebook form: the previous suggested image",
     Example = "example": "Test request: start again from the example body",
+    CopyName = "copy-name": "Copy the selected object's name to the clipboard (OSC 52, over SSH too)",
     Yaml = "yaml": "Show the selected object as YAML",
     Describe = "describe": "Describe the selected object: status, conditions, children, events",
     NextMatch = "next-match": "Jump to the next search match",

@@ -261,6 +261,13 @@ pub fn apply(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
         }
         Action::Namespace => open_picker(state, PickerKind::Namespace),
         Action::Context => open_picker(state, PickerKind::Context),
+        Action::CopyName => match state.list(state.pane).and_then(|l| l.selected()) {
+            Some(t) => {
+                notice(state, Level::Info, format!("copied {}", t.name));
+                effects.push(Effect::Copy(t.name));
+            }
+            None => notice(state, Level::Info, "nothing selected".to_string()),
+        },
         Action::Yaml => open_viewer(state, ViewKind::Yaml, effects),
         Action::Describe => open_viewer(state, ViewKind::Describe, effects),
         Action::NextMatch | Action::PrevMatch => {}

@@ -113,6 +113,7 @@ const LIST_COMMON: &[Decl] = &[
     quiet(Action::UnmarkAll),
     quiet(Action::Yaml),
     quiet(Action::Describe),
+    quiet(Action::CopyName),
 ];
 
 const GLOBAL: &[Decl] = &[
@@ -267,6 +268,7 @@ const RUN_DETAIL: &[Decl] = &[
     quiet(Action::Resume),
     quiet(Action::Resubmit),
     quiet(Action::Delete),
+    quiet(Action::CopyName),
 ];
 
 const PIPELINE_DETAIL: &[Decl] = &[
@@ -295,6 +297,7 @@ const MODEL_DETAIL: &[Decl] = &[
     quiet(Action::Canary),
     quiet(Action::Yaml),
     quiet(Action::Describe),
+    quiet(Action::CopyName),
 ];
 
 const TRAINING_DETAIL: &[Decl] = &[
@@ -305,6 +308,7 @@ const TRAINING_DETAIL: &[Decl] = &[
     hint(Action::Delete, "delete"),
     hint(Action::Yaml, "yaml"),
     hint(Action::Describe, "describe"),
+    quiet(Action::CopyName),
 ];
 
 const EXPERIMENT_DETAIL: &[Decl] = &[
@@ -664,7 +668,8 @@ fn available(view: ViewId, state: &State, action: Action) -> bool {
             | Action::UploadVersion
             | Action::Mark
             | Action::Yaml
-            | Action::Describe,
+            | Action::Describe
+            | Action::CopyName,
         ) => has_rows(state),
         (ViewId::List(PaneId::Notebooks), Action::Connections) => !state.connections.list.is_empty(),
         _ => true,

@@ -37,6 +37,15 @@ pub fn visible(c: char) -> char {
     }
 }
 
+/// `3m20s`, or `3m` when the smaller unit is zero.
+fn two_units(big: i64, big_unit: &str, small: i64, small_unit: &str) -> String {
+    if small == 0 {
+        format!("{big}{big_unit}")
+    } else {
+        format!("{big}{big_unit}{small}{small_unit}")
+    }
+}
+
 /// kubectl's human duration: `42s`, `3m12s`, `25m`, `5h3m`, `17h`, `3d4h`, `45d`, `2y`.
 pub fn human_duration(d: Duration) -> String {
     let secs = d.num_seconds().max(0);
@@ -46,30 +55,15 @@ pub fn human_duration(d: Duration) -> String {
     if secs < 120 {
         format!("{secs}s")
     } else if mins < 10 {
-        let s = secs % 60;
-        if s == 0 {
-            format!("{mins}m")
-        } else {
-            format!("{mins}m{s}s")
-        }
+        two_units(mins, "m", secs % 60, "s")
     } else if mins < 3 * 60 {
         format!("{mins}m")
     } else if hours < 8 {
-        let m = mins % 60;
-        if m == 0 {
-            format!("{hours}h")
-        } else {
-            format!("{hours}h{m}m")
-        }
+        two_units(hours, "h", mins % 60, "m")
     } else if hours < 48 {
         format!("{hours}h")
     } else if hours < 24 * 8 {
-        let h = hours % 24;
-        if h == 0 {
-            format!("{days}d")
-        } else {
-            format!("{days}d{h}h")
-        }
+        two_units(days, "d", hours % 24, "h")
     } else if days < 365 * 2 {
         format!("{days}d")
     } else {

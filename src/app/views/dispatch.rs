@@ -358,8 +358,8 @@ pub fn run_command(state: &mut State, line: &str, effects: &mut Vec<Effect>) {
     if action == Action::Command {
         return notice(state, Level::Info, "already at the command line".to_string());
     }
+    // The command line has closed by now: the stack is what it was typed over.
     let views = stack(state);
-    let views: Vec<ViewId> = views.into_iter().filter(|v| *v != ViewId::Command).collect();
     // Commands that take an argument where a key does not: the pane's own list takes them too.
     let reach = crate::app::views::reachable(&views);
     match reach

@@ -8,6 +8,7 @@ pub mod kube;
 pub mod layout;
 pub mod logging;
 pub mod logs;
+pub mod memory;
 pub mod runs;
 pub mod sim;
 pub mod terminal;

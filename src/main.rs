@@ -16,6 +16,9 @@ use kftui::terminal::TerminalGuard;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.command.is_none() {
+        kftui::memory::tune_for_ui();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

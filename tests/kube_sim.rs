@@ -674,3 +674,328 @@ async fn scale_seeds_many_runs_quickly() {
     eprintln!("seeded 300 bench runs in {elapsed:?}");
     h.shutdown().await;
 }
+
+#[tokio::test]
+async fn objects_carry_managed_fields_as_a_real_server_writes_them() {
+    let h = start().await;
+    let c = client(&h);
+    // Seeded runs: written by Argo's controller, status and all (Workflows have no status
+    // subresource), in the FieldsV1 format.
+    let list = workflows(&c, None).list(&ListParams::default()).await.unwrap();
+    let wf = &list.items[0];
+    let entries = wf
+        .metadata
+        .managed_fields
+        .as_ref()
+        .expect("managedFields on a listed run");
+    let argo = entries
+        .iter()
+        .find(|e| e.manager.as_deref() == Some("workflow-controller"))
+        .expect("an entry of Argo's controller");
+    assert_eq!(argo.operation.as_deref(), Some("Update"));
+    assert_eq!(argo.fields_type.as_deref(), Some("FieldsV1"));
+    let fields = &argo.fields_v1.as_ref().expect("fieldsV1").0;
+    assert!(fields.pointer("/f:status/f:nodes").is_some(), "{fields}");
+    assert!(
+        fields.pointer("/f:metadata/f:uid").is_none(),
+        "server-owned metadata is no manager's"
+    );
+
+    // A request's write is recorded under its field manager; a status write under its own
+    // entry with the subresource, the first entry kept.
+    let pods: Api<Pod> = Api::namespaced(c.clone(), NS);
+    let pp = PostParams {
+        field_manager: Some("t-create".into()),
+        ..PostParams::default()
+    };
+    let created = pods.create(&pp, &test_pod("mf", json!({}))).await.unwrap();
+    let entries = created.metadata.managed_fields.unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].manager.as_deref(), Some("t-create"));
+    let fields = &entries[0].fields_v1.as_ref().unwrap().0;
+    assert!(
+        fields
+            .pointer("/f:spec/f:containers/k:{\"name\":\"main\"}/f:image")
+            .is_some(),
+        "{fields}"
+    );
+    let status = json!({"status": {"phase": "Running"}});
+    let patched = pods
+        .patch_status(
+            "mf",
+            &PatchParams::apply("t-status").force(),
+            &Patch::Merge(&status),
+        )
+        .await;
+    // A merge patch with an apply's field manager is still a merge patch: the manager is the one named.
+    let patched = match patched {
+        Ok(p) => p,
+        Err(_) => pods
+            .patch_status(
+                "mf",
+                &PatchParams {
+                    field_manager: Some("t-status".into()),
+                    ..PatchParams::default()
+                },
+                &Patch::Merge(&status),
+            )
+            .await
+            .unwrap(),
+    };
+    let entries = patched.metadata.managed_fields.unwrap();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert_eq!(entries[0].manager.as_deref(), Some("t-create"));
+    assert_eq!(entries[1].manager.as_deref(), Some("t-status"));
+    assert_eq!(entries[1].subresource.as_deref(), Some("status"));
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn streaming_lists_are_validated_and_end_with_the_initial_events_bookmark() {
+    let h = start().await;
+    let c = client(&h);
+    let get = |q: &str| {
+        http::Request::get(format!("/apis/argoproj.io/v1alpha1/workflows?watch=true&{q}"))
+            .body(Vec::new())
+            .unwrap()
+    };
+    // As a real server: sendInitialEvents needs resourceVersionMatch=NotOlderThan and bookmarks.
+    let err = c.request_text(get("sendInitialEvents=true")).await.unwrap_err();
+    let kube::Error::Api(s) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(s.code, 422);
+    assert!(s.message.contains("resourceVersionMatch"), "{}", s.message);
+
+    let listed = workflows(&c, None)
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .len();
+    let body = c
+        .request_stream(get(
+            "sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true",
+        ))
+        .await
+        .unwrap();
+    use futures::AsyncBufReadExt;
+    let mut lines = body.lines();
+    let mut added = 0;
+    loop {
+        let line = tokio::time::timeout(TIMEOUT, lines.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        let ev: serde_json::Value = serde_json::from_str(&line).unwrap();
+        match ev["type"].as_str() {
+            Some("ADDED") => added += 1,
+            Some("BOOKMARK") => {
+                assert_eq!(
+                    ev.pointer("/object/metadata/annotations/k8s.io~1initial-events-end"),
+                    Some(&json!("true"))
+                );
+                break;
+            }
+            other => panic!("unexpected {other:?}: {line}"),
+        }
+    }
+    assert_eq!(added, listed, "every run once before the bookmark");
+
+    // A server without the WatchList feature refuses it.
+    h.set_faults(kftui::sim::parse_faults("no-watch-list").unwrap());
+    let err = c
+        .request_text(get(
+            "sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true",
+        ))
+        .await
+        .unwrap_err();
+    let kube::Error::Api(s) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(s.code, 422);
+    assert!(s.message.contains("WatchList"), "{}", s.message);
+    h.shutdown().await;
+}
+
+/// Runs the app's watch of every Workflow and collects what it sends until the list is whole.
+async fn watch_runs_until_listed(c: kube::Client, total: usize) -> Vec<kftui::kube::event::DataEvent> {
+    use kftui::kube::event::{DataEvent, SubStatus};
+    let key = kftui::kube::key::SubKey {
+        context: String::new(),
+        kind: kftui::kube::key::Kind::Workflows,
+        namespace: None,
+        selector: None,
+        field: None,
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<DataEvent>(64);
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let started = Instant::now();
+    let task = tokio::spawn(kftui::kube::subscribe::run(c, key, tx, cancel.clone()));
+    let mut events = Vec::new();
+    let mut whole = false;
+    while let Ok(Some(ev)) = tokio::time::timeout(TIMEOUT, rx.recv()).await {
+        match &ev {
+            DataEvent::Runs { rows, .. } if rows.len() >= total => whole = true,
+            DataEvent::Status {
+                status: SubStatus::Live,
+                ..
+            } if whole => {
+                events.push(ev);
+                break;
+            }
+            _ => {}
+        }
+        events.push(ev);
+        if whole
+            && !events.iter().any(|e| {
+                matches!(
+                    e,
+                    DataEvent::Status {
+                        status: SubStatus::Listing,
+                        ..
+                    }
+                )
+            })
+        {
+            break;
+        }
+    }
+    eprintln!("listed in {:?}", started.elapsed());
+    cancel.cancel();
+    let _ = task.await;
+    assert!(whole, "every run arrived: {} events", events.len());
+    events
+}
+
+/// A TCP proxy to the cluster that passes what the server sends at about 16 MB/s, as a real
+/// cluster's network and apiserver do, so a big list takes a while to arrive.
+async fn slow_proxy(upstream: std::net::SocketAddr) -> std::net::SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+                continue;
+            };
+            let (mut cr, mut cw) = client.into_split();
+            let (mut sr, mut sw) = server.into_split();
+            tokio::spawn(async move { tokio::io::copy(&mut cr, &mut sw).await });
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 64 * 1024];
+                while let Ok(n) = sr.read(&mut buf).await {
+                    if n == 0 || cw.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(4)).await;
+                }
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn the_runs_watch_streams_its_first_list_and_shows_rows_as_they_arrive() {
+    use kftui::kube::event::{DataEvent, SubStatus};
+    // ~8 MB of runs through a network that takes half a second or more for them: longer than
+    // one interval.
+    let h = start_with(kftui::sim::SimOptions {
+        scale: 300,
+        ..Default::default()
+    })
+    .await;
+    let proxy = slow_proxy(h.addr()).await;
+    let c = kube::Client::try_from(kube::Config::new(format!("http://{proxy}").parse().unwrap())).unwrap();
+    let total = workflows(&c, None)
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .len();
+    let events = watch_runs_until_listed(c, total).await;
+    let story: Vec<String> = events
+        .iter()
+        .map(|e| match e {
+            DataEvent::Runs { rows, .. } => format!("{} rows", rows.len()),
+            DataEvent::Status { status, .. } => format!("{status:?}"),
+            _ => "other".into(),
+        })
+        .collect();
+    eprintln!("{total} runs: {story:?}");
+    assert!(
+        matches!(
+            events.first(),
+            Some(DataEvent::Status {
+                status: SubStatus::Listing,
+                ..
+            })
+        ),
+        "the first list says it is under way"
+    );
+    let sizes: Vec<usize> = events
+        .iter()
+        .filter_map(|e| match e {
+            DataEvent::Runs { rows, .. } => Some(rows.len()),
+            _ => None,
+        })
+        .collect();
+    assert!(sizes[0] < total, "the first rows come before the last: {sizes:?}");
+    assert_eq!(sizes.last(), Some(&total));
+    assert!(
+        matches!(
+            events.last(),
+            Some(DataEvent::Status {
+                status: SubStatus::Live,
+                ..
+            })
+        ),
+        "and says when it is whole"
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_runs_watch_lists_in_pages_where_the_server_has_no_streaming_lists() {
+    use kftui::kube::event::DataEvent;
+    let h = start_with(kftui::sim::SimOptions {
+        scale: 250,
+        ..Default::default()
+    })
+    .await;
+    h.set_faults(kftui::sim::parse_faults("no-watch-list").unwrap());
+    let c = client(&h);
+    let total = workflows(&c, None)
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .len();
+    assert!(
+        total > kftui::kube::subscribe::PAGE_SIZE as usize * 2,
+        "more than two pages"
+    );
+    let events = watch_runs_until_listed(c, total).await;
+    let last = events
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            DataEvent::Runs { rows, .. } => Some(rows.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let names: BTreeSet<&str> = last.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        names.len(),
+        total,
+        "each run once, from pages of {}",
+        kftui::kube::subscribe::PAGE_SIZE
+    );
+    assert!(
+        last.iter().any(|r| !r.pipeline.is_empty()),
+        "rows projected as usual"
+    );
+    h.shutdown().await;
+}

@@ -240,6 +240,7 @@ pub fn on_status(state: &mut State, key: &SubKey, status: &crate::app::msg::SubS
             if let Some(d) = state.experiment.as_mut() {
                 d.source = match status {
                     SubStatus::Live => SourceState::Live,
+                    SubStatus::Listing => SourceState::Listing,
                     SubStatus::Retrying { error, .. } => SourceState::Stale { error: error.clone() },
                     SubStatus::NotInstalled => SourceState::NotInstalled { what: "Katib".into() },
                     SubStatus::Forbidden { message } => SourceState::Forbidden {

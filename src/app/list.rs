@@ -81,7 +81,9 @@ impl<R: ListRow> ListView<R> {
         }
         self.selected = self.selected.min(self.visible.len().saturating_sub(1));
         self.clamp(height);
-        self.source = SourceState::Live;
+        if self.source != SourceState::Listing {
+            self.source = SourceState::Live;
+        }
     }
 
     fn position_of(&self, uid: &str) -> Option<usize> {

@@ -158,6 +158,8 @@ pub enum SourceState {
     Loading,
     /// Rows are current.
     Live,
+    /// The first list is still arriving: the rows so far are shown, more follow.
+    Listing,
     /// Rows are from before the connection dropped; the watch is retrying.
     Stale { error: String },
     /// The resource's API is not served by this cluster.

@@ -113,7 +113,8 @@ fn combined(state: &State) -> SourceState {
         .collect();
     let status = |k: &SubKey| state.train.statuses.get(k).cloned().unwrap_or_default();
     let listing = keys.iter().any(|k| {
-        status(k) == SourceState::Live || state.train.sources.get(*k).is_some_and(|r| !r.is_empty())
+        matches!(status(k), SourceState::Live | SourceState::Listing)
+            || state.train.sources.get(*k).is_some_and(|r| !r.is_empty())
     });
     if listing {
         return keys

@@ -971,7 +971,7 @@ fn on_data(state: &mut State, event: DataEvent, effects: &mut Vec<Effect>) {
                 if let Some(p) = state.picker.as_mut() {
                     p.loading = false;
                     p.note = match status {
-                        SubStatus::Live => None,
+                        SubStatus::Live | SubStatus::Listing => None,
                         SubStatus::Forbidden { .. } => Some(
                             "not allowed to list namespaces: type a namespace name and press enter".into(),
                         ),
@@ -996,6 +996,7 @@ fn on_data(state: &mut State, event: DataEvent, effects: &mut Vec<Effect>) {
                         SourceState::Live
                     }
                 }
+                SubStatus::Listing => SourceState::Listing,
                 SubStatus::Retrying { attempt, error } => {
                     state.target.conn = ConnState::Reconnecting {
                         attempt,

@@ -73,6 +73,8 @@ pub enum DataEvent {
 pub enum SubStatus {
     /// Listing and watching normally.
     Live,
+    /// The first list is still arriving: the rows sent so far are part of it.
+    Listing,
     /// The watch failed and is retrying; rows on screen are stale.
     Retrying { attempt: u32, error: String },
     /// The API group/resource is not served.

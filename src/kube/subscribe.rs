@@ -115,8 +115,44 @@ fn status_for(error: &watcher::Error, attempt: u32) -> SubStatus {
     }
 }
 
+/// Objects per page when the server cannot stream its list: a page of big objects (a real
+/// server's Workflows run to tens of kilobytes each) is held whole while it is decoded.
+pub const PAGE_SIZE: u32 = 100;
+
+/// How a watch lists first: a streaming list (the initial objects arrive one by one as watch
+/// events, ended by a bookmark) where the server serves them, else pages of [`PAGE_SIZE`].
+fn watch_config(key: &SubKey, streaming: bool) -> watcher::Config {
+    let mut config = watcher::Config::default();
+    if let Some(selector) = &key.selector {
+        config = config.labels(selector);
+    }
+    if let Some(field) = &key.field {
+        config = config.fields(field);
+    }
+    if streaming {
+        config.streaming_lists()
+    } else {
+        config.page_size(PAGE_SIZE)
+    }
+}
+
+/// Whether an error means the server does not serve streaming lists (older than the WatchList
+/// feature, or with it off): it rejects `sendInitialEvents` as an invalid watch.
+fn streaming_refused(error: &watcher::Error) -> bool {
+    let code = match error {
+        watcher::Error::WatchStartFailed(kube::Error::Api(s))
+        | watcher::Error::WatchFailed(kube::Error::Api(s))
+        | watcher::Error::InitialListFailed(kube::Error::Api(s)) => s.code,
+        watcher::Error::WatchError(s) => s.code,
+        _ => return false,
+    };
+    matches!(code, 400 | 422)
+}
+
 /// The generic watch loop: keeps the current rows keyed by namespace/name, replaces them
-/// atomically on a relist (no flash of an empty list), and sends coalesced snapshots.
+/// wholesale on a relist, and sends a snapshot at most once per [`COALESCE`]. While the first
+/// list takes longer than one interval, what has arrived so far is sent after each (status
+/// `Listing`), so the first rows are on screen before the last.
 pub(crate) async fn watch_rows<K, R, T>(
     api: Api<K>,
     key: SubKey,
@@ -129,13 +165,14 @@ pub(crate) async fn watch_rows<K, R, T>(
     Arc<[R]>: Into<RowsFor>,
     T: From<DataEvent> + Send,
 {
-    let mut config = watcher::Config::default();
-    if let Some(selector) = &key.selector {
-        config = config.labels(selector);
-    }
-    let mut stream = watcher::watcher(api, config).default_backoff().boxed();
+    let mut streaming = true;
+    let mut stream = watcher::watcher(api.clone(), watch_config(&key, streaming))
+        .default_backoff()
+        .boxed();
     let mut rows: HashMap<String, R> = HashMap::new();
     let mut relist: Option<HashMap<String, R>> = None;
+    let mut listed = false;
+    let mut listing_sent = false;
     let mut dirty = false;
     let mut failures: u32 = 0;
     let mut ticker = tokio::time::interval(COALESCE);
@@ -163,16 +200,23 @@ pub(crate) async fn watch_rows<K, R, T>(
                             }
                         }
                         match ev {
-                            Event::Init => relist = Some(HashMap::new()),
+                            Event::Init => {
+                                relist = Some(HashMap::new());
+                                // A list that is whole within one interval arrives whole; a
+                                // longer one shows what it has after each interval.
+                                ticker.reset();
+                            }
                             Event::InitApply(o) => {
                                 if let Some(r) = relist.as_mut() {
                                     r.insert(object_key(&o), project(&o));
+                                    dirty |= !listed;
                                 }
                             }
                             Event::InitDone => {
                                 if let Some(r) = relist.take() {
                                     rows = r;
                                 }
+                                listed = true;
                                 dirty = true;
                                 send_now = true;
                             }
@@ -185,6 +229,14 @@ pub(crate) async fn watch_rows<K, R, T>(
                                 dirty = true;
                             }
                         }
+                    }
+                    Err(e) if streaming && !listed && streaming_refused(&e) => {
+                        tracing::info!(kind = ?key.kind, "no streaming lists here ({e}): listing in pages");
+                        streaming = false;
+                        relist = None;
+                        stream = watcher::watcher(api.clone(), watch_config(&key, streaming))
+                            .default_backoff()
+                            .boxed();
                     }
                     Err(e) => {
                         failures += 1;
@@ -200,12 +252,47 @@ pub(crate) async fn watch_rows<K, R, T>(
         }
         if send_now && dirty {
             dirty = false;
-            let snapshot: Arc<[R]> = rows.values().cloned().collect();
+            let partial = !listed;
+            let snapshot: Arc<[R]> = match (partial, relist.as_ref()) {
+                (true, Some(r)) => r.values().cloned().collect(),
+                _ => rows.values().cloned().collect(),
+            };
+            if partial && !listing_sent {
+                listing_sent = true;
+                let status = SubStatus::Listing;
+                if send(
+                    &tx,
+                    DataEvent::Status {
+                        key: key.clone(),
+                        status,
+                    },
+                )
+                .await
+                .is_err()
+                {
+                    return;
+                }
+            }
             if send(&tx, DataEvent::from_rows(key.clone(), snapshot.into()))
                 .await
                 .is_err()
             {
                 return;
+            }
+            if !partial && listing_sent {
+                listing_sent = false;
+                if send(
+                    &tx,
+                    DataEvent::Status {
+                        key: key.clone(),
+                        status: SubStatus::Live,
+                    },
+                )
+                .await
+                .is_err()
+                {
+                    return;
+                }
             }
             ticker.reset();
         }
@@ -223,11 +310,9 @@ async fn watch_graph<T: From<DataEvent> + Send>(
     let ar = crate::kube::fetch::api_resource(Kind::RunGraph);
     let ns = key.namespace.clone().unwrap_or_default();
     let api: Api<kube::api::DynamicObject> = Api::namespaced_with(client, &ns, &ar);
-    let mut config = watcher::Config::default();
-    if let Some(field) = &key.field {
-        config = config.fields(field);
-    }
-    let mut stream = watcher::watcher(api, config).default_backoff().boxed();
+    let mut stream = watcher::watcher(api, watch_config(&key, false))
+        .default_backoff()
+        .boxed();
     let mut latest: Option<kube::api::DynamicObject> = None;
     let mut dirty = false;
     let mut ticker = tokio::time::interval(COALESCE);

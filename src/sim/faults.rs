@@ -22,6 +22,9 @@ pub struct Faults {
     pub log_bytes: Option<usize>,
     /// Log responses (and follow streams) are cut after this many lines.
     pub log_lines: Option<usize>,
+    /// Serve no streaming lists, as a server without the WatchList feature: a watch with
+    /// `sendInitialEvents` answers 422.
+    pub no_watch_list: bool,
     /// Every open watch connection is dropped every N seconds.
     pub drop_watches_every_s: Option<u64>,
     /// Admin requests only: drop every open watch connection now (not kept).
@@ -64,6 +67,7 @@ fn number(key: &str, v: &str) -> Result<u64, String> {
 /// - `gone=pods` (watches of pods answer 410 Gone)
 /// - `log-bytes=4096`, `log-lines=100` (cut log streams)
 /// - `drop-watches-every=30s` (plain numbers are seconds)
+/// - `no-watch-list` (no streaming lists: `sendInitialEvents` answers 422, as an older server)
 pub fn parse_faults(spec: &str) -> Result<Faults, String> {
     let mut f = Faults::default();
     for item in spec.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -87,6 +91,7 @@ pub fn parse_faults(spec: &str) -> Result<Faults, String> {
                     f.watch_gone.insert(plural.trim().to_string());
                 }
             }
+            "no-watch-list" => f.no_watch_list = true,
             "log-bytes" => f.log_bytes = Some(number(k, v)? as usize),
             "log-lines" => f.log_lines = Some(number(k, v)? as usize),
             "drop-watches-every" => {
@@ -99,7 +104,7 @@ pub fn parse_faults(spec: &str) -> Result<Faults, String> {
             }
             other => {
                 return Err(format!(
-                    "unknown fault {other:?} (known: delay, error, gone, log-bytes, log-lines, drop-watches-every)"
+                    "unknown fault {other:?} (known: delay, error, gone, no-watch-list, log-bytes, log-lines, drop-watches-every)"
                 ));
             }
         }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod faults;
 pub mod kfp;
 pub mod logs;
+pub mod managed;
 pub mod patch;
 pub mod rng;
 pub mod seed;

@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::broadcast;
 
 use super::error::ApiError;
+use super::managed::{self, Author};
 use super::rng::Rng;
 use super::selector::{FieldSelector, LabelSelector};
 use super::types::{self, ResourceType, TypeKey};
@@ -506,6 +507,19 @@ impl Store {
         &self,
         rt: &'static ResourceType,
         ns: &str,
+        obj: Value,
+        keep_meta: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Stored, ApiError> {
+        self.create_as(Author::default(), rt, ns, obj, keep_meta, now)
+    }
+
+    /// [`Store::create`] by a named field manager (an API request).
+    pub fn create_as(
+        &self,
+        author: Author<'_>,
+        rt: &'static ResourceType,
+        ns: &str,
         mut obj: Value,
         keep_meta: bool,
         now: DateTime<Utc>,
@@ -593,6 +607,12 @@ impl Store {
         {
             return Err(ApiError::already_exists(rt, &name));
         }
+        let part = if author.manager.is_some() {
+            Part::Main
+        } else {
+            Part::All
+        };
+        managed::stamp(rt, &mut obj, None, author, part, now);
         default_object(rt, &mut obj);
         Ok(self.commit(&mut inner, rt, key, obj, None))
     }
@@ -621,11 +641,16 @@ impl Store {
             }
             meta.insert("generation".into(), json!(1));
             meta.insert("resourceVersion".into(), Value::String(rv.to_string()));
-            meta.remove("managedFields");
             if !rt.namespaced {
                 meta.remove("namespace");
             }
         }
+        let written = obj
+            .pointer("/metadata/creationTimestamp")
+            .and_then(Value::as_str)
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map_or_else(Utc::now, |t| t.with_timezone(&Utc));
+        managed::stamp(rt, &mut obj, None, Author::default(), Part::All, written);
         if let Some(o) = obj.as_object_mut() {
             let storage = types::by_key(rt.key()).unwrap_or(rt);
             o.insert("apiVersion".into(), Value::String(storage.api_version()));
@@ -703,6 +728,21 @@ impl Store {
         rt: &'static ResourceType,
         ns: &str,
         name: &str,
+        obj: Value,
+        expected_rv: Option<u64>,
+        part: Part,
+    ) -> Result<Stored, ApiError> {
+        self.replace_as(Author::default(), rt, ns, name, obj, expected_rv, part)
+    }
+
+    /// [`Store::replace`] by a named field manager (an API request).
+    #[allow(clippy::too_many_arguments)]
+    pub fn replace_as(
+        &self,
+        author: Author<'_>,
+        rt: &'static ResourceType,
+        ns: &str,
+        name: &str,
         mut obj: Value,
         expected_rv: Option<u64>,
         part: Part,
@@ -771,7 +811,10 @@ impl Store {
                 "generation".into(),
                 json!(if bump { generation + 1 } else { generation }),
             );
-            meta.remove("managedFields");
+            match old_value.pointer("/metadata/managedFields") {
+                Some(m) => meta.insert("managedFields".into(), m.clone()),
+                None => meta.remove("managedFields"),
+            };
             meta.insert("resourceVersion".into(), Value::String(old.meta.rv.to_string()));
         }
         if let Some(o) = obj.as_object_mut() {
@@ -783,6 +826,8 @@ impl Store {
             // A no-op write does not bump the resourceVersion, like the apiserver.
             return Ok(old);
         }
+        let previous = old_value.pointer("/metadata/managedFields");
+        managed::stamp(rt, &mut obj, previous, author, part, Utc::now());
         Ok(self.commit(&mut inner, rt, key, obj, Some(old)))
     }
 
@@ -793,13 +838,26 @@ impl Store {
         ns: &str,
         name: &str,
         part: Part,
+        f: impl FnMut(&mut Value) -> Result<(), ApiError>,
+    ) -> Result<Stored, ApiError> {
+        self.mutate_as(Author::default(), rt, ns, name, part, f)
+    }
+
+    /// [`Store::mutate`] by a named field manager (an API request's patch).
+    pub fn mutate_as(
+        &self,
+        author: Author<'_>,
+        rt: &'static ResourceType,
+        ns: &str,
+        name: &str,
+        part: Part,
         mut f: impl FnMut(&mut Value) -> Result<(), ApiError>,
     ) -> Result<Stored, ApiError> {
         for _ in 0..8 {
             let current = self.get(rt, ns, name)?;
             let mut value = current.value()?;
             f(&mut value)?;
-            match self.replace(rt, ns, name, value, Some(current.meta.rv), part) {
+            match self.replace_as(author, rt, ns, name, value, Some(current.meta.rv), part) {
                 Err(e) if e.code == 409 && e.reason == "Conflict" => continue,
                 other => return other,
             }

@@ -23,7 +23,7 @@ pub const TRIAL_LABEL: &str = "katib.kubeflow.org/trial";
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct ExperimentLite {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::kube::resources::slim_meta")]
     pub metadata: ObjectMeta,
     #[serde(default)]
     pub spec: ExperimentSpecLite,
@@ -163,7 +163,7 @@ crate::lite_resource!(
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct TrialLite {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::kube::resources::slim_meta")]
     pub metadata: ObjectMeta,
     #[serde(default)]
     pub spec: TrialSpecLite,

@@ -36,7 +36,7 @@ pub const LEGACY_FRAMEWORKS: &[&str] = &[
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct IsvcLite {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::kube::resources::slim_meta")]
     pub metadata: ObjectMeta,
     #[serde(default)]
     pub spec: IsvcSpecLite,

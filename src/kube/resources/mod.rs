@@ -45,7 +45,62 @@ macro_rules! lite_resource {
         }
     };
 }
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference, Time};
+
+/// The annotation `kubectl apply` writes: a whole copy of the object, never shown in a row.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Deserialises `metadata` as a row needs it: `managedFields` (on a real server the largest part
+/// of most objects' metadata) is skipped without being built, and `kubectl apply`'s copy of the
+/// object is dropped from the annotations.
+pub fn slim_meta<'de, D: serde::Deserializer<'de>>(d: D) -> Result<ObjectMeta, D::Error> {
+    use std::collections::BTreeMap;
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Slim {
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default)]
+        generate_name: Option<String>,
+        #[serde(default)]
+        namespace: Option<String>,
+        #[serde(default)]
+        uid: Option<String>,
+        #[serde(default)]
+        resource_version: Option<String>,
+        #[serde(default)]
+        generation: Option<i64>,
+        #[serde(default)]
+        creation_timestamp: Option<Time>,
+        #[serde(default)]
+        deletion_timestamp: Option<Time>,
+        #[serde(default)]
+        labels: Option<BTreeMap<String, String>>,
+        #[serde(default)]
+        annotations: Option<BTreeMap<String, String>>,
+        #[serde(default)]
+        owner_references: Option<Vec<OwnerReference>>,
+    }
+    let m = <Option<Slim> as serde::Deserialize>::deserialize(d)?;
+    Ok(m.map(|m| ObjectMeta {
+        name: m.name,
+        generate_name: m.generate_name,
+        namespace: m.namespace,
+        uid: m.uid,
+        resource_version: m.resource_version,
+        generation: m.generation,
+        creation_timestamp: m.creation_timestamp,
+        deletion_timestamp: m.deletion_timestamp,
+        labels: m.labels,
+        annotations: m.annotations.map(|mut a| {
+            a.remove(LAST_APPLIED);
+            a
+        }),
+        owner_references: m.owner_references,
+        ..ObjectMeta::default()
+    })
+    .unwrap_or_default())
+}
 
 /// Parses an RFC 3339 timestamp as the API server writes it.
 pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {

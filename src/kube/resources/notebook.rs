@@ -29,7 +29,7 @@ pub const GPU: &str = "nvidia.com/gpu";
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct NotebookLite {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::kube::resources::slim_meta")]
     pub metadata: ObjectMeta,
     #[serde(default)]
     pub spec: NotebookSpecLite,

@@ -102,7 +102,7 @@ impl JobKind {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct TrainJobLite {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::kube::resources::slim_meta")]
     pub metadata: ObjectMeta,
     #[serde(default)]
     pub spec: TrainJobSpecLite,
@@ -213,7 +213,7 @@ macro_rules! legacy_kind {
 /// A legacy training-operator job (`kubeflow.org/v1`); `K` says which kind.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct LegacyJobLite<K> {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::kube::resources::slim_meta")]
     pub metadata: ObjectMeta,
     #[serde(default)]
     pub spec: LegacySpecLite,
@@ -707,7 +707,7 @@ impl ListRow for TrainRow {
 /// A TrainingRuntime (namespaced) or ClusterTrainingRuntime, for reference in the detail.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct RuntimeLite<K> {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::kube::resources::slim_meta")]
     pub metadata: ObjectMeta,
     #[serde(default)]
     pub spec: RuntimeSpecLite,

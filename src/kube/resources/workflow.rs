@@ -37,7 +37,7 @@ pub const KFP_RETRY_GENERATION: &str = "pipelines.kubeflow.org/retry-generation"
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct WorkflowLite {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::kube::resources::slim_meta")]
     pub metadata: ObjectMeta,
     #[serde(default)]
     pub spec: WorkflowSpecLite,

@@ -32,6 +32,7 @@ use self::render::{Format, IncludeObject};
 use super::Shared;
 use super::error::ApiError;
 use super::logs::{self, LogOptions};
+use super::managed::Author;
 use super::patch::{self, PatchKind};
 use super::selector::{FieldSelector, LabelSelector};
 use super::store::{Filter, Part, Stored};
@@ -233,6 +234,14 @@ where
 }
 
 impl Request<'_> {
+    /// The field manager this request writes as.
+    fn author(&self) -> Author<'_> {
+        Author::new(crate::sim::managed::request_manager(
+            self.query.get("fieldManager"),
+            self.header(header::USER_AGENT),
+        ))
+    }
+
     fn header(&self, name: header::HeaderName) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
@@ -534,6 +543,31 @@ fn watch_filtered(
         return Ok(stream_response("application/json", rx));
     }
     let initial = req.query.flag("sendInitialEvents");
+    if initial {
+        // As the API server validates a streaming list (ListOptions' validation).
+        let invalid = |detail: &str| {
+            ApiError::new(
+                422,
+                "Invalid",
+                format!("ListOptions.meta.k8s.io \"\" is invalid: {detail}"),
+            )
+        };
+        if req.shared.faults().no_watch_list {
+            return Err(invalid(
+                "sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled",
+            ));
+        }
+        if req.query.get("resourceVersionMatch") != Some("NotOlderThan") {
+            return Err(invalid(
+                "resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+            ));
+        }
+        if !req.query.flag("allowWatchBookmarks") {
+            return Err(invalid(
+                "allowWatchBookmarks: Forbidden: sendInitialEvents requires allowWatchBookmarks=true",
+            ));
+        }
+    }
     let from = if initial {
         super::store::WatchFrom::Now
     } else {
@@ -598,7 +632,10 @@ async fn create(req: &Request<'_>, rt: &'static ResourceType, ns: &str) -> Resul
     reject_dry_run(req)?;
     let body = req.body_value()?;
     check_kind(rt, &body)?;
-    let stored = req.shared.store.create(rt, ns, body, false, Utc::now())?;
+    let stored = req
+        .shared
+        .store
+        .create_as(req.author(), rt, ns, body, false, Utc::now())?;
     Ok(ok_object(StatusCode::CREATED, rt, &stored))
 }
 
@@ -621,7 +658,10 @@ fn update(
                 .map_err(|_| ApiError::bad_request(format!("invalid resourceVersion {s:?}")))
         })
         .transpose()?;
-    let stored = req.shared.store.replace(rt, ns, name, body, expected, part)?;
+    let stored = req
+        .shared
+        .store
+        .replace_as(req.author(), rt, ns, name, body, expected, part)?;
     Ok(ok_object(StatusCode::OK, rt, &stored))
 }
 
@@ -646,6 +686,10 @@ fn patch(
     }
     let body = req.body_value()?;
     let store = &req.shared.store;
+    let author = match kind {
+        PatchKind::Apply => Author::applying(req.author().manager.unwrap_or_default()),
+        _ => req.author(),
+    };
     if kind == PatchKind::Apply {
         if req.query.get("fieldManager").is_none_or(str::is_empty) {
             return Err(ApiError::new(
@@ -660,11 +704,11 @@ fn patch(
         {
             let mut obj = body;
             patch::merge_patch(&mut obj, &json!({ "metadata": { "name": name } }));
-            let stored = store.create(rt, ns, obj, false, Utc::now())?;
+            let stored = store.create_as(author, rt, ns, obj, false, Utc::now())?;
             return Ok(ok_object(StatusCode::CREATED, rt, &stored));
         }
     }
-    let stored = store.mutate(rt, ns, name, part, |obj| {
+    let stored = store.mutate_as(author, rt, ns, name, part, |obj| {
         let before_rv = obj.pointer("/metadata/resourceVersion").cloned();
         match kind {
             PatchKind::Merge | PatchKind::Apply => patch::merge_patch(obj, &body),

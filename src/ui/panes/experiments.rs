@@ -198,7 +198,7 @@ impl DetailView<'_> {
         let d = self.detail;
         if d.trials.is_empty() {
             let text = match &d.source {
-                SourceState::Loading => "Loading trials…".to_string(),
+                SourceState::Loading | SourceState::Listing => "Loading trials…".to_string(),
                 SourceState::Live => "No trials yet.".to_string(),
                 SourceState::Stale { error } => format!("Reconnecting: {error}"),
                 SourceState::NotInstalled { .. } => "Katib's Trial API is not served here.".to_string(),

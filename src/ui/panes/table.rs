@@ -51,6 +51,9 @@ pub fn frame<R: ListRow>(
     if stale {
         title.push(Span::styled(" stale: reconnecting ", theme.style(Role::Stale)));
     }
+    if list.source == SourceState::Listing {
+        title.push(Span::styled(" listing… ", theme.style(Role::Muted)));
+    }
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.style(Role::BorderFocused))
@@ -67,7 +70,9 @@ pub fn frame<R: ListRow>(
         .map_or("any namespace".to_string(), |n| format!("namespace {n}"));
     let (plural, resource) = (nouns.plural, nouns.resource);
     let (text, role) = match &list.source {
-        SourceState::Loading => (format!("Loading {plural} ({resource}) in {ns}…"), Role::Muted),
+        SourceState::Loading | SourceState::Listing => {
+            (format!("Loading {plural} ({resource}) in {ns}…"), Role::Muted)
+        }
         SourceState::NotInstalled { what } => (
             format!("{what} is not installed in this cluster: no {resource} API."),
             Role::NoticeWarn,

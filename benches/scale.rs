@@ -140,10 +140,11 @@ struct Cost {
     idle_ticks: u64,
 }
 
-/// A peer TUI in a 200×50 terminal on the same cluster for `secs`: memory and CPU.
-fn measure_peer(bin: &Path, args: &[&str], kubeconfig: &Path, secs: u64) -> Cost {
+/// A peer TUI in a 200×50 terminal on the same cluster for `secs`: memory and CPU, or `None`
+/// (and what it showed) when it exits first.
+fn measure_peer(name: &str, bin: &Path, args: &[&str], kubeconfig: &Path, secs: u64) -> Option<Cost> {
     let started = Instant::now();
-    let t = pty::Pty::spawn_env(
+    let mut t = pty::Pty::spawn_env(
         bin,
         args,
         200,
@@ -151,19 +152,35 @@ fn measure_peer(bin: &Path, args: &[&str], kubeconfig: &Path, secs: u64) -> Cost
         &[("KUBECONFIG", kubeconfig.to_str().unwrap())],
     );
     let pid = t.child.process_id().unwrap();
-    std::thread::sleep(Duration::from_secs(secs.saturating_sub(10)));
-    let ticks = cpu_ticks(pid).unwrap_or(0);
-    std::thread::sleep(Duration::from_secs(secs.min(10)));
+    let mut ticks = 0;
+    let (mut rss, mut peak) = (None, None);
+    while started.elapsed() < Duration::from_secs(secs) {
+        std::thread::sleep(Duration::from_millis(500));
+        if let Ok(Some(status)) = t.child.try_wait() {
+            let screen = t.screen();
+            let shown: Vec<&str> = screen.lines().filter(|l| !l.trim().is_empty()).take(8).collect();
+            println!(
+                "{name}: exited after {:?} ({status:?}); its screen:\n{}",
+                started.elapsed(),
+                shown.join("\n")
+            );
+            return None;
+        }
+        if started.elapsed() + Duration::from_secs(10) < Duration::from_secs(secs) {
+            ticks = cpu_ticks(pid).unwrap_or(0);
+        }
+        rss = proc_field(pid, "VmRSS:").or(rss);
+        peak = proc_field(pid, "VmHWM:").or(peak);
+    }
     let total = cpu_ticks(pid).unwrap_or(0);
     let cost = Cost {
-        rss_mib: mib(proc_field(pid, "VmRSS:")),
-        peak_mib: mib(proc_field(pid, "VmHWM:")),
+        rss_mib: mib(rss),
+        peak_mib: mib(peak),
         cpu_pct: total as f64 / started.elapsed().as_secs_f64(),
         idle_ticks: total - ticks,
     };
-    let mut t = t;
     let _ = t.child.kill();
-    cost
+    Some(cost)
 }
 
 /// kftui `-A` in a 200×50 terminal: first rows, all rows, memory, idle CPU; with `keys`, filter
@@ -377,13 +394,14 @@ fn main() {
                 .output()
                 .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
                 .unwrap_or_default();
-            let cost = measure_peer(&peer, args, &kubeconfig, secs);
             let label = if what.is_empty() {
                 version
             } else {
                 format!("{version} ({what})")
             };
-            table.push((label, cost));
+            if let Some(cost) = measure_peer(name, &peer, args, &kubeconfig, secs) {
+                table.push((label, cost));
+            }
         }
     }
     println!("\nafter {secs} s, 200x50, all namespaces:\n");

@@ -9,26 +9,46 @@ use tokio::sync::mpsc;
 use crate::app::msg::Msg;
 use crate::config::keymap::Key;
 
-/// Reads terminal events until the stream ends or the app stops listening.
-pub async fn input(tx: mpsc::Sender<Msg>) {
-    let mut events = EventStream::new();
-    while let Some(event) = events.next().await {
-        let msg = match event {
-            Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => Msg::Key(Key::from(k)),
-            Ok(Event::Resize(width, height)) => Msg::Resize { width, height },
-            Ok(Event::Paste(text)) => Msg::Paste(text),
-            Ok(_) => continue,
-            Err(e) => {
-                tracing::warn!("terminal input ended: {e}");
-                let _ = tx.send(Msg::Terminate).await;
+/// Reads terminal events until the stream ends or the app stops listening. While `paused` is
+/// true (an editor has the terminal) no stream is open, so every key goes to the editor.
+pub async fn input(tx: mpsc::Sender<Msg>, mut paused: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        while *paused.borrow_and_update() {
+            if paused.changed().await.is_err() {
                 return;
             }
-        };
-        if tx.send(msg).await.is_err() {
-            return;
+        }
+        let mut events = EventStream::new();
+        loop {
+            let event = tokio::select! {
+                event = events.next() => event,
+                changed = paused.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    break;
+                }
+            };
+            let msg = match event {
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => Msg::Key(Key::from(k)),
+                Some(Ok(Event::Resize(width, height))) => Msg::Resize { width, height },
+                Some(Ok(Event::Paste(text))) => Msg::Paste(text),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => {
+                    tracing::warn!("terminal input ended: {e}");
+                    let _ = tx.send(Msg::Terminate).await;
+                    return;
+                }
+                None => {
+                    let _ = tx.send(Msg::Terminate).await;
+                    return;
+                }
+            };
+            if tx.send(msg).await.is_err() {
+                return;
+            }
         }
     }
-    let _ = tx.send(Msg::Terminate).await;
 }
 
 /// Sends the time once a second; `update` decides whether anything on screen changed.

@@ -234,13 +234,14 @@ async fn run_ui(cli: &Cli) -> anyhow::Result<ExitCode> {
     };
 
     let runner = EffectRunner::new(source, kube, tx.clone(), Some(choices_file));
-    tokio::spawn(kftui::event::input(tx.clone()));
+    let (input_paused, paused) = tokio::sync::watch::channel(false);
+    tokio::spawn(kftui::event::input(tx.clone(), paused));
     tokio::spawn(kftui::event::ticks(tx.clone()));
     if let Some(error) = offline_error {
         let context = String::new();
         let _ = tx.send(Msg::Conn(ConnEvent::Failed { context, error })).await;
     }
-    let result = app::run(app, &mut term, runner, rx).await;
+    let result = app::run(app, &mut term, runner, rx, input_paused).await;
     drop(term);
     if let Some(handle) = demo {
         handle.shutdown().await;

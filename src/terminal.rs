@@ -69,6 +69,17 @@ impl TerminalGuard {
         self.terminal.clear()
     }
 
+    /// Gives the terminal to the user's editor on `text` (in a private temporary file named after
+    /// `hint`), and takes it back when the editor exits, with the next frame drawn in full.
+    /// Returns the file's text, or why the editor could not run.
+    pub async fn edit(&mut self, text: &str, hint: &str) -> io::Result<Result<String, String>> {
+        restore();
+        let result = run_editor(text, hint).await;
+        enter_modes()?;
+        self.terminal.clear()?;
+        Ok(result)
+    }
+
     /// Clears the screen so the next draw repaints every cell.
     pub fn clear(&mut self) -> io::Result<()> {
         self.terminal.clear()
@@ -98,6 +109,63 @@ pub fn osc52(text: &str) -> String {
         "\x1b]52;c;{}\x07",
         base64::engine::general_purpose::STANDARD.encode(text)
     )
+}
+
+/// The editor the user chose: `$VISUAL`, else `$EDITOR`, else `vi`, split into the program and
+/// its arguments (`code --wait`), as kubectl does.
+fn editor_command() -> Vec<String> {
+    ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .find(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| "vi".to_string())
+        .split_whitespace()
+        .map(String::from)
+        .collect()
+}
+
+/// Writes `text` to a new file only the user can read, runs the editor on it, reads it back and
+/// removes it.
+async fn run_editor(text: &str, hint: &str) -> Result<String, String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let safe: String = hint
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let path = std::env::temp_dir().join(format!("kftui-edit-{}-{safe}.yaml", std::process::id()));
+    let write = || -> io::Result<()> {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)?;
+        f.write_all(text.as_bytes())
+    };
+    write().map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let command = editor_command();
+    let (program, args) = command.split_first().ok_or("no editor is set")?;
+    let status = tokio::process::Command::new(program)
+        .args(args)
+        .arg(&path)
+        .status()
+        .await;
+    let read = std::fs::read_to_string(&path);
+    let _ = std::fs::remove_file(&path);
+    match status {
+        Ok(s) if s.success() => read.map_err(|e| format!("cannot read the edited file: {e}")),
+        Ok(s) => Err(format!(
+            "the editor ({program}) exited with {s}; nothing was saved"
+        )),
+        Err(e) => Err(format!(
+            "cannot run the editor {program:?} ($VISUAL, $EDITOR, else vi): {e}"
+        )),
+    }
 }
 
 /// Copies `text` to the clipboard of the terminal kftui runs in (over SSH too), when stdout is a

@@ -114,6 +114,7 @@ actions! {
     CopyName = "copy-name": "Copy the selected object's name to the clipboard (OSC 52, over SSH too)",
     Yaml = "yaml": "Show the selected object as YAML",
     Describe = "describe": "Describe the selected object: status, conditions, children, events",
+    Edit = "edit": "Edit the selected object's YAML in $VISUAL or $EDITOR (vi); saved with the version it was read at",
     NextMatch = "next-match": "Jump to the next search match",
     PrevMatch = "prev-match": "Jump to the previous search match",
     Redraw = "redraw": "Redraw the whole screen",
@@ -141,6 +142,7 @@ impl Action {
                 | Action::Canary
                 | Action::Upload
                 | Action::UploadVersion
+                | Action::Edit
         )
     }
 

@@ -127,4 +127,18 @@ pub enum Effect {
     },
     /// Put text on the clipboard of the terminal (OSC 52), when stdout is one.
     Copy(String),
+    /// Read an object to edit; the answer is `Msg::EditLoaded`.
+    LoadForEdit {
+        context: String,
+        target: crate::app::state::VerbTarget,
+    },
+    /// Leave the terminal to the user's editor on the document; the run loop answers
+    /// `Msg::Edited` when the editor exits.
+    OpenEditor(crate::kube::edit::EditDoc),
+    /// Write an edited object back; the answer is `Msg::EditSaved`.
+    SaveEdit {
+        context: String,
+        doc: crate::kube::edit::EditDoc,
+        text: String,
+    },
 }

@@ -85,6 +85,7 @@ pub async fn run(
     term: &mut TerminalGuard,
     mut runner: EffectRunner,
     mut rx: mpsc::Receiver<Msg>,
+    input_paused: tokio::sync::watch::Sender<bool>,
 ) -> anyhow::Result<()> {
     let size = term.terminal.size()?;
     let mut effects = update::update(
@@ -103,8 +104,23 @@ pub async fn run(
     }
     let mut buf = Vec::with_capacity(256);
     while app.state.running {
-        for effect in effects.drain(..) {
+        let pending: Vec<Effect> = std::mem::take(&mut effects);
+        for effect in pending {
             match effect {
+                Effect::OpenEditor(doc) => {
+                    // Input stops first, so every key goes to the editor.
+                    let _ = input_paused.send(true);
+                    tokio::time::sleep(Duration::from_millis(30)).await;
+                    let hint = format!("{}-{}", doc.target.namespace, doc.target.name);
+                    let result = term.edit(&doc.text, &hint).await?;
+                    let _ = input_paused.send(false);
+                    app.state.dirty = true;
+                    effects.extend(update::update(
+                        &mut app.state,
+                        &app.keymap,
+                        Msg::Edited { doc, result },
+                    ));
+                }
                 Effect::Suspend => {
                     term.suspend()?;
                     app.state.dirty = true;

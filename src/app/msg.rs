@@ -17,6 +17,18 @@ pub enum Msg {
     Tick(DateTime<Utc>),
     Data(DataEvent),
     Conn(ConnEvent),
+    /// An object read to edit, or why not.
+    EditLoaded(Result<crate::kube::edit::EditDoc, String>),
+    /// The editor exited: the file's text, or why the editor could not run.
+    Edited {
+        doc: crate::kube::edit::EditDoc,
+        result: Result<String, String>,
+    },
+    /// What saving an edit came to.
+    EditSaved {
+        target: crate::app::state::VerbTarget,
+        outcome: crate::kube::edit::EditOutcome,
+    },
     /// The answer to `Effect::Fetch`: the view's lines, or what went wrong.
     Fetched {
         request: u64,

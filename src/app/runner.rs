@@ -405,7 +405,30 @@ impl EffectRunner {
                     result,
                 }
             }),
-            Effect::Suspend | Effect::FullRedraw | Effect::Copy(_) => {}
+            Effect::LoadForEdit { context, target } => {
+                let cell = self.client(&context);
+                let (tx, source) = (self.tx.clone(), self.source.clone());
+                self.tasks.spawn(async move {
+                    let result = match Self::ready(cell, source, context).await {
+                        Ok(kube) => crate::kube::edit::load(kube.client, target).await,
+                        Err(e) => Err(e),
+                    };
+                    let _ = tx.send(Msg::EditLoaded(result)).await;
+                });
+            }
+            Effect::SaveEdit { context, doc, text } => {
+                let cell = self.client(&context);
+                let (tx, source) = (self.tx.clone(), self.source.clone());
+                self.tasks.spawn(async move {
+                    let target = doc.target.clone();
+                    let outcome = match Self::ready(cell, source, context).await {
+                        Ok(kube) => crate::kube::edit::save(kube.client, doc, text).await,
+                        Err(e) => crate::kube::edit::EditOutcome::Failed(e),
+                    };
+                    let _ = tx.send(Msg::EditSaved { target, outcome }).await;
+                });
+            }
+            Effect::Suspend | Effect::FullRedraw | Effect::Copy(_) | Effect::OpenEditor(_) => {}
         }
         // Reap finished tasks so the set does not grow.
         while self.tasks.try_join_next().is_some() {}

@@ -18,6 +18,7 @@ use crate::app::state::{Confirm, ConnState, Level, Mode, Notice, SourceState, St
 use crate::app::subs::{self, Kind};
 use crate::app::viewer::{TextView, ViewBody, ViewKind};
 use crate::config::keymap::Keymap;
+use crate::kube::edit::EditOutcome;
 use crate::kube::kubeflow_ops::{ModelVerb, NotebookVerb, Verb};
 use crate::kube::ops::RunVerb;
 use crate::kube::resources::namespace::{NamespaceRow, picker_order};
@@ -97,6 +98,29 @@ pub fn update(state: &mut State, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
         }
         Msg::Data(event) => on_data(state, event, &mut effects),
         Msg::Conn(event) => on_conn(state, event),
+        Msg::EditLoaded(result) => match result {
+            Ok(doc) => effects.push(Effect::OpenEditor(doc)),
+            Err(e) => notice(state, Level::Error, e),
+        },
+        Msg::Edited { doc, result } => match result {
+            Ok(text) => effects.push(Effect::SaveEdit {
+                context: state.target.context.clone(),
+                doc,
+                text,
+            }),
+            Err(e) => notice(state, Level::Error, e),
+        },
+        Msg::EditSaved { target, outcome } => {
+            let what = format!("{}/{}", kind_word(target.kind), target.name);
+            match outcome {
+                EditOutcome::Saved => notice(state, Level::Info, format!("{what} edited")),
+                EditOutcome::Cancelled { why } => {
+                    notice(state, Level::Info, format!("edit of {what} cancelled: {why}"))
+                }
+                EditOutcome::Reopen(doc) => effects.push(Effect::OpenEditor(doc)),
+                EditOutcome::Failed(e) => notice(state, Level::Error, e),
+            }
+        }
         Msg::Fetched { request, result } => {
             if let Some(v) = state.viewer.as_mut().filter(|v| v.request == request) {
                 v.body = match result {
@@ -266,6 +290,22 @@ pub fn apply(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
                 notice(state, Level::Info, format!("copied {}", t.name));
                 effects.push(Effect::Copy(t.name));
             }
+            None => notice(state, Level::Info, "nothing selected".to_string()),
+        },
+        Action::Edit => match state.list(state.pane).and_then(|l| l.selected()) {
+            Some(t) if editable(t.kind) => {
+                notice(state, Level::Info, format!("reading {}/{} to edit…", kind_word(t.kind), t.name));
+                effects.push(Effect::LoadForEdit {
+                    context: state.target.context.clone(),
+                    target: t,
+                });
+            }
+            Some(_) => notice(
+                state,
+                Level::Info,
+                "KFP's pipelines and archived runs are records of its API, not Kubernetes objects: nothing to edit"
+                    .to_string(),
+            ),
             None => notice(state, Level::Info, "nothing selected".to_string()),
         },
         Action::Yaml => open_viewer(state, ViewKind::Yaml, effects),
@@ -853,6 +893,16 @@ fn open_viewer(state: &mut State, kind: ViewKind, effects: &mut Vec<Effect>) {
         name: target.name,
         view: kind,
     });
+}
+
+/// Whether `e` can edit objects of a kind: Kubernetes objects, not KFP's records.
+pub fn editable(kind: Kind) -> bool {
+    !matches!(kind, Kind::Pipelines | Kind::KfpRuns)
+}
+
+/// A kind as kubectl names it in `kind/name`.
+fn kind_word(kind: Kind) -> String {
+    crate::kube::fetch::api_resource(kind).kind.to_lowercase()
 }
 
 pub fn notice(state: &mut State, level: Level, text: String) {

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod connect;
 pub mod describe;
+pub mod edit;
 pub mod event;
 pub mod fetch;
 pub mod key;

@@ -114,6 +114,7 @@ const LIST_COMMON: &[Decl] = &[
     quiet(Action::Yaml),
     quiet(Action::Describe),
     quiet(Action::CopyName),
+    quiet(Action::Edit),
 ];
 
 const GLOBAL: &[Decl] = &[
@@ -635,6 +636,10 @@ fn available(view: ViewId, state: &State, action: Action) -> bool {
                     .is_some_and(|l| !l.filter_text().is_empty())
         }
         (_, Action::UnmarkAll) => state.list(state.pane).is_some_and(|l| l.marked_count() > 0),
+        (_, Action::Edit) => state
+            .list(state.pane)
+            .and_then(|l| l.selected())
+            .is_some_and(|t| crate::app::update::editable(t.kind)),
         (ViewId::Global, a) if PaneId::for_action(a).is_some() => PaneId::for_action(a) != Some(state.pane),
         (ViewId::Viewer, Action::NextMatch | Action::PrevMatch) => {
             state.viewer.as_ref().is_some_and(|v| !v.search.text.is_empty())

@@ -230,7 +230,20 @@ async fn run_ui(cli: &Cli) -> anyhow::Result<ExitCode> {
         tz,
     };
 
-    let runner = EffectRunner::new(source, kube, tx.clone(), Some(choices_file));
+    let by_context = config
+        .contexts
+        .iter()
+        .filter_map(|(name, c)| Some((name.clone(), c.prometheus.clone()?)))
+        .collect();
+    let runner = EffectRunner::new(source, kube, tx.clone(), Some(choices_file)).with_prometheus(
+        cli.prometheus.clone().or(config.prometheus_url.clone()),
+        // The command line's place is for every context.
+        if cli.prometheus.is_some() {
+            std::collections::BTreeMap::new()
+        } else {
+            by_context
+        },
+    );
     tokio::spawn(kftui::event::input(tx.clone()));
     tokio::spawn(kftui::event::ticks(tx.clone()));
     if let Some(error) = offline_error {

@@ -101,7 +101,7 @@ pub fn on_metrics(state: &mut State, key: SubKey, result: Result<Arc<Metrics>, S
             if state.monitor.told.insert(key.context.clone()) {
                 state.notice = Some(Notice {
                     level: Level::Warn,
-                    text: format!("{why}: models and training show no traffic or hardware numbers"),
+                    text: format!("{why}: no traffic or GPU numbers"),
                 });
             }
             state.monitor.unavailable = Some(why);

@@ -318,6 +318,19 @@ fn since(start: Option<DateTime<Utc>>, now: DateTime<Utc>) -> f64 {
     start.map_or(0.0, |s| ((now - s).num_milliseconds() as f64 / 1000.0).max(0.0))
 }
 
+/// A pod whose `Ready` condition is true (a crash-looping one is running but not ready).
+fn pod_ready(pod: &Value) -> bool {
+    let condition = pod
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .is_some_and(|cs| cs.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"));
+    let waiting = pod
+        .pointer("/status/containerStatuses")
+        .and_then(Value::as_array)
+        .is_some_and(|cs| cs.iter().any(|c| c.pointer("/state/waiting").is_some()));
+    condition && !waiting
+}
+
 fn running(pod: &Value) -> bool {
     kit::s(pod, "/status/phase") == "Running"
 }
@@ -497,7 +510,7 @@ fn predictor_metrics(
         count,
     );
     let pods = kit::pods_of(store, ns, &format!("serving.knative.dev/revision={revision}"));
-    let ready = pods.iter().filter(|p| running(p)).count() as f64;
+    let ready = pods.iter().filter(|p| pod_ready(p)).count() as f64;
     let desired = if kit::annotation(&isvc, crate::sim::controllers::kserve::STOP_ANNOTATION) == Some("true")
     {
         0.0

@@ -93,8 +93,9 @@ pub fn history_lines(
         .min(30)
         + 1;
     let value_w = 12;
+    // The detail's borders take two columns.
     let spark_w = usize::from(width)
-        .saturating_sub(2 + title_w + label_w + value_w + 1)
+        .saturating_sub(2 + 2 + title_w + label_w + value_w + 1)
         .clamp(8, 61);
     let mut out = Vec::new();
     for p in panels {

@@ -75,7 +75,7 @@ pub fn traffic_lines(r: &IsvcRow, state: &State, theme: &Theme) -> Vec<Line<'sta
         return Vec::new();
     };
     let mut out = vec![Line::from(vec![
-        Span::styled("Traffic", theme.style(Role::Title)),
+        Span::styled("Requests", theme.style(Role::Title)),
         Span::styled(
             "   Prometheus, last 15 min, every 15 s".to_string(),
             theme.style(Role::Muted),

@@ -4,8 +4,6 @@
 //! scrapes them through the API server's pod proxy; kftui's client and the real binary read
 //! them back. Without a `prometheus` binary the tests that need one say SKIPPED and return.
 
-#[path = "support/mod.rs"]
-mod support;
 #[path = "support/prometheus.rs"]
 mod prom_support;
 #[allow(dead_code)]
@@ -13,6 +11,8 @@ mod prom_support;
 mod pty;
 #[path = "support/sim.rs"]
 mod sim_support;
+#[path = "support/mod.rs"]
+mod support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -86,17 +86,23 @@ async fn predictor_and_training_pods_serve_prometheus_text_that_moves_with_test_
         assert!(before.contains(family), "{family} missing:\n{before}");
     }
     let count = |text: &str| sample(text, "revision_app_request_count", &["response_code=\"200\""]).unwrap();
-    let predicted = |text: &str| sample(text, "request_predict_seconds_count", &["model_name=\"sklearn-iris\""]).unwrap();
+    let predicted = |text: &str| {
+        sample(
+            text,
+            "request_predict_seconds_count",
+            &["model_name=\"sklearn-iris\""],
+        )
+        .unwrap()
+    };
     send_requests(&client, "sklearn-iris", 12).await;
     let (_, after) = scrape(&client, NS, &pod).await;
-    assert_eq!(count(&after) - count(&before), 12.0, "every test request is counted");
+    assert_eq!(
+        count(&after) - count(&before),
+        12.0,
+        "every test request is counted"
+    );
     assert_eq!(predicted(&after) - predicted(&before), 12.0);
-    let le_inf = sample(
-        &after,
-        "revision_app_request_latencies_bucket",
-        &["le=\"+Inf\""],
-    )
-    .unwrap();
+    let le_inf = sample(&after, "revision_app_request_latencies_bucket", &["le=\"+Inf\""]).unwrap();
     assert_eq!(
         le_inf,
         sample(&after, "revision_app_request_latencies_count", &[]).unwrap()
@@ -107,10 +113,27 @@ async fn predictor_and_training_pods_serve_prometheus_text_that_moves_with_test_
     let trainer = pod_named(&client, NS, "llama-finetune-node-0-0-").await;
     let (code, text) = scrape(&client, NS, &trainer).await;
     assert_eq!(code, 200, "{text}");
-    let util = sample(&text, "DCGM_FI_DEV_GPU_UTIL", &[&format!("pod=\"{trainer}\""), "namespace=\"kubeflow-user-example-com\"", "gpu=\"0\""]).unwrap();
+    let util = sample(
+        &text,
+        "DCGM_FI_DEV_GPU_UTIL",
+        &[
+            &format!("pod=\"{trainer}\""),
+            "namespace=\"kubeflow-user-example-com\"",
+            "gpu=\"0\"",
+        ],
+    )
+    .unwrap();
     assert!((0.0..=100.0).contains(&util), "{text}");
     assert!(sample(&text, "DCGM_FI_DEV_FB_USED", &[]).unwrap() > 0.0);
-    assert!(sample(&text, "container_cpu_usage_seconds_total", &["container=\"node\""]).is_some() || sample(&text, "container_cpu_usage_seconds_total", &[]).is_some());
+    assert!(
+        sample(
+            &text,
+            "container_cpu_usage_seconds_total",
+            &["container=\"node\""]
+        )
+        .is_some()
+            || sample(&text, "container_cpu_usage_seconds_total", &[]).is_some()
+    );
     assert!(sample(&text, "container_memory_working_set_bytes", &[]).unwrap() > 0.0);
 
     // A pod with nothing to say, and a stopped one, answer as the API server's proxy would.
@@ -118,7 +141,10 @@ async fn predictor_and_training_pods_serve_prometheus_text_that_moves_with_test_
     assert_eq!(code, 404);
     // The discovery list names every pod with metrics, by its proxy path.
     let targets = reqwest_free_get(&sim.url(), "/sim/prometheus-targets").await;
-    assert!(targets.contains(&format!("/api/v1/namespaces/{NS}/pods/{pod}/proxy/metrics")), "{targets}");
+    assert!(
+        targets.contains(&format!("/api/v1/namespaces/{NS}/pods/{pod}/proxy/metrics")),
+        "{targets}"
+    );
     assert!(targets.contains(&trainer));
     sim.shutdown().await;
 }
@@ -127,7 +153,9 @@ async fn predictor_and_training_pods_serve_prometheus_text_that_moves_with_test_
 async fn reqwest_free_get(url: &str, path: &str) -> String {
     let config = kube::Config::new(url.parse().unwrap());
     let client = kube::Client::try_from(config).unwrap();
-    let req = http::Request::get(path).body(kube::client::Body::from(Vec::new())).unwrap();
+    let req = http::Request::get(path)
+        .body(kube::client::Body::from(Vec::new()))
+        .unwrap();
     let res = client.send(req).await.unwrap();
     String::from_utf8(res.into_body().collect_bytes().await.unwrap().to_vec()).unwrap()
 }
@@ -175,15 +203,24 @@ async fn a_real_prometheus_gives_kftui_traffic_per_model_and_revision_and_gpu_pe
         matches!(m, Metrics::Models(t) if t.get(&(NS.into(), "fraud-detector".into())).is_some_and(|t| t.rps.unwrap_or(0.0) > 0.0 && t.p99_ms.is_some()))
     })
     .await;
-    let Metrics::Models(models) = m else { unreachable!() };
+    let Metrics::Models(models) = m else {
+        unreachable!()
+    };
     let fraud = models[&(NS.to_string(), "fraud-detector".to_string())];
-    assert_eq!((fraud.ready, fraud.desired), (Some(2.0), Some(2.0)), "a canary runs two revisions");
+    assert_eq!(
+        (fraud.ready, fraud.desired),
+        (Some(2.0), Some(2.0)),
+        "a canary runs two revisions"
+    );
     assert!(fraud.p50_ms.unwrap() <= fraud.p99_ms.unwrap());
     let queries = prom.queries.load(std::sync::atomic::Ordering::Relaxed);
 
     // Test requests raise a quiet model's numbers.
     let iris = (NS.to_string(), "sklearn-iris".to_string());
-    assert!(models.get(&iris).is_none_or(|t| t.rps.unwrap_or(0.0) == 0.0), "{models:?}");
+    assert!(
+        models.get(&iris).is_none_or(|t| t.rps.unwrap_or(0.0) == 0.0),
+        "{models:?}"
+    );
     send_requests(&client, "sklearn-iris", 30).await;
     until(&prom, &columns, "sklearn-iris's traffic after test requests", |m| {
         matches!(m, Metrics::Models(t) if t.get(&iris).is_some_and(|t| t.rps.unwrap_or(0.0) > 0.0 && t.p50_ms.is_some_and(|p| p > 0.0)))
@@ -192,31 +229,49 @@ async fn a_real_prometheus_gives_kftui_traffic_per_model_and_revision_and_gpu_pe
 
     // The detail: the last 15 minutes per revision, the canary beside the default.
     let history = key(Kind::ModelHistory, Some(NS), Some("fraud-detector"));
-    let m = until(&prom, &history, "fraud-detector's revisions", |m| {
-        matches!(m, Metrics::History { panels, .. } if panels[0].series.len() == 2)
-    })
+    let m = until(
+        &prom,
+        &history,
+        "fraud-detector's revisions",
+        |m| matches!(m, Metrics::History { panels, .. } if panels[0].series.len() == 2),
+    )
     .await;
-    let Metrics::History { panels, .. } = m else { unreachable!() };
+    let Metrics::History { panels, .. } = m else {
+        unreachable!()
+    };
     assert_eq!(
         panels.iter().map(|p| p.title).collect::<Vec<_>>(),
         ["requests/s", "p50 latency", "p99 latency", "errors"]
     );
     let revisions: Vec<&str> = panels[0].series.iter().map(|(l, _)| l.as_str()).collect();
-    assert_eq!(revisions, ["fraud-detector-predictor-00001", "fraud-detector-predictor-00002"]);
+    assert_eq!(
+        revisions,
+        ["fraud-detector-predictor-00001", "fraud-detector-predictor-00002"]
+    );
     assert_eq!(panels[0].series[0].1.len(), 61, "15 minutes every 15 s");
 
     // A training job's hardware, per pod.
     let hw = key(Kind::TrainingHardware, Some(NS), Some("llama-finetune"));
-    let m = until(&prom, &hw, "llama-finetune's GPUs", |m| {
-        matches!(m, Metrics::History { panels, .. } if panels.iter().all(|p| !p.series.is_empty()))
-    })
+    let m = until(
+        &prom,
+        &hw,
+        "llama-finetune's GPUs",
+        |m| matches!(m, Metrics::History { panels, .. } if panels.iter().all(|p| !p.series.is_empty())),
+    )
     .await;
-    let Metrics::History { panels, .. } = m else { unreachable!() };
+    let Metrics::History { panels, .. } = m else {
+        unreachable!()
+    };
     assert_eq!(
         panels.iter().map(|p| p.title).collect::<Vec<_>>(),
         ["GPU utilisation", "GPU memory", "CPU", "memory"]
     );
-    assert_eq!(panels[0].series.len(), 2, "a series per node: {:?}", panels[0].series);
+    assert_eq!(
+        panels[0].series.len(),
+        2,
+        "a series per node: {:?}",
+        panels[0].series
+    );
     let util = kftui::ui::metrics::last(&panels[0].series[0].1).unwrap();
     assert!(util > 0.0 && util <= 100.0, "GPU utilisation {util}");
     assert!(queries >= 6, "six column queries per refresh");
@@ -231,18 +286,30 @@ async fn no_prometheus_or_a_slow_one_answers_within_the_deadline() {
     let start = Instant::now();
     let e = Prometheus::discover(&client, None).await.err().unwrap();
     assert!(matches!(e, PromError::Unreachable(_)), "{e}");
-    assert!(e.to_string().contains("prometheus_url"), "says how to point at one: {e}");
+    assert!(
+        e.to_string().contains("prometheus_url"),
+        "says how to point at one: {e}"
+    );
     assert!(start.elapsed() < prometheus::DEADLINE + Duration::from_secs(1));
-    let e = Prometheus::discover(&client, Some("http://127.0.0.1:9")).await.err().unwrap();
+    let e = Prometheus::discover(&client, Some("http://127.0.0.1:9"))
+        .await
+        .err()
+        .unwrap();
     assert!(matches!(e, PromError::Unreachable(_)), "{e}");
-    let e = Prometheus::discover(&client, Some("not a place")).await.err().unwrap();
+    let e = Prometheus::discover(&client, Some("not a place"))
+        .await
+        .err()
+        .unwrap();
     assert!(e.to_string().contains("neither a URL"), "{e}");
     // A Prometheus that does not answer in time (the cluster's slow-response fault).
     let mut faults = sim.faults();
     faults.delay_ms = 20_000;
     sim.set_faults(faults);
     let start = Instant::now();
-    let e = Prometheus::discover(&client, Some(&format!("{}/", sim.url()))).await.err().unwrap();
+    let e = Prometheus::discover(&client, Some(&format!("{}/", sim.url())))
+        .await
+        .err()
+        .unwrap();
     assert!(e.to_string().contains("no answer in"), "{e}");
     assert!(start.elapsed() < prometheus::DEADLINE + Duration::from_secs(2));
     sim.shutdown().await;
@@ -276,7 +343,10 @@ fn an_unreachable_prometheus_is_told_once_and_the_models_pane_works_as_before() 
     // When Prometheus answers, the columns come.
     let mut traffic = std::collections::BTreeMap::new();
     traffic.insert(
-        ("kubeflow-user-example-com".to_string(), "sklearn-iris".to_string()),
+        (
+            "kubeflow-user-example-com".to_string(),
+            "sklearn-iris".to_string(),
+        ),
         prometheus::Traffic {
             rps: Some(3.25),
             p50_ms: Some(12.0),
@@ -291,8 +361,12 @@ fn an_unreachable_prometheus_is_told_once_and_the_models_pane_works_as_before() 
         result: Ok(Arc::new(Metrics::Models(traffic))),
     });
     update(&mut again, &support::keymap(), msg);
-    let screen = support::draw(&again, 200, 40, &support::theme("default")).backend().to_string();
-    for text in ["REQ/S", "P50", "P99", "ERRORS", "PODS", "3.25/s", "12 ms", "48 ms", "1/1"] {
+    let screen = support::draw(&again, 200, 40, &support::theme("default"))
+        .backend()
+        .to_string();
+    for text in [
+        "REQ/S", "P50", "P99", "ERRORS", "PODS", "3.25/s", "12 ms", "48 ms", "1/1",
+    ] {
         assert!(screen.contains(text), "{text} missing:\n{screen}");
     }
 }
@@ -309,11 +383,24 @@ fn key_of(state: &kftui::app::state::State) -> SubKey {
 #[test]
 fn no_polling_where_nothing_shows_it() {
     let mut state = support::loaded_state(120, 30);
-    assert!(!state.subs.iter().any(|k| kftui::app::monitor::is_metrics(k.kind)), "Runs asks no metrics");
+    assert!(
+        !state.subs.iter().any(|k| kftui::app::monitor::is_metrics(k.kind)),
+        "Runs asks no metrics"
+    );
     support::press(&mut state, "5");
-    assert_eq!(state.subs.iter().filter(|k| kftui::app::monitor::is_metrics(k.kind)).count(), 1);
+    assert_eq!(
+        state
+            .subs
+            .iter()
+            .filter(|k| kftui::app::monitor::is_metrics(k.kind))
+            .count(),
+        1
+    );
     support::press(&mut state, "1");
-    assert!(!state.subs.iter().any(|k| kftui::app::monitor::is_metrics(k.kind)), "leaving Models stops it");
+    assert!(
+        !state.subs.iter().any(|k| kftui::app::monitor::is_metrics(k.kind)),
+        "leaving Models stops it"
+    );
 }
 
 /// The row of `name` on a screen, split in cells.
@@ -347,7 +434,12 @@ fn the_binary_shows_test_requests_raise_a_models_traffic_and_a_jobs_gpus() {
     let kubeconfig = dir.path().join("kubeconfig");
     std::fs::write(&kubeconfig, sim.kubeconfig_yaml()).unwrap();
     let mut t = Pty::spawn(
-        &["--kubeconfig", kubeconfig.to_str().unwrap(), "--prometheus", &server.url()],
+        &[
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+            "--prometheus",
+            &server.url(),
+        ],
         200,
         50,
     );
@@ -357,7 +449,11 @@ fn the_binary_shows_test_requests_raise_a_models_traffic_and_a_jobs_gpus() {
         s.contains("REQ/S") && rps_and_p50(s, "sklearn-iris").is_some()
     });
     let (rps, p50) = rps_and_p50(&screen, "sklearn-iris").unwrap();
-    assert_eq!((rps.as_str(), p50.as_str()), ("0/s", "—"), "a quiet model:\n{screen}");
+    assert_eq!(
+        (rps.as_str(), p50.as_str()),
+        ("0/s", "—"),
+        "a quiet model:\n{screen}"
+    );
     rt.block_on(async {
         let client = sim_support::client(&sim);
         send_requests(&client, "sklearn-iris", 40).await;
@@ -374,15 +470,21 @@ fn the_binary_shows_test_requests_raise_a_models_traffic_and_a_jobs_gpus() {
 
     // The training detail: GPU utilisation of a running job's pods.
     t.send("6");
-    t.wait_for("the training list", Duration::from_secs(20), |s| s.contains("llama-finetune"));
+    t.wait_for("the training list", Duration::from_secs(20), |s| {
+        s.contains("llama-finetune")
+    });
     t.send("/");
     t.type_text("llama-finetune");
     t.send("\r");
     t.send("\r");
     let screen = t.wait_for("GPU utilisation", Duration::from_secs(40), |s| {
-        s.lines().any(|l| l.contains("GPU utilisation") && l.trim_end_matches('│').trim_end().ends_with('%'))
+        s.lines()
+            .any(|l| l.contains("GPU utilisation") && l.trim_end_matches('│').trim_end().ends_with('%'))
     });
-    assert!(screen.contains("GPU memory") && screen.contains("GiB"), "{screen}");
+    assert!(
+        screen.contains("GPU memory") && screen.contains("GiB"),
+        "{screen}"
+    );
     t.send("q");
     let _ = t.wait_exit(Duration::from_secs(10));
     drop(server);
@@ -397,7 +499,12 @@ fn without_prometheus_the_binary_says_so_once_and_lists_models() {
     let kubeconfig = dir.path().join("kubeconfig");
     std::fs::write(&kubeconfig, sim.kubeconfig_yaml()).unwrap();
     let mut t = Pty::spawn(
-        &["--kubeconfig", kubeconfig.to_str().unwrap(), "--prometheus", "http://127.0.0.1:9"],
+        &[
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+            "--prometheus",
+            "http://127.0.0.1:9",
+        ],
         160,
         30,
     );
@@ -406,7 +513,10 @@ fn without_prometheus_the_binary_says_so_once_and_lists_models() {
     let screen = t.wait_for("the notice and the models", Duration::from_secs(30), |s| {
         s.contains("no Prometheus answers") && s.contains("sklearn-iris")
     });
-    assert!(screen.contains("sklearn-iris") && !screen.contains("REQ/S"), "{screen}");
+    assert!(
+        screen.contains("sklearn-iris") && !screen.contains("REQ/S"),
+        "{screen}"
+    );
     t.send("q");
     let _ = t.wait_exit(Duration::from_secs(10));
     rt.block_on(sim.shutdown());

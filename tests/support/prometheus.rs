@@ -13,15 +13,13 @@ use std::time::{Duration, Instant};
 
 /// The Prometheus binary, or `None` (and a loud line on stderr) when the machine has none.
 pub fn binary(test: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PROMETHEUS_BIN")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("PATH").and_then(|paths| {
-                std::env::split_paths(&paths)
-                    .map(|p| p.join("prometheus"))
-                    .find(|p| p.is_file())
-            })
-        });
+    let path = std::env::var_os("PROMETHEUS_BIN").map(PathBuf::from).or_else(|| {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|p| p.join("prometheus"))
+                .find(|p| p.is_file())
+        })
+    });
     if path.is_none() {
         eprintln!(
             "SKIPPED {test}: no `prometheus` binary on PATH (apt-get install prometheus; .ci/run installs it)"
@@ -33,9 +31,14 @@ pub fn binary(test: &str) -> Option<PathBuf> {
 /// The scrape config: every running predictor and training pod of the cluster at `api`
 /// (`host:port`), through the API server's pod proxy, every second.
 pub fn config(api: &str) -> String {
+    config_every(api, 1)
+}
+
+/// [`config`] with a scrape every `seconds`.
+pub fn config_every(api: &str, seconds: u32) -> String {
     format!(
         r#"global:
-  scrape_interval: 1s
+  scrape_interval: {seconds}s
   scrape_timeout: 1s
   evaluation_interval: 1s
 scrape_configs:
@@ -77,14 +80,22 @@ pub fn get(port: u16, path: &str) -> Option<(u16, String)> {
 impl Prometheus {
     /// Starts Prometheus scraping the cluster at `api` (`host:port`); `None` without a binary.
     pub fn start(test: &str, api: &str) -> Option<Prometheus> {
+        Prometheus::start_every(test, api, 1)
+    }
+
+    /// [`Prometheus::start`] with a scrape every `seconds`.
+    pub fn start_every(test: &str, api: &str, seconds: u32) -> Option<Prometheus> {
         let bin = binary(test)?;
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("prometheus.yml");
-        std::fs::write(&config, self::config(api)).unwrap();
+        std::fs::write(&config, self::config_every(api, seconds)).unwrap();
         let port = free_port();
         let child = Command::new(bin)
             .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.path().join("data").display()
+            ))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .arg("--log.level=warn")
             .stdout(Stdio::null())
@@ -99,7 +110,7 @@ impl Prometheus {
             _dir: dir,
         };
         let start = Instant::now();
-        while !get(port, "/-/ready").is_some_and(|(c, _)| c == 200) {
+        while get(port, "/-/ready").is_none_or(|(c, _)| c != 200) {
             assert!(
                 start.elapsed() < Duration::from_secs(30),
                 "Prometheus did not become ready:\n{}",
@@ -108,6 +119,11 @@ impl Prometheus {
             std::thread::sleep(Duration::from_millis(100));
         }
         Some(p)
+    }
+
+    /// The server's process id (its CPU time is in `/proc/PID/stat`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn url(&self) -> String {
@@ -136,7 +152,9 @@ impl Prometheus {
                 return;
             }
             if start.elapsed() > timeout {
-                let targets = get(self.port, "/api/v1/targets").map(|(_, b)| b).unwrap_or_default();
+                let targets = get(self.port, "/api/v1/targets")
+                    .map(|(_, b)| b)
+                    .unwrap_or_default();
                 panic!(
                     "no series for {promql} after {timeout:?}: {answer}\ntargets: {}\nlog:\n{}",
                     targets.chars().take(3000).collect::<String>(),

@@ -521,3 +521,66 @@ fn without_prometheus_the_binary_says_so_once_and_lists_models() {
     let _ = t.wait_exit(Duration::from_secs(10));
     rt.block_on(sim.shutdown());
 }
+
+#[test]
+fn the_model_detail_puts_the_canarys_numbers_beside_the_defaults() {
+    let mut state = support::models_state(120, 60);
+    support::press(&mut state, "/");
+    support::type_text(&mut state, "flowers");
+    support::press(&mut state, "enter");
+    support::press(&mut state, "enter");
+    let key = state
+        .subs
+        .iter()
+        .find(|k| k.kind == Kind::ModelHistory)
+        .cloned()
+        .expect("the open model's history is asked for");
+    assert_eq!(key.field.as_deref(), Some("metadata.name=flowers"));
+    assert!(!state.subs.iter().any(|k| k.kind == Kind::ModelTraffic), "the list's columns are not shown");
+    let series = |a: f64, b: f64| {
+        vec![
+            ("flowers-predictor-00001".to_string(), vec![a; 61]),
+            ("flowers-predictor-00002".to_string(), vec![b; 61]),
+        ]
+    };
+    let panel = |title, unit, s| prometheus::Panel {
+        title,
+        unit,
+        series: s,
+        error: None,
+    };
+    use prometheus::Unit;
+    let history = Metrics::History {
+        start: 0,
+        panels: vec![
+            panel("requests/s", Unit::PerSecond, series(8.0, 2.0)),
+            panel("p50 latency", Unit::Millis, series(12.0, 19.0)),
+            panel("p99 latency", Unit::Millis, series(40.0, 95.0)),
+            panel("errors", Unit::Ratio, series(0.0, 0.05)),
+        ],
+    };
+    let msg = Msg::Data(DataEvent::Metrics {
+        key,
+        result: Ok(Arc::new(history)),
+    });
+    update(&mut state, &support::keymap(), msg);
+    let screen = support::draw(&state, 120, 60, &support::theme("default")).backend().to_string();
+    let line = |start: &str| {
+        screen
+            .lines()
+            .map(|l| {
+                l.trim_matches('"')
+                    .trim_matches('│')
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .find(|l| l.starts_with(start))
+            .unwrap_or_else(|| panic!("no line {start}:\n{screen}"))
+    };
+    assert!(line("default 80%").contains("canary 20%"), "{screen}");
+    assert!(line("requests/s 8.00/s").contains("2.00/s"), "{screen}");
+    assert!(line("p99 latency 40 ms").contains("95 ms"), "{screen}");
+    assert!(line("errors 0%").contains("5.0%"), "{screen}");
+    assert!(screen.contains("████"), "sparklines are drawn:\n{screen}");
+}

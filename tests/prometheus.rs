@@ -536,7 +536,10 @@ fn the_model_detail_puts_the_canarys_numbers_beside_the_defaults() {
         .cloned()
         .expect("the open model's history is asked for");
     assert_eq!(key.field.as_deref(), Some("metadata.name=flowers"));
-    assert!(!state.subs.iter().any(|k| k.kind == Kind::ModelTraffic), "the list's columns are not shown");
+    assert!(
+        !state.subs.iter().any(|k| k.kind == Kind::ModelTraffic),
+        "the list's columns are not shown"
+    );
     let series = |a: f64, b: f64| {
         vec![
             ("flowers-predictor-00001".to_string(), vec![a; 61]),
@@ -564,7 +567,9 @@ fn the_model_detail_puts_the_canarys_numbers_beside_the_defaults() {
         result: Ok(Arc::new(history)),
     });
     update(&mut state, &support::keymap(), msg);
-    let screen = support::draw(&state, 120, 60, &support::theme("default")).backend().to_string();
+    let screen = support::draw(&state, 120, 60, &support::theme("default"))
+        .backend()
+        .to_string();
     let line = |start: &str| {
         screen
             .lines()

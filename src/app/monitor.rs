@@ -98,6 +98,14 @@ pub fn on_metrics(state: &mut State, key: SubKey, result: Result<Arc<Metrics>, S
     let metrics = match result {
         Ok(m) => m,
         Err(why) => {
+            let why = crate::text::sanitized(&why);
+            // No numbers rather than old ones: the pane is as it is without Prometheus.
+            match key.kind {
+                Kind::ModelTraffic => state.monitor.models = None,
+                Kind::ModelHistory => state.monitor.model_history = None,
+                Kind::TrainingHardware => state.monitor.hardware = None,
+                _ => {}
+            }
             if state.monitor.told.insert(key.context.clone()) {
                 state.notice = Some(Notice {
                     level: Level::Warn,

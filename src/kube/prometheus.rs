@@ -282,19 +282,14 @@ impl Prometheus {
                 Err(e) => last = Some(e),
             }
         }
-        Err(PromError::Unreachable(match last {
-            Some(PromError::Unreachable(m) | PromError::Api(m)) if CANDIDATES.len() == 1 => m,
-            _ => format!(
-                "none of the usual services answers: {}; set prometheus_url in the config",
-                CANDIDATES
-                    .iter()
-                    .take(3)
-                    .map(|(ns, s)| format!("{ns}/{s}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-                    + ", …"
-            ),
-        }))
+        let why = match last {
+            Some(PromError::Unreachable(m) | PromError::Api(m)) => m,
+            None => String::new(),
+        };
+        tracing::info!("no Prometheus at the usual services; the last said: {why}");
+        Err(PromError::Unreachable(
+            "none in monitoring, kubeflow, istio-system or knative-serving; set prometheus_url".into(),
+        ))
     }
 
     async fn get(&self, path_and_query: &str) -> Result<Value, PromError> {

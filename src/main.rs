@@ -102,6 +102,10 @@ async fn run_sim(
 ) -> anyhow::Result<ExitCode> {
     let handle = start_sim(sim_options(listen, args), args).await?;
     println!("kftui sim listening on {}", handle.url());
+    println!(
+        "pods' Prometheus metrics: http_sd_configs url {}/sim/prometheus-targets",
+        handle.url()
+    );
     if let Some(path) = kubeconfig {
         std::fs::write(path, handle.kubeconfig_yaml())
             .with_context(|| format!("cannot write kubeconfig {}", path.display()))?;

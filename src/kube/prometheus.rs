@@ -286,10 +286,16 @@ impl Prometheus {
             Some(PromError::Unreachable(m) | PromError::Api(m)) => m,
             None => String::new(),
         };
-        tracing::info!("no Prometheus at the usual services; the last said: {why}");
-        Err(PromError::Unreachable(
-            "none in monitoring, kubeflow, istio-system or knative-serving; set prometheus_url".into(),
-        ))
+        tracing::info!(
+            "no Prometheus at the usual services ({}); the last said: {why}",
+            CANDIDATES
+                .iter()
+                .map(|(ns, svc)| format!("{ns}/{svc}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        // Short enough for the status line of an 80-column terminal.
+        Err(PromError::Unreachable("set prometheus_url".into()))
     }
 
     async fn get(&self, path_and_query: &str) -> Result<Value, PromError> {

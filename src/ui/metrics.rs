@@ -83,6 +83,12 @@ pub fn history_lines(
     let Metrics::History { panels, .. } = m else {
         return Vec::new();
     };
+    if panels.iter().all(|p| p.series.is_empty() && p.error.is_none()) {
+        return vec![Line::from(Span::styled(
+            "  no samples in the last 15 minutes",
+            theme.style(Role::Muted),
+        ))];
+    }
     let title_w = panels.iter().map(|p| p.title.chars().count()).max().unwrap_or(0) + 2;
     let label_w = panels
         .iter()
@@ -150,6 +156,34 @@ mod tests {
             "10.0 GiB"
         );
         assert_eq!(value_text(Unit::Cores, None), "—");
+    }
+
+    #[test]
+    fn a_history_without_samples_says_so_in_one_line() {
+        let empty = |title| Panel {
+            title,
+            unit: Unit::Percent,
+            series: Vec::new(),
+            error: None,
+        };
+        let m = Metrics::History {
+            start: 0,
+            panels: vec![empty("GPU utilisation"), empty("CPU")],
+        };
+        let theme = Theme::default();
+        let lines = history_lines(&m, &|s| s.to_string(), &theme, 80);
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].to_string(), "  no samples in the last 15 minutes");
+        let mut one = m.clone();
+        if let Metrics::History { panels, .. } = &mut one {
+            panels[0]
+                .series
+                .push(("job-node-0-0-x".into(), vec![50.0, 100.0]));
+        }
+        let lines = history_lines(&one, &|s| s.to_string(), &theme, 80);
+        assert_eq!(lines.len(), 2, "a line per series and one for the empty panel");
+        assert!(lines[0].to_string().contains("▅█"), "{}", lines[0]);
+        assert!(lines[0].to_string().ends_with("100%"), "{}", lines[0]);
     }
 
     #[test]

@@ -47,6 +47,12 @@ pub struct Cli {
     #[arg(long)]
     pub keymap: Option<String>,
 
+    /// Where Prometheus is, for the Models pane's traffic and the training detail's hardware:
+    /// a URL, or namespace/service:port of the cluster (default: config.toml's prometheus_url,
+    /// else the usual services).
+    #[arg(long, env = "KFTUI_PROMETHEUS", value_name = "URL")]
+    pub prometheus: Option<String>,
+
     /// Where config.toml, keymap.toml, keymaps/ and themes/ live.
     #[arg(long, env = "KFTUI_CONFIG_DIR", value_name = "DIR")]
     pub config_dir: Option<PathBuf>,

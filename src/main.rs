@@ -105,6 +105,10 @@ async fn run_sim(
 ) -> anyhow::Result<ExitCode> {
     let handle = start_sim(sim_options(listen, args), args).await?;
     println!("kftui sim listening on {}", handle.url());
+    println!(
+        "pods' Prometheus metrics: http_sd_configs url {}/sim/prometheus-targets",
+        handle.url()
+    );
     if let Some(path) = kubeconfig {
         std::fs::write(path, handle.kubeconfig_yaml())
             .with_context(|| format!("cannot write kubeconfig {}", path.display()))?;
@@ -233,7 +237,20 @@ async fn run_ui(cli: &Cli) -> anyhow::Result<ExitCode> {
         tz,
     };
 
-    let runner = EffectRunner::new(source, kube, tx.clone(), Some(choices_file));
+    let by_context = config
+        .contexts
+        .iter()
+        .filter_map(|(name, c)| Some((name.clone(), c.prometheus.clone()?)))
+        .collect();
+    let runner = EffectRunner::new(source, kube, tx.clone(), Some(choices_file)).with_prometheus(
+        cli.prometheus.clone().or(config.prometheus_url.clone()),
+        // The command line's place is for every context.
+        if cli.prometheus.is_some() {
+            std::collections::BTreeMap::new()
+        } else {
+            by_context
+        },
+    );
     let (input_paused, paused) = tokio::sync::watch::channel(false);
     tokio::spawn(kftui::event::input(tx.clone(), paused));
     tokio::spawn(kftui::event::ticks(tx.clone()));

@@ -167,3 +167,121 @@ fn a_pasted_body_replaces_nothing_and_keeps_its_lines() {
     let lines = state.model.test.as_ref().unwrap().editor.lines().to_vec();
     assert_eq!(lines, ["{\"instances\":", " [[1, 2, 3, 4]]}"]);
 }
+
+/// Prometheus's answer for the list's columns: numbers for two of the sample models.
+fn traffic_answer(state: &mut State) {
+    use kftui::kube::prometheus::{Metrics, Traffic};
+    let key = state
+        .subs
+        .iter()
+        .find(|k| k.kind == Kind::ModelTraffic)
+        .cloned()
+        .expect("the list asks Prometheus for its columns");
+    let mut m = std::collections::BTreeMap::new();
+    let ns = "kubeflow-user-example-com".to_string();
+    m.insert(
+        (ns.clone(), "flowers".to_string()),
+        Traffic {
+            rps: Some(12.5),
+            p50_ms: Some(18.0),
+            p99_ms: Some(140.0),
+            error_ratio: Some(0.021),
+            ready: Some(2.0),
+            desired: Some(2.0),
+        },
+    );
+    m.insert(
+        (ns, "sklearn-iris".to_string()),
+        Traffic {
+            rps: Some(0.0),
+            p50_ms: None,
+            p99_ms: None,
+            error_ratio: None,
+            ready: Some(1.0),
+            desired: Some(1.0),
+        },
+    );
+    let result = Ok(Arc::new(Metrics::Models(m)));
+    update(state, &keymap(), Msg::Data(DataEvent::Metrics { key, result }));
+}
+
+#[test]
+fn models_list_with_prometheus_columns() {
+    for (w, h) in [(80, 24), (200, 30)] {
+        let mut state = models_state(w, h);
+        traffic_answer(&mut state);
+        snapshot("models_with_traffic", &state, w, h);
+    }
+}
+
+#[test]
+fn model_detail_with_traffic_of_default_and_canary() {
+    use kftui::kube::prometheus::{Metrics, Panel, Unit};
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut state = models_state(w, h);
+        press(&mut state, "/");
+        type_text(&mut state, "flowers");
+        press(&mut state, "enter enter");
+        let key = state
+            .subs
+            .iter()
+            .find(|k| k.kind == Kind::ModelHistory)
+            .cloned()
+            .expect("the detail asks Prometheus for its history");
+        // A morning's swell on the default, the canary starting late and slower.
+        let wave = |base: f64, amp: f64, from: usize| -> Vec<f64> {
+            (0..61)
+                .map(|i| {
+                    if i < from {
+                        f64::NAN
+                    } else {
+                        base + amp * ((i as f64) / 6.0).sin()
+                    }
+                })
+                .collect()
+        };
+        let series = |a: Vec<f64>, b: Vec<f64>| {
+            vec![
+                ("flowers-predictor-00001".to_string(), a),
+                ("flowers-predictor-00002".to_string(), b),
+            ]
+        };
+        let panel = |title, unit, series| Panel {
+            title,
+            unit,
+            series,
+            error: None,
+        };
+        let result = Ok(Arc::new(Metrics::History {
+            start: 0,
+            panels: vec![
+                panel(
+                    "requests/s",
+                    Unit::PerSecond,
+                    series(wave(10.0, 3.0, 0), wave(2.5, 0.8, 30)),
+                ),
+                panel(
+                    "p50 latency",
+                    Unit::Millis,
+                    series(wave(18.0, 2.0, 0), wave(26.0, 3.0, 30)),
+                ),
+                panel(
+                    "p99 latency",
+                    Unit::Millis,
+                    series(wave(120.0, 30.0, 0), wave(210.0, 40.0, 30)),
+                ),
+                panel(
+                    "errors",
+                    Unit::Ratio,
+                    series(wave(0.004, 0.002, 0), wave(0.03, 0.01, 30)),
+                ),
+            ],
+        }));
+        update(
+            &mut state,
+            &keymap(),
+            Msg::Data(DataEvent::Metrics { key, result }),
+        );
+        snapshot("model_detail_with_traffic", &state, w, h);
+    }
+}

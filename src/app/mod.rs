@@ -10,6 +10,7 @@ pub mod form;
 pub mod list;
 pub mod logs;
 pub mod models;
+pub mod monitor;
 pub mod msg;
 pub mod notebook_form;
 pub mod pane;

@@ -28,6 +28,10 @@ pub struct EffectRunner {
     tasks: JoinSet<()>,
     /// Where each context's namespace choice is saved.
     choices_file: Option<PathBuf>,
+    /// Where Prometheus is for every context (`--prometheus`, `prometheus_url`).
+    prometheus: Option<String>,
+    /// … and for some contexts (`[context."X"] prometheus`).
+    prometheus_by_context: BTreeMap<String, String>,
 }
 
 impl EffectRunner {
@@ -54,7 +58,27 @@ impl EffectRunner {
             proxies: HashMap::new(),
             tasks: JoinSet::new(),
             choices_file,
+            prometheus: None,
+            prometheus_by_context: BTreeMap::new(),
         }
+    }
+
+    /// Says where Prometheus is: for every context, and for some by name (which wins).
+    pub fn with_prometheus(
+        mut self,
+        every: Option<String>,
+        by_context: BTreeMap<String, String>,
+    ) -> EffectRunner {
+        self.prometheus = every;
+        self.prometheus_by_context = by_context;
+        self
+    }
+
+    fn prometheus_for(&self, context: &str) -> Option<String> {
+        self.prometheus_by_context
+            .get(context)
+            .cloned()
+            .or_else(|| self.prometheus.clone())
     }
 
     /// The client cell of a context, connected on first use.
@@ -121,8 +145,12 @@ impl EffectRunner {
                     old.cancel();
                 }
                 let (tx, source) = (self.tx.clone(), self.source.clone());
+                let prometheus = self.prometheus_for(&key.context);
                 self.tasks.spawn(async move {
                     match Self::ready(cell, source, key.context.clone()).await {
+                        Ok(kube) if crate::app::monitor::is_metrics(key.kind) => {
+                            crate::kube::prometheus::poll(kube.client, key, prometheus, tx, cancel).await;
+                        }
                         Ok(kube) => subscribe::run(kube.client, key, tx, cancel).await,
                         Err(message) => {
                             let status = SubStatus::Failed { message };

@@ -224,6 +224,8 @@ pub struct State {
     pub experiment: Option<crate::app::experiments::ExperimentDetail>,
     /// The open model's detail, its test requests and their history.
     pub model: crate::app::models::ModelsState,
+    /// What Prometheus says about the models and training jobs on screen.
+    pub monitor: crate::app::monitor::MonitorState,
     pub command: LineInput,
     pub notice: Option<Notice>,
     /// A verb waiting for confirmation.
@@ -308,6 +310,7 @@ impl State {
             experiments: ListView::new(),
             experiment: None,
             model: crate::app::models::ModelsState::default(),
+            monitor: crate::app::monitor::MonitorState::default(),
             command: LineInput::default(),
             notice: None,
             confirm: None,
@@ -394,7 +397,10 @@ impl State {
             | Kind::ClusterWorkflowTemplates
             | Kind::TrainingRuntimes
             | Kind::ClusterTrainingRuntimes
-            | Kind::Trials => None,
+            | Kind::Trials
+            | Kind::ModelTraffic
+            | Kind::ModelHistory
+            | Kind::TrainingHardware => None,
         }
     }
 

@@ -58,6 +58,7 @@ pub fn wanted(state: &State) -> BTreeSet<SubKey> {
     }
     set.extend(crate::app::training::wanted(state));
     set.extend(crate::app::experiments::wanted(state));
+    set.extend(crate::app::monitor::wanted(state));
     if let Some(session) = &state.logs {
         // The subject's pods: new ones join the view, and their containers fill the picker.
         set.insert(session.subject.pods_key(&state.target.context));

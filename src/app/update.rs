@@ -1001,6 +1001,7 @@ fn on_data(state: &mut State, event: DataEvent, effects: &mut Vec<Effect>) {
             }
             state.dirty = true;
         }
+        DataEvent::Metrics { key, result } => crate::app::monitor::on_metrics(state, key, result),
         DataEvent::Status { key, status } => {
             if !state.subs.contains(&key) {
                 return;

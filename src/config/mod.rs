@@ -6,7 +6,7 @@
 //!
 //! The config dir (see [`paths::config_dir`]) may hold:
 //! - `config.toml`: `theme`, `keymap`, `readonly`, `log_buffer_lines`, `connect_port`,
-//!   `[context."name"] readonly`;
+//!   `prometheus_url`, `[context."name"] readonly` and `prometheus`;
 //! - `keymap.toml`: overrides on top of the chosen keymap, key by key (`"none"` unbinds);
 //! - `keymaps/<name>.toml`: a named keymap, itself applied on top of the shipped one of that name
 //!   (or `default`);
@@ -54,12 +54,15 @@ impl fmt::Display for Problem {
 }
 
 /// Settings for one kube context, from `[context."name"]`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContextConfig {
     /// Refuse mutating actions (delete, terminate, …) in this context.
     #[serde(default)]
     pub readonly: bool,
+    /// Where this context's Prometheus is: a URL, or `namespace/service:port` of the cluster.
+    #[serde(default)]
+    pub prometheus: Option<String>,
 }
 
 /// What the command line and the environment add to the config files.
@@ -110,6 +113,8 @@ pub struct Config {
     /// The first local port notebook connections try (the next free one above it is taken);
     /// `None`: any free port.
     pub connect_port: Option<u16>,
+    /// Where Prometheus is (a URL, or `namespace/service:port`); `None`: the usual services.
+    pub prometheus_url: Option<String>,
 }
 
 impl Default for Config {
@@ -123,6 +128,7 @@ impl Default for Config {
             contexts: BTreeMap::new(),
             readonly: false,
             connect_port: None,
+            prometheus_url: None,
         }
     }
 }
@@ -131,6 +137,15 @@ impl Config {
     /// Whether mutating actions are refused in `context` (globally or for that context).
     pub fn readonly_for(&self, context: &str) -> bool {
         self.readonly || self.contexts.get(context).is_some_and(|c| c.readonly)
+    }
+
+    /// Where `context`'s Prometheus is, when the config says: its own entry, else
+    /// `prometheus_url`.
+    pub fn prometheus_for(&self, context: &str) -> Option<String> {
+        self.contexts
+            .get(context)
+            .and_then(|c| c.prometheus.clone())
+            .or_else(|| self.prometheus_url.clone())
     }
 }
 
@@ -143,6 +158,7 @@ pub fn load(dir: &Path, overrides: &Overrides) -> (Config, Vec<Problem>) {
         log_buffer_lines: file.log_buffer_lines.unwrap_or(DEFAULT_LOG_BUFFER_LINES),
         readonly: file.readonly.unwrap_or(false),
         connect_port: file.connect_port,
+        prometheus_url: file.prometheus_url,
         contexts: file.contexts,
         ..Config::default()
     };
@@ -284,6 +300,7 @@ struct ConfigFile {
     readonly: Option<bool>,
     log_buffer_lines: Option<usize>,
     connect_port: Option<u16>,
+    prometheus_url: Option<String>,
     contexts: BTreeMap<String, ContextConfig>,
 }
 
@@ -313,6 +330,13 @@ fn read_config_file(dir: &Path, problems: &mut Vec<Problem>) -> ConfigFile {
                     ),
                     n => out.connect_port = n,
                 },
+                "prometheus_url" => match doc.value::<String>(v, "prometheus_url") {
+                    Some(u) if u.trim().is_empty() => doc.problem(
+                        v.span(),
+                        "`prometheus_url` is empty (leave it out to look for the usual services)",
+                    ),
+                    u => out.prometheus_url = u,
+                },
                 "context" => {
                     let Some(table) = doc.table(v, "context") else {
                         continue;
@@ -328,7 +352,7 @@ fn read_config_file(dir: &Path, problems: &mut Vec<Problem>) -> ConfigFile {
                     k.span(),
                     format!(
                         "unknown field `{other}`, expected one of `theme`, `keymap`, `readonly`, \
-                         `log_buffer_lines`, `connect_port`, `context`"
+                         `log_buffer_lines`, `connect_port`, `prometheus_url`, `context`"
                     ),
                 ),
             }
@@ -526,9 +550,9 @@ mod tests {
                 format!("{f}:2: `log_buffer_lines`: invalid type: string \"many\", expected usize"),
                 format!(
                     "{f}:3: unknown field `colour`, expected one of `theme`, `keymap`, \
-                     `readonly`, `log_buffer_lines`, `connect_port`, `context`"
+                     `readonly`, `log_buffer_lines`, `connect_port`, `prometheus_url`, `context`"
                 ),
-                format!("{f}:8: `context.dev`: unknown field `readnly`, expected `readonly`"),
+                format!("{f}:8: `context.dev`: unknown field `readnly`, expected `readonly` or `prometheus`"),
             ]
         );
         assert_eq!(c.theme_name, "light");

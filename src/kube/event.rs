@@ -64,6 +64,11 @@ pub enum DataEvent {
         key: SubKey,
         graph: Result<Arc<crate::runs::model::RunGraph>, String>,
     },
+    /// Numbers from Prometheus (or why there are none) for a metrics key.
+    Metrics {
+        key: SubKey,
+        result: Result<Arc<crate::kube::prometheus::Metrics>, String>,
+    },
     /// The subscription's health changed.
     Status { key: SubKey, status: SubStatus },
 }

@@ -50,12 +50,14 @@ pub fn api_resource(kind: Kind) -> ApiResource {
         Kind::Namespaces => ("", "v1", "Namespace", "namespaces"),
         Kind::Pods => ("", "v1", "Pod", "pods"),
         Kind::Notebooks => ("kubeflow.org", "v1", "Notebook", "notebooks"),
-        Kind::InferenceServices => (
+        // The metrics are about models and pods; they are never fetched as objects.
+        Kind::InferenceServices | Kind::ModelTraffic | Kind::ModelHistory => (
             "serving.kserve.io",
             "v1beta1",
             "InferenceService",
             "inferenceservices",
         ),
+        Kind::TrainingHardware => ("", "v1", "Pod", "pods"),
         Kind::Training(k) => k.api(),
         Kind::TrainingRuntimes => (
             "trainer.kubeflow.org",
@@ -109,7 +111,10 @@ async fn children(client: &kube::Client, kind: Kind, ns: &str, name: &str) -> Ve
         | Kind::WorkflowTemplates
         | Kind::ClusterWorkflowTemplates
         | Kind::ScheduledWorkflows
-        | Kind::CronWorkflows => {
+        | Kind::CronWorkflows
+        | Kind::ModelTraffic
+        | Kind::ModelHistory
+        | Kind::TrainingHardware => {
             return Vec::new();
         }
     };

@@ -37,6 +37,12 @@ pub enum Kind {
     Experiments,
     /// Katib Trials (of one experiment: the key's `selector` names it).
     Trials,
+    /// Every InferenceService's traffic now, from Prometheus (the Models pane's columns).
+    ModelTraffic,
+    /// One InferenceService's last 15 minutes, from Prometheus (the key's `field` names it).
+    ModelHistory,
+    /// One training job's GPU, CPU and memory over 15 minutes, from Prometheus (`field`).
+    TrainingHardware,
 }
 
 impl Kind {
@@ -60,6 +66,7 @@ impl Kind {
             Kind::ClusterTrainingRuntimes => "clustertrainingruntimes.trainer.kubeflow.org",
             Kind::Experiments => "experiments.kubeflow.org",
             Kind::Trials => "trials.kubeflow.org",
+            Kind::ModelTraffic | Kind::ModelHistory | Kind::TrainingHardware => "Prometheus metrics",
         }
     }
 
@@ -82,6 +89,7 @@ impl Kind {
             Kind::ClusterTrainingRuntimes => "clustertrainingruntime",
             Kind::Experiments => "experiment",
             Kind::Trials => "trial",
+            Kind::ModelTraffic | Kind::ModelHistory | Kind::TrainingHardware => "metric",
         }
     }
 
@@ -101,6 +109,7 @@ impl Kind {
             Kind::Training(k) => k.product(),
             Kind::TrainingRuntimes | Kind::ClusterTrainingRuntimes => "Kubeflow Trainer",
             Kind::Experiments | Kind::Trials => "Katib",
+            Kind::ModelTraffic | Kind::ModelHistory | Kind::TrainingHardware => "Prometheus",
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod new_run;
 pub mod ops;
 pub mod pipelines;
 pub mod predict;
+pub mod prometheus;
 pub mod resources;
 pub mod row;
 pub mod subscribe;

@@ -73,6 +73,9 @@ pub async fn run<T: From<DataEvent> + Send>(
         | Kind::ClusterTrainingRuntimes
         | Kind::Experiments
         | Kind::Trials => crate::kube::subscribe_kubeflow::run(client, key, tx, cancel).await,
+        Kind::ModelTraffic | Kind::ModelHistory | Kind::TrainingHardware => {
+            crate::kube::prometheus::poll(client, key, None, tx, cancel).await;
+        }
         Kind::Pods => {
             let api: Api<Pod> = match &key.namespace {
                 Some(ns) => Api::namespaced(client, ns),

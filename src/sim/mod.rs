@@ -14,6 +14,7 @@ pub mod faults;
 pub mod kfp;
 pub mod logs;
 pub mod managed;
+pub mod metrics;
 pub mod patch;
 pub mod rng;
 pub mod seed;
@@ -71,6 +72,8 @@ pub struct Shared {
     pub kfp: api::kfp_api::KfpState,
     /// Every request a notebook's Jupyter server received, oldest first.
     pub notebook_requests: std::sync::Mutex<Vec<NotebookRequest>>,
+    /// The requests the model predictors served, for their `/metrics`.
+    pub traffic: metrics::Traffic,
 }
 
 /// How many of the latest notebook requests are kept.
@@ -250,6 +253,7 @@ async fn start_sim(opts: SimOptions, faults: Faults) -> Result<SimHandle, SimErr
         drops: tokio::sync::watch::Sender::new(0),
         kfp: api::kfp_api::KfpState::default(),
         notebook_requests: std::sync::Mutex::new(Vec::new()),
+        traffic: metrics::Traffic::default(),
     });
     tokio::spawn(periodic_drops(shared.clone()));
     // The controllers run on a thread of their own: however long a pass computes, the API's

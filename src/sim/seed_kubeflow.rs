@@ -351,7 +351,7 @@ fn models_main(store: &Store, ns: &str, now: DateTime<Utc>) -> Result<(), ApiErr
             ns,
             ago(now, 60 * 7),
             model("xgboost", "s3://kf-demo-models/xgboost-churn/v3"),
-            json!({}),
+            json!({crate::sim::metrics::TRAFFIC_ANNOTATION: "1.5"}),
         ),
         now,
     )?;
@@ -378,7 +378,7 @@ fn models_main(store: &Store, ns: &str, now: DateTime<Utc>) -> Result<(), ApiErr
             ns,
             ago(now, 60 * 48),
             model("sklearn", "s3://kf-demo-models/fraud/v1"),
-            json!({}),
+            json!({crate::sim::metrics::TRAFFIC_ANNOTATION: "4"}),
         ),
         now,
     )?;
@@ -417,7 +417,7 @@ fn models_other(store: &Store, ns: &str, now: DateTime<Utc>) -> Result<(), ApiEr
             ns,
             ago(now, 60 * 72),
             model("pytorch", "gs://kf-demo-models/resnet50/v1"),
-            json!({}),
+            json!({crate::sim::metrics::TRAFFIC_ANNOTATION: "2.5"}),
         ),
         now,
     )?;

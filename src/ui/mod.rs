@@ -2,6 +2,7 @@
 
 pub mod format;
 pub mod layout;
+pub mod metrics;
 pub mod panes;
 pub mod svg;
 pub mod widgets;

@@ -64,6 +64,14 @@ enum Route {
     },
     /// `/sim/faults`: the fault-injection admin endpoint.
     Faults,
+    /// `/sim/prometheus-targets`: the pods with `/metrics`, for Prometheus's `http_sd_configs`.
+    PrometheusTargets,
+    /// `/api/v1/namespaces/{ns}/pods/{name}[:port]/proxy/{tail}`.
+    PodProxy {
+        namespace: String,
+        pod: String,
+        tail: String,
+    },
 }
 
 /// A path that names a kind, and maybe a namespace, an object and a subresource.
@@ -90,8 +98,16 @@ fn parse_route(path: &str) -> Result<Route, ApiError> {
             tail,
         });
     }
+    if let ["api", "v1", "namespaces", ns, "pods", pod, "proxy", rest @ ..] = segs.as_slice() {
+        return Ok(Route::PodProxy {
+            namespace: percent_decode(ns),
+            pod: percent_decode(pod),
+            tail: format!("/{}", rest.join("/")),
+        });
+    }
     Ok(match segs.as_slice() {
         ["sim", "faults"] => Route::Faults,
+        ["sim", "prometheus-targets"] => Route::PrometheusTargets,
         ["version"] => Route::Version,
         ["healthz" | "livez" | "readyz", ..] => Route::Health,
         ["openapi", "v3"] => Route::OpenApiRoot,
@@ -307,6 +323,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: axum::extract::Reque
             service,
             tail,
         }) => proxy::handle(&req, &namespace, &service, &tail, uri.query()).await,
+        Ok(Route::PodProxy { namespace, pod, tail }) => proxy::pod(&req, &namespace, &pod, &tail),
         Ok(route) => dispatch(&req, route).await,
         Err(e) => Err(e),
     };
@@ -372,7 +389,11 @@ async fn dispatch(req: &Request<'_>, route: Route) -> Result<Response, ApiError>
         Route::NoOpenApi => Err(ApiError::no_route()),
         Route::Resource(path) => resource(req, path).await,
         Route::Faults => faults_admin(req),
-        Route::Proxy { .. } => Err(ApiError::no_route()),
+        Route::PrometheusTargets => Ok(value_response(
+            StatusCode::OK,
+            &super::metrics::targets(&req.shared.store, &req.shared.addr.to_string()),
+        )),
+        Route::Proxy { .. } | Route::PodProxy { .. } => Err(ApiError::no_route()),
     }
 }
 

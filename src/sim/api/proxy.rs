@@ -75,7 +75,14 @@ pub async fn handle(
     let resp = match backend {
         "kfp" => kfp_api::handle(req, path, query),
         "jupyter" => jupyter(req, ns, &owner_name(&svc), path, true),
-        "kserve" => predictor(req, &svc, path),
+        "kserve" => {
+            let resp = predictor(req, &svc, path);
+            if let Ok(r) = &resp {
+                let delay = served(req, &svc, path, r.status().as_u16());
+                tokio::time::sleep(delay).await;
+            }
+            resp
+        }
         _ => Err(unavailable(format!(
             "no endpoints available for service \"{name}\""
         ))),
@@ -250,6 +257,48 @@ pub fn jupyter(
             Ok(resp)
         }
     }
+}
+
+/// Counts a prediction a predictor answered (its `/metrics` show it) and says how long the
+/// model took to compute it.
+fn served(req: &Request<'_>, svc: &Value, path: &str, code: u16) -> std::time::Duration {
+    let predicts = path.ends_with(":predict") || path.ends_with("/infer");
+    if *req.method != Method::POST || !predicts {
+        return std::time::Duration::ZERO;
+    }
+    let ns = kit::s(svc, "/metadata/namespace");
+    let Some(isvc) = types::find("serving.kserve.io", "inferenceservices")
+        .and_then(|t| req.shared.store.get(t, ns, &owner_name(svc)).ok())
+        .and_then(|o| o.value().ok())
+    else {
+        return std::time::Duration::ZERO;
+    };
+    let n = req.shared.traffic.requests();
+    match crate::sim::metrics::route(&isvc, n) {
+        Some((revision, canary)) => {
+            req.shared
+                .traffic
+                .record(ns, &revision, &kserve::model_format(&isvc), canary, code)
+        }
+        None => std::time::Duration::ZERO,
+    }
+}
+
+/// `/api/v1/namespaces/{ns}/pods/{pod}[:port]/proxy/{tail}`: a pod's `/metrics` (see
+/// [`crate::sim::metrics`]).
+pub fn pod(req: &Request<'_>, ns: &str, pod: &str, tail: &str) -> Result<Response, ApiError> {
+    let name = pod.split(':').next().unwrap_or(pod);
+    super::injected(req, types::pod_type(), Some("proxy"), Some(ns), "get")?;
+    if tail.trim_end_matches('/') != "/metrics" {
+        return Err(ApiError::new(
+            404,
+            "NotFound",
+            format!("pod {name} serves nothing at {tail}"),
+        ));
+    }
+    let text =
+        crate::sim::metrics::pod_metrics(&req.shared.store, &req.shared.traffic, ns, name, Utc::now())?;
+    Ok(typed("text/plain; version=0.0.4; charset=utf-8", text))
 }
 
 /// An inference service's predictor (through its `<isvc>-predictor` Service).

@@ -42,6 +42,105 @@ fn muted(text: &str, theme: &Theme) -> Line<'static> {
     Line::from(Span::styled(text.to_string(), theme.style(Role::Muted)))
 }
 
+/// What a revision is to the model: `default 90%`, `canary 10%`, or its name alone.
+fn revision_role(r: &IsvcRow, revision: &str) -> String {
+    let traffic: Vec<_> = r
+        .detail
+        .components
+        .iter()
+        .filter(|c| c.name == "predictor")
+        .flat_map(|c| c.traffic.iter())
+        .collect();
+    match traffic.iter().find(|t| t.revision == revision) {
+        Some(t) if traffic.len() > 1 => format!(
+            "{} {}",
+            if t.latest { "canary" } else { "default" },
+            t.percent.map_or_else(|| "—".to_string(), |p| format!("{p}%"))
+        ),
+        _ => revision
+            .strip_prefix(&format!("{}-predictor-", r.name))
+            .map_or_else(|| revision.to_string(), |n| format!("rev {n}")),
+    }
+}
+
+/// The model's traffic from Prometheus: the numbers now of each revision side by side (the
+/// canary's beside the default's), then the last 15 minutes as sparklines. Nothing when
+/// Prometheus has not answered for this model.
+pub fn traffic_lines(r: &IsvcRow, state: &State, theme: &Theme) -> Vec<Line<'static>> {
+    use crate::kube::prometheus::{Metrics, Unit};
+    use crate::ui::metrics::{history_lines, last, value_text};
+    let Some(m @ Metrics::History { panels, .. }) =
+        crate::app::monitor::model_history(state, &r.namespace, &r.name)
+    else {
+        return Vec::new();
+    };
+    let mut out = vec![Line::from(vec![
+        Span::styled("Requests", theme.style(Role::Title)),
+        Span::styled(
+            "   Prometheus, last 15 min, every 15 s".to_string(),
+            theme.style(Role::Muted),
+        ),
+    ])];
+    let mut revisions: Vec<String> = panels
+        .iter()
+        .flat_map(|p| p.series.iter().map(|(l, _)| l.clone()))
+        .collect();
+    revisions.sort();
+    revisions.dedup();
+    // The default first, the canary beside it.
+    revisions.sort_by_key(|rev| revision_role(r, rev).starts_with("canary"));
+    if revisions.is_empty() {
+        out.push(muted("  no requests recorded in the last 15 minutes", theme));
+        return out;
+    }
+    let col = 18;
+    let mut head = vec![Span::raw(format!("  {:<14}", ""))];
+    head.extend(revisions.iter().map(|rev| {
+        Span::styled(
+            format!("{:<col$}", revision_role(r, rev)),
+            theme.style(Role::Header),
+        )
+    }));
+    out.push(Line::from(head));
+    for p in panels {
+        let mut cells = vec![Span::styled(
+            format!("  {:<14}", p.title),
+            theme.style(Role::Header),
+        )];
+        for rev in &revisions {
+            let v = p.series.iter().find(|(l, _)| l == rev).and_then(|(_, v)| last(v));
+            let v = match (p.unit, v) {
+                // No 5xx series and traffic: no errors.
+                (Unit::Ratio, None) => None,
+                (_, v) => v,
+            };
+            cells.push(Span::raw(format!("{:<col$}", value_text(p.unit, v))));
+        }
+        out.push(Line::from(cells));
+    }
+    if let Some(t) = state.monitor.traffic(&r.namespace, &r.name) {
+        out.push(field_line(
+            "pods",
+            format!(
+                "{} ready of {} desired",
+                t.ready.map_or_else(|| "—".to_string(), |v| format!("{v:.0}")),
+                t.desired.map_or_else(|| "—".to_string(), |v| format!("{v:.0}"))
+            ),
+            theme,
+        ));
+    }
+    out.push(Line::raw(""));
+    out.extend(history_lines(m, &|rev| revision_role(r, rev), theme, state.width));
+    out
+}
+
+fn field_line(label: &str, value: String, theme: &Theme) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("  {label:<14}"), theme.style(Role::Header)),
+        Span::raw(value),
+    ])
+}
+
 /// The detail's lines for a model.
 pub fn detail_lines(r: &IsvcRow, state: &State, theme: &Theme) -> Vec<Line<'static>> {
     let now = state.now;
@@ -102,6 +201,11 @@ pub fn detail_lines(r: &IsvcRow, state: &State, theme: &Theme) -> Vec<Line<'stat
     out.push(field("Age", age(r.created, now), theme));
 
     out.push(Line::raw(""));
+    let traffic = traffic_lines(r, state, theme);
+    if !traffic.is_empty() {
+        out.extend(traffic);
+        out.push(Line::raw(""));
+    }
     out.push(heading(format!("Components ({})", d.components.len()), theme));
     if d.components.is_empty() {
         out.push(muted("  (none reported yet)", theme));

@@ -7,9 +7,11 @@ use ratatui::widgets::Widget;
 
 use crate::app::state::State;
 use crate::config::theme::Role;
+use crate::kube::prometheus::{Traffic, Unit};
 use crate::kube::resources::inference_service::{IsvcRow, Readiness};
 use crate::ui::View;
 use crate::ui::format::age;
+use crate::ui::metrics::value_text;
 use crate::ui::panes::table::{self, Col, Nouns};
 
 pub struct ModelsPane<'a> {
@@ -34,6 +36,32 @@ pub fn ready_text(r: &IsvcRow) -> String {
     } else {
         format!("{} {}", r.ready.glyph(), r.ready.word())
     }
+}
+
+/// The traffic columns of a model: requests/s, p50, p99, error ratio, ready/desired pods.
+fn traffic_cells(t: Option<&Traffic>, theme: &crate::config::theme::Theme) -> Vec<Line<'static>> {
+    let t = t.copied().unwrap_or_default();
+    let errors = value_text(Unit::Ratio, t.error_ratio);
+    let error_style = if t.error_ratio.is_some_and(|e| e >= 0.01) {
+        theme.style(Role::StatusFailed)
+    } else {
+        theme.style(Role::Text)
+    };
+    let pods = match (t.ready, t.desired) {
+        (None, None) => "—".to_string(),
+        (r, d) => format!(
+            "{}/{}",
+            r.map_or_else(|| "—".into(), |v| format!("{v:.0}")),
+            d.map_or_else(|| "—".into(), |v| format!("{v:.0}"))
+        ),
+    };
+    vec![
+        Line::from(value_text(Unit::PerSecond, t.rps)),
+        Line::from(value_text(Unit::Millis, t.p50_ms)),
+        Line::from(value_text(Unit::Millis, t.p99_ms)),
+        Line::styled(errors, error_style),
+        Line::from(pods),
+    ]
 }
 
 impl Widget for ModelsPane<'_> {
@@ -80,6 +108,19 @@ impl Widget for ModelsPane<'_> {
                 .gives_way(1)
                 .sorts("format"),
             Col::new("TRAFFIC", Constraint::Length(9)).gives_way(3),
+        ]);
+        // Prometheus's numbers, once it answered (without one the list is as it always was).
+        let monitor = self.state.monitor.models.is_some();
+        if monitor {
+            columns.extend([
+                Col::new("REQ/S", Constraint::Length(8)).gives_way(1),
+                Col::new("P50", Constraint::Length(8)).gives_way(4),
+                Col::new("P99", Constraint::Length(8)).gives_way(2),
+                Col::new("ERRORS", Constraint::Length(7)).gives_way(3),
+                Col::new("PODS", Constraint::Length(5)).gives_way(5),
+            ]);
+        }
+        columns.extend([
             Col::new("MODE", Constraint::Length(13)).gives_way(6),
             Col::new("URL", Constraint::Fill(2)).at_least(20).gives_way(5),
             Col::new("STORAGE", Constraint::Fill(2)).at_least(20).gives_way(7),
@@ -100,6 +141,14 @@ impl Widget for ModelsPane<'_> {
                     r.format.clone()
                 }),
                 Line::from(r.traffic_text()),
+            ]);
+            if monitor {
+                cells.extend(traffic_cells(
+                    self.state.monitor.traffic(&r.namespace, &r.name),
+                    theme,
+                ));
+            }
+            cells.extend([
                 Line::from(r.mode.as_str()),
                 Line::from(r.url.as_str()),
                 Line::from(r.storage_uri.as_str()),

@@ -213,6 +213,33 @@ impl JobDetail<'_> {
         out.push(field("Age", age(r.created, now), theme));
 
         out.push(Line::raw(""));
+        if let Some(m) = crate::app::monitor::hardware(self.state, &r.namespace, &r.name) {
+            out.push(Line::from(vec![
+                Span::styled("Hardware", theme.style(Role::Title)),
+                Span::styled(
+                    "   Prometheus (DCGM, cAdvisor), last 15 min, every 15 s".to_string(),
+                    theme.style(Role::Muted),
+                ),
+            ]));
+            let lines = crate::ui::metrics::history_lines(
+                m,
+                &|pod| {
+                    pod.strip_prefix(&format!("{}-", r.name))
+                        .unwrap_or(pod)
+                        .to_string()
+                },
+                theme,
+                self.state.width,
+            );
+            if lines.is_empty() {
+                out.push(Line::from(Span::styled(
+                    "  no pods of this job reported".to_string(),
+                    theme.style(Role::Muted),
+                )));
+            }
+            out.extend(lines);
+            out.push(Line::raw(""));
+        }
         let title = if r.kind.is_legacy() {
             "Replicas"
         } else {

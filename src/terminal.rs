@@ -80,6 +80,27 @@ impl TerminalGuard {
         Ok(result)
     }
 
+    /// Leaves the UI's screen for a remote shell: the main screen, raw mode kept (every key goes
+    /// to the container as typed), the cursor shown, a line saying where the shell is.
+    pub fn leave_for_shell(&mut self, banner: &str) -> io::Result<()> {
+        let mut out = io::stdout();
+        execute!(
+            out,
+            DisableBracketedPaste,
+            LeaveAlternateScreen,
+            crossterm::cursor::Show
+        )?;
+        write!(out, "{banner}\r\n")?;
+        out.flush()
+    }
+
+    /// Comes back from a remote shell: the UI's screen and modes, drawn in full next.
+    pub fn back_from_shell(&mut self) -> io::Result<()> {
+        write!(io::stdout(), "\r\n")?;
+        enter_modes()?;
+        self.terminal.clear()
+    }
+
     /// Clears the screen so the next draw repaints every cell.
     pub fn clear(&mut self) -> io::Result<()> {
         self.terminal.clear()
@@ -109,6 +130,86 @@ pub fn osc52(text: &str) -> String {
         "\x1b]52;c;{}\x07",
         base64::engine::general_purpose::STANDARD.encode(text)
     )
+}
+
+/// The local terminal's keys and sizes while a remote shell has it. Keys are read by a thread
+/// that polls stdin and stops when this is dropped, so no read is left waiting to take the
+/// UI's next key.
+pub struct Passthrough {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    reader: Option<std::thread::JoinHandle<()>>,
+    resizer: tokio::task::JoinHandle<()>,
+}
+
+impl Passthrough {
+    /// Starts reading; returns the keys' bytes and the terminal's new sizes.
+    pub fn start() -> (
+        Passthrough,
+        tokio::sync::mpsc::Receiver<Vec<u8>>,
+        tokio::sync::mpsc::Receiver<(u16, u16)>,
+    ) {
+        use std::sync::atomic::Ordering;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (keys_tx, keys) = tokio::sync::mpsc::channel(64);
+        let (sizes_tx, sizes) = tokio::sync::mpsc::channel(8);
+        let flag = stop.clone();
+        let reader = std::thread::spawn(move || {
+            use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+            let stdin = io::stdin();
+            let mut buf = [0u8; 4096];
+            while !flag.load(Ordering::Relaxed) {
+                let mut fds = [PollFd::new(std::os::fd::AsFd::as_fd(&stdin), PollFlags::POLLIN)];
+                match poll(&mut fds, PollTimeout::from(50u16)) {
+                    Ok(0) => continue,
+                    Ok(_) => match nix::unistd::read(&stdin, &mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => {
+                            if keys_tx.blocking_send(buf[..n].to_vec()).is_err() {
+                                break;
+                            }
+                        }
+                    },
+                    Err(nix::errno::Errno::EINTR) => continue,
+                    Err(_) => break,
+                }
+            }
+        });
+        let resizer = tokio::spawn(async move {
+            #[cfg(unix)]
+            {
+                use tokio::signal::unix::{SignalKind, signal};
+                let Ok(mut winch) = signal(SignalKind::window_change()) else {
+                    return;
+                };
+                while winch.recv().await.is_some() {
+                    if let Ok(size) = crossterm::terminal::size()
+                        && sizes_tx.send(size).await.is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+        });
+        (
+            Passthrough {
+                stop,
+                reader: Some(reader),
+                resizer,
+            },
+            keys,
+            sizes,
+        )
+    }
+}
+
+impl Drop for Passthrough {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.resizer.abort();
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+    }
 }
 
 /// The editor the user chose: `$VISUAL`, else `$EDITOR`, else `vi`, split into the program and

@@ -114,6 +114,7 @@ actions! {
     CopyName = "copy-name": "Copy the selected object's name to the clipboard (OSC 52, over SSH too)",
     Yaml = "yaml": "Show the selected object as YAML",
     Describe = "describe": "Describe the selected object: status, conditions, children, events",
+    Shell = "shell": "Open a shell in the selected notebook's, model's, run's or training job's pod (bash, else sh); exit returns",
     Edit = "edit": "Edit the selected object's YAML in $VISUAL or $EDITOR (vi); saved with the version it was read at",
     NextMatch = "next-match": "Jump to the next search match",
     PrevMatch = "prev-match": "Jump to the previous search match",
@@ -143,6 +144,7 @@ impl Action {
                 | Action::Upload
                 | Action::UploadVersion
                 | Action::Edit
+                | Action::Shell
         )
     }
 

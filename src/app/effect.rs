@@ -127,6 +127,16 @@ pub enum Effect {
     },
     /// Put text on the clipboard of the terminal (OSC 52), when stdout is one.
     Copy(String),
+    /// Find the pod and container a shell opens in; the answer is `Msg::ShellReady`.
+    PickShell {
+        context: String,
+        request: crate::kube::shell::ShellRequest,
+    },
+    /// Give the terminal to a shell in the container; the run loop answers `Msg::ShellEnded`.
+    OpenShell {
+        context: String,
+        target: crate::kube::shell::ShellTarget,
+    },
     /// Read an object to edit; the answer is `Msg::EditLoaded`.
     LoadForEdit {
         context: String,

@@ -108,6 +108,23 @@ pub async fn run(
         let pending: Vec<Effect> = std::mem::take(&mut effects);
         for effect in pending {
             match effect {
+                Effect::OpenShell { context, target } => {
+                    let _ = input_paused.send(true);
+                    tokio::time::sleep(Duration::from_millis(30)).await;
+                    term.leave_for_shell(&format!(
+                        "kftui: shell in pod/{} ({}), namespace {}; exit returns to kftui",
+                        target.pod, target.container, target.namespace
+                    ))?;
+                    let end = runner.shell(&context, &target).await;
+                    term.back_from_shell()?;
+                    let _ = input_paused.send(false);
+                    app.state.dirty = true;
+                    effects.extend(update::update(
+                        &mut app.state,
+                        &app.keymap,
+                        Msg::ShellEnded { target, end },
+                    ));
+                }
                 Effect::OpenEditor(doc) => {
                     // Input stops first, so every key goes to the editor.
                     let _ = input_paused.send(true);

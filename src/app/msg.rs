@@ -17,6 +17,13 @@ pub enum Msg {
     Tick(DateTime<Utc>),
     Data(DataEvent),
     Conn(ConnEvent),
+    /// Where a shell opens, or why it cannot.
+    ShellReady(Result<crate::kube::shell::ShellTarget, String>),
+    /// A shell ended.
+    ShellEnded {
+        target: crate::kube::shell::ShellTarget,
+        end: crate::kube::shell::ShellEnd,
+    },
     /// An object read to edit, or why not.
     EditLoaded(Result<crate::kube::edit::EditDoc, String>),
     /// The editor exited: the file's text, or why the editor could not run.

@@ -97,6 +97,41 @@ impl EffectRunner {
         .clone()
     }
 
+    /// Runs a shell in the target with the local terminal until it exits: bash, else sh where
+    /// the image has no bash. The terminal must already be the shell's.
+    pub async fn shell(
+        &mut self,
+        context: &str,
+        target: &crate::kube::shell::ShellTarget,
+    ) -> crate::kube::shell::ShellEnd {
+        use crate::kube::shell::{ShellEnd, missing_command, session};
+        let cell = self.client(context);
+        let kube = match Self::ready(cell, self.source.clone(), context.to_string()).await {
+            Ok(k) => k,
+            Err(e) => return ShellEnd::Failed(e),
+        };
+        let size = crossterm::terminal::size().unwrap_or((80, 24));
+        let (_keys, mut input, mut sizes) = crate::terminal::Passthrough::start();
+        let mut out = std::io::stdout();
+        let mut end = ShellEnd::Failed("no shell was tried".into());
+        for shell in ["bash", "sh"] {
+            end = session(
+                kube.client.clone(),
+                target,
+                &[shell],
+                &mut input,
+                &mut sizes,
+                size,
+                &mut out,
+            )
+            .await;
+            if !missing_command(&end) {
+                break;
+            }
+        }
+        end
+    }
+
     /// Asks the context's API server for its version, to fill the header and learn whether it
     /// answers.
     pub fn probe(&mut self, context: &str) {
@@ -433,6 +468,17 @@ impl EffectRunner {
                     result,
                 }
             }),
+            Effect::PickShell { context, request } => {
+                let cell = self.client(&context);
+                let (tx, source) = (self.tx.clone(), self.source.clone());
+                self.tasks.spawn(async move {
+                    let result = match Self::ready(cell, source, context).await {
+                        Ok(kube) => crate::kube::shell::pick(kube.client, &request).await,
+                        Err(e) => Err(e),
+                    };
+                    let _ = tx.send(Msg::ShellReady(result)).await;
+                });
+            }
             Effect::LoadForEdit { context, target } => {
                 let cell = self.client(&context);
                 let (tx, source) = (self.tx.clone(), self.source.clone());
@@ -456,7 +502,11 @@ impl EffectRunner {
                     let _ = tx.send(Msg::EditSaved { target, outcome }).await;
                 });
             }
-            Effect::Suspend | Effect::FullRedraw | Effect::Copy(_) | Effect::OpenEditor(_) => {}
+            Effect::Suspend
+            | Effect::FullRedraw
+            | Effect::Copy(_)
+            | Effect::OpenEditor(_)
+            | Effect::OpenShell { .. } => {}
         }
         // Reap finished tasks so the set does not grow.
         while self.tasks.try_join_next().is_some() {}

@@ -98,6 +98,24 @@ pub fn update(state: &mut State, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
         }
         Msg::Data(event) => on_data(state, event, &mut effects),
         Msg::Conn(event) => on_conn(state, event),
+        Msg::ShellReady(result) => match result {
+            Ok(target) => effects.push(Effect::OpenShell {
+                context: state.target.context.clone(),
+                target,
+            }),
+            Err(e) => notice(state, Level::Error, e),
+        },
+        Msg::ShellEnded { target, end } => {
+            let what = format!("pod/{} ({})", target.pod, target.container);
+            match end {
+                crate::kube::shell::ShellEnd::Exited(code) => {
+                    notice(state, Level::Info, format!("shell in {what} ended (exit {code})"))
+                }
+                crate::kube::shell::ShellEnd::Failed(e) => {
+                    notice(state, Level::Error, format!("shell in {what}: {e}"))
+                }
+            }
+        }
         Msg::EditLoaded(result) => match result {
             Ok(doc) => effects.push(Effect::OpenEditor(doc)),
             Err(e) => notice(state, Level::Error, e),
@@ -291,6 +309,16 @@ pub fn apply(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
                 effects.push(Effect::Copy(t.name));
             }
             None => notice(state, Level::Info, "nothing selected".to_string()),
+        },
+        Action::Shell => match shell_request(state) {
+            Some(req) => {
+                notice(state, Level::Info, format!("opening a shell in {}…", req.what));
+                effects.push(Effect::PickShell {
+                    context: state.target.context.clone(),
+                    request: req,
+                });
+            }
+            None => notice(state, Level::Info, "nothing here runs in a pod".to_string()),
         },
         Action::Edit => match state.list(state.pane).and_then(|l| l.selected()) {
             Some(t) if editable(t.kind) => {
@@ -893,6 +921,44 @@ fn open_viewer(state: &mut State, kind: ViewKind, effects: &mut Vec<Effect>) {
         name: target.name,
         view: kind,
     });
+}
+
+/// Where `x` opens a shell: the pods of the selected notebook, model, run or training job.
+pub fn shell_request(state: &State) -> Option<crate::kube::shell::ShellRequest> {
+    use crate::app::logs::LogSubject;
+    let subject = match state.pane {
+        PaneId::Notebooks | PaneId::Models => crate::app::logs::selected_subject(state)?.ok()?,
+        PaneId::Runs => {
+            let r = state.runs.selected_row()?;
+            LogSubject::run(&r.namespace, &r.name)
+        }
+        PaneId::Training => {
+            let r = state.training.selected_row()?;
+            crate::app::training::log_subject(r.kind, &r.namespace, &r.name)
+        }
+        _ => return None,
+    };
+    Some(match subject {
+        LogSubject::Pods(set) => crate::kube::shell::ShellRequest {
+            what: format!("{}/{}", set.kind, set.name),
+            namespace: set.namespace,
+            selector: Some(set.selector),
+            pod: None,
+            container: set.container,
+        },
+        LogSubject::Pod {
+            namespace,
+            name,
+            container,
+            ..
+        } => crate::kube::shell::ShellRequest {
+            what: format!("pod/{name}"),
+            namespace,
+            selector: None,
+            pod: Some(name),
+            container,
+        },
+    })
 }
 
 /// Whether `e` can edit objects of a kind: Kubernetes objects, not KFP's records.

@@ -24,6 +24,7 @@ pub mod predict;
 pub mod prometheus;
 pub mod resources;
 pub mod row;
+pub mod shell;
 pub mod subscribe;
 pub mod subscribe_kubeflow;
 pub mod training_ops;

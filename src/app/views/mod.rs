@@ -115,6 +115,7 @@ const LIST_COMMON: &[Decl] = &[
     quiet(Action::Describe),
     quiet(Action::CopyName),
     quiet(Action::Edit),
+    quiet(Action::Shell),
 ];
 
 const GLOBAL: &[Decl] = &[
@@ -636,6 +637,7 @@ fn available(view: ViewId, state: &State, action: Action) -> bool {
                     .is_some_and(|l| !l.filter_text().is_empty())
         }
         (_, Action::UnmarkAll) => state.list(state.pane).is_some_and(|l| l.marked_count() > 0),
+        (_, Action::Shell) => crate::app::update::shell_request(state).is_some(),
         (_, Action::Edit) => state
             .list(state.pane)
             .and_then(|l| l.selected())

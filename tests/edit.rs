@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "support/pty.rs"]
+#[allow(dead_code)]
 mod pty;
 #[path = "support/sim.rs"]
 mod simsupport;

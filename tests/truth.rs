@@ -186,8 +186,11 @@ async fn walk(width: u16, height: u16, readonly: bool) -> Walked {
 
     // Runs.
     app.press("2");
+    // The Workflows listed, not only KFP's history (which may answer first).
     app.until("the runs", |s| {
-        s.runs.source == SourceState::Live && s.runs.rows.len() > 3
+        s.runs.source == SourceState::Live
+            && s.runs.rows.len() > 3
+            && s.runs.rows.iter().any(|r| r.origin != RunOrigin::History)
     })
     .await;
     check(&app, ViewId::List(PaneId::Runs), &mut w);

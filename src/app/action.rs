@@ -112,6 +112,7 @@ actions! {
     PrevChoice = "prev-choice": "New-notebook form: the previous suggested image",
     Example = "example": "Test request: start again from the example body",
     CopyName = "copy-name": "Copy the selected object's name to the clipboard (OSC 52, over SSH too)",
+    CopyYaml = "copy-yaml": "Copy the selected object's YAML to the clipboard (:copy yaml; OSC 52)",
     Yaml = "yaml": "Show the selected object as YAML",
     Describe = "describe": "Describe the selected object: status, conditions, children, events",
     Shell = "shell": "Open a shell in the selected notebook's, model's, run's or training job's pod (bash, else sh); exit returns",

@@ -137,6 +137,11 @@ pub enum Effect {
         context: String,
         target: crate::kube::shell::ShellTarget,
     },
+    /// Read an object as YAML for the clipboard; the answer is `Msg::YamlToCopy`.
+    CopyYaml {
+        context: String,
+        target: crate::app::state::VerbTarget,
+    },
     /// Read an object to edit; the answer is `Msg::EditLoaded`.
     LoadForEdit {
         context: String,

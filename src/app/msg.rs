@@ -24,6 +24,8 @@ pub enum Msg {
         target: crate::kube::shell::ShellTarget,
         end: crate::kube::shell::ShellEnd,
     },
+    /// An object's YAML to copy (what, text), or why not.
+    YamlToCopy(Result<(String, String), String>),
     /// An object read to edit, or why not.
     EditLoaded(Result<crate::kube::edit::EditDoc, String>),
     /// The editor exited: the file's text, or why the editor could not run.

@@ -479,6 +479,32 @@ impl EffectRunner {
                     let _ = tx.send(Msg::ShellReady(result)).await;
                 });
             }
+            Effect::CopyYaml { context, target } => {
+                let cell = self.client(&context);
+                let (tx, source) = (self.tx.clone(), self.source.clone());
+                self.tasks.spawn(async move {
+                    let result = match Self::ready(cell, source, context).await {
+                        // A Kubernetes object as `kubectl get -o yaml` gives it (no
+                        // managedFields); KFP's records as the YAML view shows them.
+                        Ok(kube) if crate::app::update::editable(target.kind) => {
+                            crate::kube::edit::load(kube.client, target.clone())
+                                .await
+                                .map(|doc| (target.name.clone(), doc.original))
+                        }
+                        Ok(kube) => fetch::fetch(
+                            kube.client,
+                            target.kind,
+                            &target.namespace,
+                            &target.name,
+                            crate::app::viewer::ViewKind::Yaml,
+                        )
+                        .await
+                        .map(|lines| (target.name.clone(), lines.join("\n") + "\n")),
+                        Err(e) => Err(e),
+                    };
+                    let _ = tx.send(Msg::YamlToCopy(result)).await;
+                });
+            }
             Effect::LoadForEdit { context, target } => {
                 let cell = self.client(&context);
                 let (tx, source) = (self.tx.clone(), self.source.clone());

@@ -116,6 +116,18 @@ pub fn update(state: &mut State, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
                 }
             }
         }
+        Msg::YamlToCopy(result) => match result {
+            Ok((name, text)) => {
+                let lines = text.lines().count();
+                notice(
+                    state,
+                    Level::Info,
+                    format!("copied the YAML of {name} ({lines} lines)"),
+                );
+                effects.push(Effect::Copy(text));
+            }
+            Err(e) => notice(state, Level::Error, e),
+        },
         Msg::EditLoaded(result) => match result {
             Ok(doc) => effects.push(Effect::OpenEditor(doc)),
             Err(e) => notice(state, Level::Error, e),
@@ -319,6 +331,13 @@ pub fn apply(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
                 });
             }
             None => notice(state, Level::Info, "nothing here runs in a pod".to_string()),
+        },
+        Action::CopyYaml => match state.list(state.pane).and_then(|l| l.selected()) {
+            Some(t) => effects.push(Effect::CopyYaml {
+                context: state.target.context.clone(),
+                target: t,
+            }),
+            None => notice(state, Level::Info, "nothing selected".to_string()),
         },
         Action::Edit => match state.list(state.pane).and_then(|l| l.selected()) {
             Some(t) if editable(t.kind) => {

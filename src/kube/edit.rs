@@ -240,7 +240,7 @@ pub fn line_diff(a: &str, b: &str, max: usize) -> String {
         if i < a.len() && j < b.len() && a[i] == b[j] {
             i += 1;
             j += 1;
-        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
+        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] > lcs[i + 1][j]) {
             out.push(format!("+ {}", b[j]));
             j += 1;
         } else {

@@ -25,6 +25,17 @@ use k8s_openapi::api::core::v1::{Namespace, Pod};
 /// How often at most a subscription sends a snapshot.
 pub const COALESCE: Duration = Duration::from_millis(250);
 
+/// How often at most a subscription of more than [`BIG_LIST`] rows sends a snapshot: each one
+/// copies, sorts and filters every row, and a second is still faster than k9s' refresh.
+pub const COALESCE_BIG: Duration = Duration::from_secs(1);
+
+/// Rows beyond which a list's snapshots come at most once per [`COALESCE_BIG`].
+pub const BIG_LIST: usize = 2_000;
+
+fn coalesce_for(rows: usize) -> Duration {
+    if rows > BIG_LIST { COALESCE_BIG } else { COALESCE }
+}
+
 /// Watches `key` until `cancel` fires, sending [`DataEvent`]s to `tx`.
 pub async fn run<T: From<DataEvent> + Send>(
     client: kube::Client,
@@ -153,7 +164,8 @@ fn streaming_refused(error: &watcher::Error) -> bool {
 }
 
 /// The generic watch loop: keeps the current rows keyed by namespace/name, replaces them
-/// wholesale on a relist, and sends a snapshot at most once per [`COALESCE`]. While the first
+/// wholesale on a relist, and sends a snapshot at most once per [`COALESCE`] ([`COALESCE_BIG`]
+/// for a list of more than [`BIG_LIST`] rows). While the first
 /// list takes longer than one interval, what has arrived so far is sent after each (status
 /// `Listing`), so the first rows are on screen before the last.
 pub(crate) async fn watch_rows<K, R, T>(
@@ -297,7 +309,13 @@ pub(crate) async fn watch_rows<K, R, T>(
                     return;
                 }
             }
-            ticker.reset();
+            let period = coalesce_for(rows.len());
+            if period != ticker.period() {
+                ticker = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+                ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            } else {
+                ticker.reset();
+            }
         }
     }
 }

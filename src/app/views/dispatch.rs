@@ -327,6 +327,12 @@ pub fn run_command(state: &mut State, line: &str, effects: &mut Vec<Effect>) {
     if word.is_empty() {
         return;
     }
+    // `:copy yaml`, `:copy name`: what to copy.
+    let (word, rest) = match (word, rest) {
+        ("copy", Some("yaml")) => ("copy-yaml", None),
+        ("copy", Some("name")) => ("copy-name", None),
+        other => other,
+    };
     let action = match word {
         "q" | "q!" | "qa" | "quit!" | "exit" => Some(Action::Quit),
         "h" => Some(Action::Help),

@@ -116,6 +116,7 @@ const LIST_COMMON: &[Decl] = &[
     quiet(Action::CopyName),
     quiet(Action::Edit),
     quiet(Action::Shell),
+    quiet(Action::CopyYaml),
 ];
 
 const GLOBAL: &[Decl] = &[
@@ -638,6 +639,7 @@ fn available(view: ViewId, state: &State, action: Action) -> bool {
         }
         (_, Action::UnmarkAll) => state.list(state.pane).is_some_and(|l| l.marked_count() > 0),
         (_, Action::Shell) => crate::app::update::shell_request(state).is_some(),
+        (_, Action::CopyYaml) => state.list(state.pane).and_then(|l| l.selected()).is_some(),
         (_, Action::Edit) => state
             .list(state.pane)
             .and_then(|l| l.selected())

@@ -368,7 +368,7 @@ pub fn pod_metrics(
 }
 
 /// The GPUs a pod's containers ask for.
-fn gpus(pod: &Value) -> u64 {
+pub(crate) fn gpus(pod: &Value) -> u64 {
     pod.pointer("/spec/containers")
         .and_then(Value::as_array)
         .map(|cs| {
@@ -574,7 +574,7 @@ pub fn targets(store: &Store, api: &str) -> Value {
 }
 
 /// A value between `lo` and `hi` that drifts with time, different per pod and per series.
-fn drift(pod: &str, series: &str, secs: f64, lo: f64, hi: f64) -> f64 {
+pub(crate) fn drift(pod: &str, series: &str, secs: f64, lo: f64, hi: f64) -> f64 {
     let phase = (hash64(&format!("{pod}/{series}")) % 1000) as f64 / 1000.0 * std::f64::consts::TAU;
     let slow = (secs / 180.0 * std::f64::consts::TAU + phase).sin();
     let fast = (secs / 23.0 * std::f64::consts::TAU + phase * 2.0).sin();

@@ -20,6 +20,7 @@ pub mod rng;
 pub mod seed;
 pub mod seed_kubeflow;
 pub mod selector;
+pub mod shell;
 pub mod store;
 pub mod types;
 

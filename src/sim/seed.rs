@@ -548,6 +548,88 @@ fn system_pods(store: &Store, rng: &mut Rng, now: DateTime<Utc>) -> Result<(), A
     Ok(())
 }
 
+/// The cluster's nodes: a control plane and the three workers pods are scheduled on
+/// ([`pods::host_for`]), the workers with A100 GPUs.
+fn nodes(store: &Store, boot: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), ApiError> {
+    let specs: [(&str, u64, u64, u64); 4] = [
+        ("kftui-sim-control-plane", 8, 32, 0),
+        ("kftui-sim-worker-1", 64, 512, 8),
+        ("kftui-sim-worker-2", 64, 512, 8),
+        ("kftui-sim-worker-3", 32, 256, 4),
+    ];
+    for (i, (name, cpu, mem_gi, gpus)) in specs.into_iter().enumerate() {
+        let mut labels = json!({
+            "beta.kubernetes.io/arch": "amd64",
+            "beta.kubernetes.io/os": "linux",
+            "kubernetes.io/arch": "amd64",
+            "kubernetes.io/hostname": name,
+            "kubernetes.io/os": "linux",
+        });
+        let mut capacity = json!({
+            "cpu": cpu.to_string(),
+            "ephemeral-storage": "960Gi",
+            "hugepages-1Gi": "0",
+            "hugepages-2Mi": "0",
+            "memory": format!("{}Ki", mem_gi * 1024 * 1024),
+            "pods": "110",
+        });
+        let mut allocatable = capacity.clone();
+        allocatable["cpu"] = json!(format!("{}m", cpu * 1000 - 250));
+        allocatable["memory"] = json!(format!("{}Ki", mem_gi * 1024 * 1024 - 1024 * 1024));
+        allocatable["ephemeral-storage"] = json!("884Gi");
+        let mut taints = json!([]);
+        if gpus > 0 {
+            capacity["nvidia.com/gpu"] = json!(gpus.to_string());
+            allocatable["nvidia.com/gpu"] = json!(gpus.to_string());
+            labels["nvidia.com/gpu.product"] = json!("NVIDIA-A100-SXM4-80GB");
+            labels["nvidia.com/gpu.count"] = json!(gpus.to_string());
+        } else {
+            labels["node-role.kubernetes.io/control-plane"] = json!("");
+            taints = json!([{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]);
+        }
+        let ip = format!("172.18.0.{}", i + 2);
+        let cond = |t: &str, status: &str, reason: &str, message: &str| {
+            json!({"type": t, "status": status, "reason": reason, "message": message,
+                "lastHeartbeatTime": timestamp(now), "lastTransitionTime": timestamp(boot)})
+        };
+        let node = json!({
+            "apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": name, "uid": crate::sim::controllers::kit::uuid_for(name),
+                "creationTimestamp": timestamp(boot), "labels": labels,
+                "annotations": {"node.alpha.kubernetes.io/ttl": "0",
+                    "volumes.kubernetes.io/controller-managed-attach-detach": "true"}},
+            "spec": {"podCIDR": format!("10.244.{i}.0/24"), "podCIDRs": [format!("10.244.{i}.0/24")],
+                "providerID": format!("kind://docker/kftui-sim/{name}"), "taints": taints},
+            "status": {
+                "capacity": capacity,
+                "allocatable": allocatable,
+                "conditions": [
+                    cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+                    cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+                    cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+                    cond("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+                ],
+                "addresses": [{"type": "InternalIP", "address": ip}, {"type": "Hostname", "address": name}],
+                "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+                "nodeInfo": {
+                    "architecture": "amd64",
+                    "bootID": crate::sim::controllers::kit::uuid_for(&format!("{name}/boot")),
+                    "containerRuntimeVersion": "containerd://1.7.24",
+                    "kernelVersion": "6.8.0-49-generic",
+                    "kubeProxyVersion": "v1.32.0",
+                    "kubeletVersion": "v1.32.0",
+                    "machineID": crate::sim::controllers::kit::uuid_for(&format!("{name}/machine")).replace('-', ""),
+                    "operatingSystem": "linux",
+                    "osImage": "Ubuntu 22.04.5 LTS",
+                    "systemUUID": crate::sim::controllers::kit::uuid_for(&format!("{name}/system")),
+                },
+            },
+        });
+        store.create(types::node_type(), "", node, true, now)?;
+    }
+    Ok(())
+}
+
 /// KFP Pipelines and PipelineVersions (Kubernetes-native store) for the KFP demo pipelines,
 /// plus hello-world, in every profile namespace.
 fn kfp_pipelines(store: &Store, now: DateTime<Utc>) -> Result<(), ApiError> {
@@ -623,6 +705,7 @@ pub fn seed(store: &Store, seed: u64, scale: usize, now: DateTime<Utc>) -> Resul
         ns["metadata"]["creationTimestamp"] = json!(timestamp(boot + TimeDelta::days(2)));
         store.create(ns_type, "", ns, true, now)?;
     }
+    nodes(store, boot, now)?;
     let mut rng = Rng::derive(seed, "seed");
     system_pods(store, &mut rng, now)?;
     kfp_pipelines(store, now)?;

@@ -137,6 +137,16 @@ pub static REGISTRY: &[ResourceType] = &[
                 kind: "Pod",
                 verbs: &["get", "patch", "update"],
             },
+            Subresource {
+                name: "exec",
+                kind: "PodExecOptions",
+                verbs: &["create", "get"],
+            },
+            Subresource {
+                name: "portforward",
+                kind: "PodPortForwardOptions",
+                verbs: &["create", "get"],
+            },
         ],
         field_selectors: &["status.phase", "spec.nodeName", "spec.restartPolicy"],
         columns: &[
@@ -556,7 +566,88 @@ pub static REGISTRY: &[ResourceType] = &[
         ],
         ..KATIB
     },
+    ResourceType {
+        kind: "Node",
+        plural: "nodes",
+        singular: "node",
+        namespaced: false,
+        short_names: &["no"],
+        status_subresource: true,
+        subresources: &[Subresource {
+            name: "proxy",
+            kind: "NodeProxyOptions",
+            verbs: &["create", "delete", "get", "patch", "update"],
+        }],
+        field_selectors: &["spec.unschedulable"],
+        columns: &[
+            col(
+                "Status",
+                "string",
+                "The status of the node",
+                Cell::Custom(node_status),
+            ),
+            col(
+                "Roles",
+                "string",
+                "The roles of the node",
+                Cell::Custom(node_roles),
+            ),
+            AGE,
+            col(
+                "Version",
+                "string",
+                "Kubelet Version reported by the node.",
+                Cell::Path(".status.nodeInfo.kubeletVersion"),
+            ),
+        ],
+        strategic_merge: true,
+        ..BASE
+    },
 ];
+
+/// A node's `Status` column: `Ready`, `NotReady` or `Unknown`, with `SchedulingDisabled`.
+fn node_status(node: &Value, _now: DateTime<Utc>) -> Value {
+    let ready = node
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .and_then(|cs| cs.iter().find(|c| c["type"] == "Ready"))
+        .map(|c| c["status"].as_str().unwrap_or(""));
+    let mut s = match ready {
+        Some("True") => "Ready".to_string(),
+        Some("False") => "NotReady".to_string(),
+        _ => "Unknown".to_string(),
+    };
+    if node.pointer("/spec/unschedulable") == Some(&Value::Bool(true)) {
+        s.push_str(",SchedulingDisabled");
+    }
+    json!(s)
+}
+
+/// A node's `Roles` column, from its `node-role.kubernetes.io/ROLE` labels.
+fn node_roles(node: &Value, _now: DateTime<Utc>) -> Value {
+    let roles: Vec<&str> = node
+        .pointer("/metadata/labels")
+        .and_then(Value::as_object)
+        .map(|l| {
+            l.keys()
+                .filter_map(|k| k.strip_prefix("node-role.kubernetes.io/"))
+                .collect()
+        })
+        .unwrap_or_default();
+    json!(if roles.is_empty() {
+        "<none>".to_string()
+    } else {
+        roles.join(",")
+    })
+}
+
+/// The Node kind.
+pub fn node_type() -> &'static ResourceType {
+    REGISTRY
+        .iter()
+        .find(|rt| rt.kind == "Node")
+        .unwrap_or(&REGISTRY[0])
+}
 
 const fn col(name: &'static str, ty: &'static str, description: &'static str, cell: Cell) -> Column {
     Column {

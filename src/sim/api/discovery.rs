@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 
+use super::resource_metrics;
 use crate::sim::types;
 
 /// The server version the sim reports.
@@ -44,13 +45,15 @@ fn group_doc(name: &str, versions: &[&str]) -> Value {
 }
 
 pub fn group_list() -> Value {
-    let groups: Vec<Value> = types::groups().iter().map(|(g, vs)| group_doc(g, vs)).collect();
+    let mut groups: Vec<Value> = types::groups().iter().map(|(g, vs)| group_doc(g, vs)).collect();
+    groups.push(group_doc(resource_metrics::GROUP, &[resource_metrics::VERSION]));
     json!({ "kind": "APIGroupList", "apiVersion": "v1", "groups": groups })
 }
 
 /// `/apis/{group}`, if the group is served.
 pub fn group(name: &str) -> Option<Value> {
-    let groups = types::groups();
+    let mut groups = types::groups();
+    groups.push((resource_metrics::GROUP, vec![resource_metrics::VERSION]));
     let (g, vs) = groups.iter().find(|(g, _)| *g == name)?;
     let mut doc = group_doc(g, vs);
     if let Some(o) = doc.as_object_mut() {
@@ -62,6 +65,9 @@ pub fn group(name: &str) -> Option<Value> {
 
 /// `/api/v1` or `/apis/{group}/{version}`, if served.
 pub fn resource_list(group: &str, version: &str) -> Option<Value> {
+    if (group, version) == (resource_metrics::GROUP, resource_metrics::VERSION) {
+        return Some(resource_metrics::resource_list());
+    }
     let kinds = types::in_group_version(group, version);
     if kinds.is_empty() {
         return None;
@@ -97,6 +103,11 @@ mod tests {
             .map(|a| a.iter().filter_map(|r| r["name"].as_str()).collect())
             .unwrap_or_default();
         assert!(names.contains(&"pods/log"));
+        assert!(names.contains(&"pods/exec"));
+        assert!(names.contains(&"nodes"));
+        let metrics = resource_list("metrics.k8s.io", "v1beta1").unwrap_or_default();
+        assert_eq!(metrics["resources"][0]["name"], "nodes");
+        assert!(group("metrics.k8s.io").is_some());
         assert!(names.contains(&"namespaces"));
         assert!(group("argoproj.io").is_some());
         assert!(group("nope.io").is_none());

@@ -2,6 +2,7 @@
 //! dispatches to generic handlers that work for every registered kind.
 
 mod discovery;
+mod exec;
 mod kernel;
 pub mod kfp_api;
 mod openapi;
@@ -9,6 +10,7 @@ mod portforward;
 mod protobuf;
 mod proxy;
 pub mod render;
+mod resource_metrics;
 mod upgrade;
 mod watch;
 
@@ -66,6 +68,8 @@ enum Route {
     Faults,
     /// `/sim/prometheus-targets`: the pods with `/metrics`, for Prometheus's `http_sd_configs`.
     PrometheusTargets,
+    /// `/apis/metrics.k8s.io/v1beta1/{rest}`: resource metrics, for `kubectl top`.
+    ResourceMetrics(Vec<String>),
     /// `/api/v1/namespaces/{ns}/pods/{name}[:port]/proxy/{tail}`.
     PodProxy {
         namespace: String,
@@ -104,6 +108,18 @@ fn parse_route(path: &str) -> Result<Route, ApiError> {
             pod: percent_decode(pod),
             tail: format!("/{}", rest.join("/")),
         });
+    }
+    if let [
+        "apis",
+        resource_metrics::GROUP,
+        resource_metrics::VERSION,
+        rest @ ..,
+    ] = segs.as_slice()
+        && !rest.is_empty()
+    {
+        return Ok(Route::ResourceMetrics(
+            rest.iter().map(|s| percent_decode(s)).collect(),
+        ));
     }
     Ok(match segs.as_slice() {
         ["sim", "faults"] => Route::Faults,
@@ -162,17 +178,30 @@ fn resource_path(group: &str, version: &str, rest: &[&str]) -> Result<ResourcePa
     })
 }
 
-/// Query parameters (percent-decoded; the last value of a repeated key wins).
-struct Query(HashMap<String, String>);
+/// Query parameters (percent-decoded; the last value of a repeated key wins, [`Query::all`]
+/// gives every value, e.g. exec's repeated `command`).
+struct Query(HashMap<String, String>, Vec<(String, String)>);
 
 impl Query {
     fn parse(q: Option<&str>) -> Self {
         let mut map = HashMap::new();
+        let mut pairs = Vec::new();
         for pair in q.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            map.insert(percent_decode(k), percent_decode(v));
+            let (k, v) = (percent_decode(k), percent_decode(v));
+            pairs.push((k.clone(), v.clone()));
+            map.insert(k, v);
         }
-        Self(map)
+        Self(map, pairs)
+    }
+
+    /// Every value of a repeated key, in order.
+    fn all(&self, k: &str) -> Vec<String> {
+        self.1
+            .iter()
+            .filter(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 
     fn get(&self, k: &str) -> Option<&str> {
@@ -388,6 +417,7 @@ async fn dispatch(req: &Request<'_>, route: Route) -> Result<Response, ApiError>
         Route::OpenApi(g, v) => get_only(openapi::serves(&g, &v).then(|| openapi::group_version(&g, &v))),
         Route::NoOpenApi => Err(ApiError::no_route()),
         Route::Resource(path) => resource(req, path).await,
+        Route::ResourceMetrics(rest) => resource_metrics::handle(req, &rest),
         Route::Faults => faults_admin(req),
         Route::PrometheusTargets => Ok(value_response(
             StatusCode::OK,
@@ -516,6 +546,12 @@ async fn resource(req: &Request<'_>, path: ResourcePath) -> Result<Response, Api
         }
         (Some(name), Some("log")) if rt.kind == "Pod" && *m == Method::GET => {
             pod_log(req, ns.unwrap_or(""), name)
+        }
+        (Some(name), Some("exec")) if rt.kind == "Pod" => {
+            if *m != Method::GET && *m != Method::POST {
+                return Err(ApiError::method_not_allowed(m.as_str()));
+            }
+            exec::handle(req, ns.unwrap_or(""), name)
         }
         (Some(name), Some("portforward")) if rt.kind == "Pod" => {
             portforward::handle(req, ns.unwrap_or(""), name)

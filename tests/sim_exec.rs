@@ -347,3 +347,103 @@ async fn kubectl_top_pods_and_nodes() {
     assert!(out.contains("control-plane"), "{out}");
     k.handle.shutdown().await;
 }
+
+/// The older `v4.channel.k8s.io`, spoken by hand: stdout frames, the status on channel 3, then
+/// a normal close.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_speaks_v4_channel_frames() {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let h = simsupport::start().await;
+    let name = running_pod(&simsupport::client(&h)).await;
+    let url = format!(
+        "{}/api/v1/namespaces/kubeflow/pods/{name}/exec?command=sh&command=-c&command=echo+%22a+b%22%3B+exit+7&stdout=true&stderr=true",
+        h.url().replacen("http", "ws", 1)
+    );
+    let mut request = url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", "v4.channel.k8s.io".parse().unwrap());
+    let (mut ws, resp) = tokio_tungstenite::connect_async(request).await.unwrap();
+    assert_eq!(
+        resp.headers()
+            .get("Sec-WebSocket-Protocol")
+            .and_then(|v| v.to_str().ok()),
+        Some("v4.channel.k8s.io")
+    );
+    let mut frames = Vec::new();
+    let mut close = None;
+    while let Some(m) = tokio::time::timeout(TIMEOUT, ws.next()).await.unwrap() {
+        match m.unwrap() {
+            Message::Binary(b) => frames.push(b.to_vec()),
+            Message::Close(c) => close = c,
+            _ => {}
+        }
+    }
+    assert_eq!(frames[0], b"\x01a b\n");
+    assert_eq!(frames[1][0], 3);
+    let status: serde_json::Value = serde_json::from_slice(&frames[1][1..]).unwrap();
+    assert_eq!(
+        status["message"],
+        "command terminated with non-zero exit code: error executing command [sh -c echo \"a b\"; exit 7], exit code 7"
+    );
+    assert_eq!(status["details"]["causes"][0]["message"], "7");
+    assert_eq!(close.map(|c| u16::from(c.code)), Some(1000));
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_api_serves_pod_and_node_metrics() {
+    let h = simsupport::start().await;
+    let client = simsupport::client(&h);
+    let name = running_pod(&client).await;
+    let get = |path: String| {
+        let client = client.clone();
+        async move {
+            let req = http::Request::get(path).body(Vec::new()).unwrap();
+            client.request::<serde_json::Value>(req).await
+        }
+    };
+    let m = get(format!(
+        "/apis/metrics.k8s.io/v1beta1/namespaces/kubeflow/pods/{name}"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(m["kind"], "PodMetrics");
+    assert_eq!(m["window"], "15s");
+    assert!(
+        m["containers"][0]["usage"]["cpu"]
+            .as_str()
+            .unwrap()
+            .ends_with('m'),
+        "{m}"
+    );
+    assert!(
+        m["containers"][0]["usage"]["memory"]
+            .as_str()
+            .unwrap()
+            .ends_with("Ki"),
+        "{m}"
+    );
+    let all = get("/apis/metrics.k8s.io/v1beta1/pods".into()).await.unwrap();
+    assert_eq!(all["kind"], "PodMetricsList");
+    assert!(all["items"].as_array().unwrap().len() > 5);
+    let nodes = get("/apis/metrics.k8s.io/v1beta1/nodes".into()).await.unwrap();
+    assert_eq!(nodes["items"].as_array().unwrap().len(), 4);
+    let n = get("/apis/metrics.k8s.io/v1beta1/nodes/kftui-sim-worker-1".into())
+        .await
+        .unwrap();
+    assert_eq!(n["kind"], "NodeMetrics");
+    let err = get("/apis/metrics.k8s.io/v1beta1/namespaces/kubeflow/pods/no-such".into())
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        err.contains("podmetrics.metrics.k8s.io \"kubeflow/no-such\" not found"),
+        "{err}"
+    );
+    h.shutdown().await;
+}

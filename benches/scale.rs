@@ -154,8 +154,20 @@ fn measure_peer(name: &str, bin: &Path, args: &[&str], kubeconfig: &Path, secs: 
     let pid = t.child.process_id().unwrap();
     let mut ticks = 0;
     let (mut rss, mut peak) = (None, None);
+    let mut answered = 0;
     while started.elapsed() < Duration::from_secs(secs) {
-        std::thread::sleep(Duration::from_millis(500));
+        std::thread::sleep(Duration::from_millis(50));
+        // A terminal answers a cursor position request (kdash asks at start and gives up
+        // without an answer).
+        let asked = {
+            let raw = t.raw.lock().unwrap();
+            raw.windows(4).filter(|w| w == b"\x1b[6n").count()
+        };
+        while answered < asked {
+            let (row, col) = t.parser.lock().unwrap().screen().cursor_position();
+            t.send(&format!("\x1b[{};{}R", row + 1, col + 1));
+            answered += 1;
+        }
         if let Ok(Some(status)) = t.child.try_wait() {
             let screen = t.screen();
             let shown: Vec<&str> = screen.lines().filter(|l| !l.trim().is_empty()).take(8).collect();
@@ -243,6 +255,9 @@ fn measure_kftui(
         t.send("/");
         let mut latencies = Vec::new();
         for i in 0..20 {
+            // As fast as a quick typist (a key every 50 ms), not back to back: keys closer than
+            // a frame apart wait for the next frame (60 a second) by design.
+            std::thread::sleep(Duration::from_millis(50));
             let before = t.screen();
             let key = if i % 2 == 0 { "9" } else { "\x7f" };
             let sent = Instant::now();

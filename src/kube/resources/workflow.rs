@@ -186,7 +186,9 @@ pub struct RunRow {
     pub finished: Option<DateTime<Utc>>,
     pub message: String,
     pub origin: RunOrigin,
-    pub labels: BTreeMap<String, String>,
+    /// Shared: a snapshot of thousands of rows is copied for every change, and a label map is
+    /// the costliest part of a row to copy.
+    pub labels: std::sync::Arc<BTreeMap<String, String>>,
     pub resource_version: String,
 }
 
@@ -253,7 +255,7 @@ impl RunRow {
             finished: status.finished_at.as_deref().and_then(parse_time),
             message: sanitized(status.message.as_deref().unwrap_or_default()),
             origin,
-            labels,
+            labels: std::sync::Arc::new(labels),
             resource_version: meta.resource_version.clone().unwrap_or_default(),
         }
     }
@@ -305,7 +307,7 @@ impl RunRow {
             finished: t("finished_at"),
             message: sanitized(&message),
             origin: RunOrigin::History,
-            labels,
+            labels: std::sync::Arc::new(labels),
             resource_version: String::new(),
         }
     }

@@ -93,6 +93,9 @@ impl WorkflowController {
         let before = phases(&wf);
         let mut outcome = argo::advance_resumed(&mut wf, now, resumed_at);
         outcome.changed |= resolved;
+        // The pods first: a step's pod has ended (the kubelet said so) before Argo's controller
+        // marks its node, and the run, done.
+        apply_pods(&self.store, ns, std::mem::take(&mut outcome.pods), now);
         let rv = if outcome.changed {
             let events = transitions(&before, &wf);
             let rv = self
@@ -116,7 +119,6 @@ impl WorkflowController {
         } else {
             stored.meta.rv
         };
-        apply_pods(&self.store, ns, outcome.pods, now);
         Ok(Memo {
             rv,
             next_due: outcome.next_due,

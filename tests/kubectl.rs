@@ -6,10 +6,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/kubectl.rs"]
+mod kubectlsupport;
 #[path = "support/sim.rs"]
 mod simsupport;
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -18,90 +19,8 @@ use kube::api::{Api, PostParams};
 use serde_json::json;
 use simsupport::NS;
 use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Command;
 
-const TIMEOUT: Duration = Duration::from_secs(20);
-
-/// A started cluster plus a kubeconfig for it.
-struct Cluster {
-    handle: kftui::sim::SimHandle,
-    dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
-}
-
-/// kubectl's output.
-struct Out {
-    ok: bool,
-    stdout: String,
-    stderr: String,
-}
-
-impl Cluster {
-    /// `None` (after a loud message) when kubectl is not installed.
-    async fn start() -> Option<Self> {
-        if Command::new("kubectl")
-            .arg("version")
-            .arg("--client")
-            .output()
-            .await
-            .is_err()
-        {
-            eprintln!("SKIPPED: kubectl not found on PATH; this test did not run");
-            return None;
-        }
-        let handle = simsupport::start().await;
-        let dir = tempfile::tempdir().unwrap();
-        let kubeconfig = dir.path().join("kubeconfig");
-        std::fs::write(&kubeconfig, handle.kubeconfig_yaml()).unwrap();
-        Some(Self {
-            handle,
-            dir,
-            kubeconfig,
-        })
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new("kubectl");
-        cmd.arg("--kubeconfig")
-            .arg(&self.kubeconfig)
-            .arg("--request-timeout=10s")
-            .args(args)
-            .env("HOME", self.dir.path())
-            .env_remove("KUBECONFIG")
-            .stdin(Stdio::null())
-            .kill_on_drop(true);
-        cmd
-    }
-
-    async fn run(&self, args: &[&str]) -> Out {
-        let out = tokio::time::timeout(TIMEOUT, self.command(args).output())
-            .await
-            .unwrap_or_else(|_| panic!("kubectl {args:?} timed out"))
-            .unwrap();
-        Out {
-            ok: out.status.success(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
-
-    /// Runs and insists on success.
-    async fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args).await;
-        assert!(out.ok, "kubectl {args:?} failed:\n{}\n{}", out.stdout, out.stderr);
-        out.stdout
-    }
-
-    fn write(&self, name: &str, text: &str) -> String {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        path.to_string_lossy().into_owned()
-    }
-
-    async fn stop(self) {
-        self.handle.shutdown().await;
-    }
-}
+use kubectlsupport::{Cluster, TIMEOUT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_pods_and_workflows_in_all_namespaces() {

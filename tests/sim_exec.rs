@@ -4,20 +4,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/kubectl.rs"]
+mod kubectlsupport;
 #[path = "support/sim.rs"]
 mod simsupport;
-
-use std::path::PathBuf;
-use std::process::Stdio;
-use std::time::Duration;
 
 use futures::SinkExt;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, AttachParams, ListParams, TerminalSize};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::process::Command;
 
-const TIMEOUT: Duration = Duration::from_secs(20);
+use kubectlsupport::{Cluster, TIMEOUT};
 
 /// A running pod of the demo cluster: the KFP UI in `kubeflow`.
 async fn running_pod(client: &kube::Client) -> String {
@@ -222,74 +219,16 @@ async fn exec_errors_as_the_apiserver_words_them() {
 }
 
 /// A cluster with a kubeconfig for kubectl; `None` (after a loud message) without kubectl.
-struct Kubectl {
-    handle: kftui::sim::SimHandle,
-    dir: tempfile::TempDir,
-    kubeconfig: PathBuf,
-}
-
-impl Kubectl {
-    async fn start() -> Option<Self> {
-        if Command::new("kubectl")
-            .args(["version", "--client"])
-            .output()
-            .await
-            .is_err()
-        {
-            eprintln!("SKIPPED: kubectl not found on PATH; this test did not run");
-            return None;
-        }
-        let handle = simsupport::start().await;
-        let dir = tempfile::tempdir().unwrap();
-        let kubeconfig = dir.path().join("kubeconfig");
-        std::fs::write(&kubeconfig, handle.kubeconfig_yaml()).unwrap();
-        Some(Self {
-            handle,
-            dir,
-            kubeconfig,
-        })
-    }
-
-    /// Runs kubectl with `stdin` as its input: (exit code, stdout, stderr).
-    async fn run(&self, args: &[&str], stdin: &[u8]) -> (i32, String, String) {
-        let mut child = Command::new("kubectl")
-            .arg("--kubeconfig")
-            .arg(&self.kubeconfig)
-            .arg("--request-timeout=10s")
-            .args(args)
-            .env("HOME", self.dir.path())
-            .env_remove("KUBECONFIG")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let mut input = child.stdin.take().unwrap();
-        input.write_all(stdin).await.unwrap();
-        drop(input);
-        let out = tokio::time::timeout(TIMEOUT, child.wait_with_output())
-            .await
-            .unwrap_or_else(|_| panic!("kubectl {args:?} timed out"))
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_exec_runs_commands_and_shells() {
-    let Some(k) = Kubectl::start().await else { return };
+    let Some(k) = Cluster::start().await else { return };
     let name = running_pod(&simsupport::client(&k.handle)).await;
     let (code, out, err) = k
-        .run(&["exec", "-n", "kubeflow", &name, "--", "echo", "hi"], b"")
+        .run_input(&["exec", "-n", "kubeflow", &name, "--", "echo", "hi"], b"")
         .await;
     assert_eq!((code, out.as_str()), (0, "hi\n"), "{err}");
     let (code, _, err) = k
-        .run(
+        .run_input(
             &["exec", "-n", "kubeflow", &name, "--", "sh", "-c", "exit 3"],
             b"",
         )
@@ -297,14 +236,14 @@ async fn kubectl_exec_runs_commands_and_shells() {
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("command terminated with exit code 3"), "{err}");
     let (code, out, err) = k
-        .run(
+        .run_input(
             &["exec", "-i", "-n", "kubeflow", &name, "--", "sh"],
             b"echo hi\nexit\n",
         )
         .await;
     assert_eq!((code, out.as_str()), (0, "hi\n"), "{err}");
     let (code, _, err) = k
-        .run(&["exec", "-n", "kubeflow", &name, "-c", "nope", "--", "sh"], b"")
+        .run_input(&["exec", "-n", "kubeflow", &name, "-c", "nope", "--", "sh"], b"")
         .await;
     assert_ne!(code, 0);
     assert!(
@@ -316,8 +255,8 @@ async fn kubectl_exec_runs_commands_and_shells() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_top_pods_and_nodes() {
-    let Some(k) = Kubectl::start().await else { return };
-    let (code, out, err) = k.run(&["top", "pods", "-A"], b"").await;
+    let Some(k) = Cluster::start().await else { return };
+    let (code, out, err) = k.run_input(&["top", "pods", "-A"], b"").await;
     assert_eq!(code, 0, "{err}");
     let header = out.lines().next().unwrap_or_default();
     for col in ["NAMESPACE", "NAME", "CPU(cores)", "MEMORY(bytes)"] {
@@ -326,18 +265,18 @@ async fn kubectl_top_pods_and_nodes() {
     assert!(out.contains("ml-pipeline-ui-"), "{out}");
     assert!(out.lines().count() > 5, "{out}");
     let (code, out, err) = k
-        .run(&["top", "pods", "-n", "kubeflow", "--containers"], b"")
+        .run_input(&["top", "pods", "-n", "kubeflow", "--containers"], b"")
         .await;
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("POD") && out.contains("ml-pipeline-ui"), "{out}");
-    let (code, out, err) = k.run(&["top", "nodes"], b"").await;
+    let (code, out, err) = k.run_input(&["top", "nodes"], b"").await;
     assert_eq!(code, 0, "{err}");
     assert!(
         out.contains("CPU(%)") && out.contains("kftui-sim-worker-1"),
         "{out}"
     );
     assert_eq!(out.lines().count(), 5, "four nodes and a header: {out}");
-    let (code, out, err) = k.run(&["get", "nodes"], b"").await;
+    let (code, out, err) = k.run_input(&["get", "nodes"], b"").await;
     assert_eq!(code, 0, "{err}");
     assert!(
         out.lines()

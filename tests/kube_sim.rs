@@ -442,19 +442,26 @@ async fn runs_advance_while_watched_and_pods_follow_argo_naming() {
     );
     assert_eq!(pod.status.unwrap().phase.as_deref(), Some("Succeeded"));
     // The controller reported what happened, as Argo's does.
+    // Events follow the run's write, as Argo records them after its update: wait for them.
     let events: Api<k8s_openapi::api::core::v1::Event> = Api::default_namespaced(c.clone());
-    let reasons: Vec<String> = events
-        .list(&ListParams::default().fields(&format!(
-            "involvedObject.kind=Workflow,involvedObject.name={name}"
-        )))
-        .await
-        .unwrap()
-        .items
-        .into_iter()
-        .filter_map(|e| e.reason)
-        .collect();
-    for r in ["WorkflowRunning", "WorkflowNodeSucceeded", "WorkflowSucceeded"] {
-        assert!(reasons.iter().any(|x| x == r), "{r} in {reasons:?}");
+    let wanted = ["WorkflowRunning", "WorkflowNodeSucceeded", "WorkflowSucceeded"];
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let reasons: Vec<String> = events
+            .list(&ListParams::default().fields(&format!(
+                "involvedObject.kind=Workflow,involvedObject.name={name}"
+            )))
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .filter_map(|e| e.reason)
+            .collect();
+        if wanted.iter().all(|r| reasons.iter().any(|x| x == r)) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{wanted:?} in {reasons:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // Deleting the run garbage-collects its pods.
     api.delete(&name, &DeleteParams::default()).await.unwrap();

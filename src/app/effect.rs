@@ -20,6 +20,8 @@ pub enum Effect {
     },
     /// Connect to a context (if not yet) and ask its API server for its version.
     Probe(String),
+    /// Ask a context's API server which kinds it serves; the answer is `Msg::Discovered`.
+    Discover(String),
     /// Perform a verb on runs, one after another; the answer is `Msg::VerbDone`.
     RunVerb {
         request: u64,

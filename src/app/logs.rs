@@ -557,6 +557,19 @@ pub fn selected_subject(state: &State) -> Option<Result<LogSubject, String>> {
                 .map(|r| LogSubject::inference_service(&r.namespace, &r.name))
                 .ok_or_else(|| "no model selected".to_string()),
         ),
+        PaneId::Cluster if state.cluster.kind.is_pods() => Some(
+            state
+                .cluster
+                .list
+                .selected_row()
+                .map(|r| LogSubject::Pod {
+                    namespace: r.namespace.clone(),
+                    name: r.name.clone(),
+                    container: None,
+                    label: r.name.clone(),
+                })
+                .ok_or_else(|| "no pod selected".to_string()),
+        ),
         _ => None,
     }
 }

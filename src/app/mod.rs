@@ -1,6 +1,7 @@
 //! The app: one State, a pure `update`, a pure render, and an event loop that runs effects.
 
 pub mod action;
+pub mod cluster;
 pub mod connections;
 pub mod detail;
 pub mod effect;

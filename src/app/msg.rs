@@ -38,6 +38,11 @@ pub enum Msg {
         target: crate::app::state::VerbTarget,
         outcome: crate::kube::edit::EditOutcome,
     },
+    /// The kinds a context's API server serves (the answer to `Effect::Discover`).
+    Discovered {
+        context: String,
+        result: Result<Vec<crate::kube::discovery::ApiKind>, String>,
+    },
     /// The answer to `Effect::Fetch`: the view's lines, or what went wrong.
     Fetched {
         request: u64,

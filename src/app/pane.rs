@@ -2,7 +2,7 @@
 
 use crate::app::action::Action;
 
-/// One of the top-level panes. The order here is the tab order and the number keys 1–7.
+/// One of the top-level panes. The order here is the tab order and the number keys 1–8.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum PaneId {
     Pipelines,
@@ -13,10 +13,12 @@ pub enum PaneId {
     Models,
     Training,
     Experiments,
+    /// Any kind the cluster serves: pods, events, PVCs… (`:pods`, `:res KIND`).
+    Cluster,
 }
 
 impl PaneId {
-    pub const ALL: [PaneId; 7] = [
+    pub const ALL: [PaneId; 8] = [
         PaneId::Pipelines,
         PaneId::Runs,
         PaneId::Logs,
@@ -24,6 +26,7 @@ impl PaneId {
         PaneId::Models,
         PaneId::Training,
         PaneId::Experiments,
+        PaneId::Cluster,
     ];
 
     /// Lower-case name: the `:` command that shows the pane and its keymap section (`[pane.runs]`).
@@ -36,6 +39,7 @@ impl PaneId {
             PaneId::Models => "models",
             PaneId::Training => "training",
             PaneId::Experiments => "experiments",
+            PaneId::Cluster => "cluster",
         }
     }
 
@@ -49,6 +53,7 @@ impl PaneId {
             PaneId::Models => "Models",
             PaneId::Training => "Training",
             PaneId::Experiments => "Experiments",
+            PaneId::Cluster => "Cluster",
         }
     }
 
@@ -71,6 +76,7 @@ impl PaneId {
             PaneId::Models => Action::Models,
             PaneId::Training => Action::Training,
             PaneId::Experiments => Action::Experiments,
+            PaneId::Cluster => Action::Cluster,
         }
     }
 

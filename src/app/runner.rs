@@ -223,6 +223,16 @@ impl EffectRunner {
                 }
             }
             Effect::Probe(context) => self.probe(&context),
+            Effect::Discover(context) => {
+                let c = context.clone();
+                self.answer(context, move |client| async move {
+                    let result = match client {
+                        Ok(client) => crate::kube::discovery::discover(&client).await,
+                        Err(e) => Err(e),
+                    };
+                    Msg::Discovered { context: c, result }
+                });
+            }
             Effect::StreamLogs {
                 context,
                 view,

@@ -220,6 +220,8 @@ pub struct State {
     /// The Training pane's sources, runtimes and open job.
     pub train: crate::app::training::TrainingState,
     pub experiments: ListView<crate::kube::resources::experiment::ExperimentRow>,
+    /// The resource view: any kind, as `kubectl get` prints it.
+    pub cluster: crate::app::cluster::ClusterState,
     /// The open experiment and its trials.
     pub experiment: Option<crate::app::experiments::ExperimentDetail>,
     /// The open model's detail, its test requests and their history.
@@ -308,6 +310,7 @@ impl State {
             training: ListView::new(),
             train: crate::app::training::TrainingState::default(),
             experiments: ListView::new(),
+            cluster: crate::app::cluster::ClusterState::default(),
             experiment: None,
             model: crate::app::models::ModelsState::default(),
             monitor: crate::app::monitor::MonitorState::default(),
@@ -359,6 +362,7 @@ impl State {
             PaneId::Models => Some(&self.models),
             PaneId::Training => Some(&self.training),
             PaneId::Experiments => Some(&self.experiments),
+            PaneId::Cluster => Some(&self.cluster.list),
             _ => None,
         }
     }
@@ -373,6 +377,7 @@ impl State {
             PaneId::Models => Some(&mut self.models),
             PaneId::Training => Some(&mut self.training),
             PaneId::Experiments => Some(&mut self.experiments),
+            PaneId::Cluster => Some(&mut self.cluster.list),
             _ => None,
         }
     }
@@ -401,6 +406,7 @@ impl State {
             | Kind::ModelTraffic
             | Kind::ModelHistory
             | Kind::TrainingHardware => None,
+            Kind::Resource(_) => Some(&mut self.cluster.list),
         }
     }
 

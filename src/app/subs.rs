@@ -56,6 +56,7 @@ pub fn wanted(state: &State) -> BTreeSet<SubKey> {
             field: None,
         });
     }
+    set.extend(crate::app::cluster::wanted(state));
     set.extend(crate::app::training::wanted(state));
     set.extend(crate::app::experiments::wanted(state));
     set.extend(crate::app::monitor::wanted(state));

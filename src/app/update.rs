@@ -97,7 +97,7 @@ pub fn update(state: &mut State, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Data(event) => on_data(state, event, &mut effects),
-        Msg::Conn(event) => on_conn(state, event),
+        Msg::Conn(event) => on_conn(state, event, &mut effects),
         Msg::ShellReady(result) => match result {
             Ok(target) => effects.push(Effect::OpenShell {
                 context: state.target.context.clone(),
@@ -151,6 +151,7 @@ pub fn update(state: &mut State, keymap: &Keymap, msg: Msg) -> Vec<Effect> {
                 EditOutcome::Failed(e) => notice(state, Level::Error, e),
             }
         }
+        Msg::Discovered { context, result } => crate::app::cluster::on_discovered(state, &context, result),
         Msg::Fetched { request, result } => {
             if let Some(v) = state.viewer.as_mut().filter(|v| v.request == request) {
                 v.body = match result {
@@ -278,11 +279,18 @@ pub fn apply(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
         }
         Action::Open => match state.pane {
             PaneId::Pipelines => crate::app::pipelines::open(state, effects),
+            PaneId::Cluster => {
+                if !crate::app::cluster::open(state) {
+                    open_viewer(state, ViewKind::Describe, effects);
+                }
+            }
             PaneId::Training => crate::app::training::open(state),
             PaneId::Experiments => crate::app::experiments::open(state),
             PaneId::Models => crate::app::models::open(state),
             _ => open_detail(state),
         },
+        Action::Owned => crate::app::cluster::related(state),
+        Action::Cluster => state.pane = PaneId::Cluster,
         Action::Tail => match state.pane {
             PaneId::Training => crate::app::training::tail(state, effects),
             PaneId::Experiments => crate::app::experiments::tail(state, effects),
@@ -417,6 +425,7 @@ pub fn apply(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
                 state,
                 Verb::Experiment(crate::kube::training_ops::ExperimentVerb::Delete),
             ),
+            PaneId::Cluster => request_verb(state, Verb::Delete(Kind::Resource(state.cluster.kind))),
             _ => request_verb(state, Verb::Run(RunVerb::Delete)),
         },
         Action::Canary | Action::Upload | Action::UploadVersion | Action::Sort => {
@@ -561,6 +570,7 @@ pub fn request_verb(state: &mut State, verb: Verb) {
         Verb::Training(_) => PaneId::Training,
         Verb::Experiment(_) => PaneId::Experiments,
         Verb::Pipeline(_) | Verb::Schedule(..) => PaneId::Pipelines,
+        Verb::Delete(_) => PaneId::Cluster,
     };
     if state.pane != pane {
         notice(
@@ -946,7 +956,9 @@ fn open_viewer(state: &mut State, kind: ViewKind, effects: &mut Vec<Effect>) {
 pub fn shell_request(state: &State) -> Option<crate::kube::shell::ShellRequest> {
     use crate::app::logs::LogSubject;
     let subject = match state.pane {
-        PaneId::Notebooks | PaneId::Models => crate::app::logs::selected_subject(state)?.ok()?,
+        PaneId::Notebooks | PaneId::Models | PaneId::Cluster => {
+            crate::app::logs::selected_subject(state)?.ok()?
+        }
         PaneId::Runs => {
             let r = state.runs.selected_row()?;
             LogSubject::run(&r.namespace, &r.name)
@@ -997,6 +1009,7 @@ pub fn notice(state: &mut State, level: Level, text: String) {
 
 fn on_data(state: &mut State, event: DataEvent, effects: &mut Vec<Effect>) {
     match event {
+        DataEvent::Table { key, columns, rows } => crate::app::cluster::on_table(state, &key, columns, rows),
         DataEvent::Pods { key, rows } => {
             if state.subs.contains(&key) {
                 crate::app::logs::on_pods(state, &rows, effects);
@@ -1154,7 +1167,7 @@ fn on_data(state: &mut State, event: DataEvent, effects: &mut Vec<Effect>) {
     }
 }
 
-fn on_conn(state: &mut State, event: ConnEvent) {
+fn on_conn(state: &mut State, event: ConnEvent, effects: &mut Vec<Effect>) {
     let context = match &event {
         ConnEvent::Connected { context, .. } | ConnEvent::Failed { context, .. } => context,
     };
@@ -1166,6 +1179,7 @@ fn on_conn(state: &mut State, event: ConnEvent) {
         ConnEvent::Connected { version, .. } => {
             state.target.server_version = Some(version);
             state.target.conn = ConnState::Connected;
+            crate::app::cluster::discover(state, effects);
         }
         ConnEvent::Failed { error, .. } => {
             state.target.conn = ConnState::Offline { error: error.clone() };

@@ -147,6 +147,10 @@ pub fn describe(obj: &Value, events: &[Value], children: &[Value], now: DateTime
         }
     }
 
+    if str_at(obj, &["kind"]) == Some("Pod") {
+        pod_sections(&mut out, obj, now);
+    }
+
     if !children.is_empty() {
         out.push(String::new());
         out.push(format!("Children ({})", children.len()));
@@ -205,6 +209,147 @@ pub fn describe(obj: &Value, events: &[Value], children: &[Value], now: DateTime
     out
 }
 
+/// A container state as `kubectl describe pod` says it: `Running (since 5m)`,
+/// `Waiting: CrashLoopBackOff`, `Terminated: OOMKilled (exit code 137, 2m ago)`.
+fn container_state(state: Option<&Value>, now: DateTime<Utc>) -> Option<String> {
+    let state = state?.as_object()?;
+    let (which, s) = state.iter().next()?;
+    let reason = s.get("reason").and_then(Value::as_str);
+    Some(match which.as_str() {
+        "running" => format!("Running (since {} ago)", age_of(str_at(s, &["startedAt"]), now)),
+        "waiting" => format!("Waiting: {}", reason.unwrap_or("")),
+        "terminated" => format!(
+            "Terminated: {} (exit code {}, {} ago)",
+            reason.unwrap_or(""),
+            s.get("exitCode").and_then(Value::as_i64).unwrap_or(0),
+            age_of(str_at(s, &["finishedAt"]), now)
+        ),
+        other => other.to_string(),
+    })
+}
+
+fn quantities(v: Option<&Value>) -> String {
+    v.and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}
+
+/// A pod's node, IP, QoS, containers (image, state, last state, exit code, restarts, ready,
+/// resources) and volumes.
+fn pod_sections(out: &mut Vec<String>, pod: &Value, now: DateTime<Utc>) {
+    let field = |label: &str, value: &str| sanitized(&format!("{label:<14}{value}"));
+    out.push(String::new());
+    for (label, path) in [
+        ("Node:", &["spec", "nodeName"][..]),
+        ("IP:", &["status", "podIP"][..]),
+        ("QoS Class:", &["status", "qosClass"][..]),
+        ("Service acct:", &["spec", "serviceAccountName"][..]),
+    ] {
+        if let Some(v) = str_at(pod, path) {
+            out.push(field(label, v));
+        }
+    }
+    let statuses = |key: &str| -> Vec<Value> {
+        pod.pointer(&format!("/status/{key}"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    for (title, spec_key, status_key) in [
+        ("Init Containers", "initContainers", "initContainerStatuses"),
+        ("Containers", "containers", "containerStatuses"),
+    ] {
+        let Some(containers) = pod
+            .pointer(&format!("/spec/{spec_key}"))
+            .and_then(Value::as_array)
+        else {
+            continue;
+        };
+        let statuses = statuses(status_key);
+        out.push(String::new());
+        out.push(format!("{title} ({})", containers.len()));
+        for c in containers {
+            let name = str_at(c, &["name"]).unwrap_or("?");
+            let status = statuses.iter().find(|s| str_at(s, &["name"]) == Some(name));
+            out.push(sanitized(&format!("  {name}:")));
+            let line = |label: &str, value: &str| sanitized(&format!("    {label:<14}{value}"));
+            out.push(line("Image:", str_at(c, &["image"]).unwrap_or("")));
+            if let Some(state) = container_state(status.and_then(|s| s.get("state")), now) {
+                out.push(line("State:", &state));
+            }
+            if let Some(last) = container_state(status.and_then(|s| s.get("lastState")), now) {
+                out.push(line("Last State:", &last));
+            }
+            if let Some(s) = status {
+                out.push(line(
+                    "Ready:",
+                    &s.get("ready")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false)
+                        .to_string(),
+                ));
+                out.push(line(
+                    "Restarts:",
+                    &s.get("restartCount")
+                        .and_then(Value::as_i64)
+                        .unwrap_or(0)
+                        .to_string(),
+                ));
+            }
+            let requests = quantities(c.pointer("/resources/requests"));
+            if !requests.is_empty() {
+                out.push(line("Requests:", &requests));
+            }
+            let limits = quantities(c.pointer("/resources/limits"));
+            if !limits.is_empty() {
+                out.push(line("Limits:", &limits));
+            }
+            if let Some(ports) = c.get("ports").and_then(Value::as_array).filter(|p| !p.is_empty()) {
+                let ports: Vec<String> = ports
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{}/{}",
+                            p.get("containerPort").and_then(Value::as_i64).unwrap_or(0),
+                            str_at(p, &["protocol"]).unwrap_or("TCP")
+                        )
+                    })
+                    .collect();
+                out.push(line("Ports:", &ports.join(", ")));
+            }
+        }
+    }
+    if let Some(volumes) = pod.pointer("/spec/volumes").and_then(Value::as_array) {
+        out.push(String::new());
+        out.push(format!("Volumes ({})", volumes.len()));
+        for v in volumes {
+            let name = str_at(v, &["name"]).unwrap_or("?");
+            let source = v
+                .as_object()
+                .and_then(|o| o.iter().find(|(k, _)| k.as_str() != "name"))
+                .map(|(k, s)| {
+                    let detail = str_at(s, &["claimName"])
+                        .or_else(|| str_at(s, &["name"]))
+                        .or_else(|| str_at(s, &["secretName"]))
+                        .or_else(|| str_at(s, &["path"]))
+                        .unwrap_or("");
+                    if detail.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{k} {detail}")
+                    }
+                })
+                .unwrap_or_default();
+            out.push(sanitized(&format!("  {name:<24}{source}")));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +370,43 @@ mod tests {
         assert!(!text.contains("manager: a"));
         assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text}");
         assert!(text.contains("p\\e[2J"), "the escape is shown escaped: {text}");
+    }
+
+    #[test]
+    fn a_pod_is_described_with_its_containers_and_volumes() {
+        let pod = serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "train-0", "namespace": "team"},
+            "spec": {"nodeName": "gpu-1",
+                "initContainers": [{"name": "init", "image": "busybox"}],
+                "containers": [{"name": "main", "image": "pytorch:2.4",
+                    "resources": {"limits": {"nvidia.com/gpu": "1", "memory": "8Gi"}},
+                    "ports": [{"containerPort": 8080}]}],
+                "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data-pvc"}},
+                            {"name": "scratch", "emptyDir": {}}]},
+            "status": {"podIP": "10.0.0.1",
+                "initContainerStatuses": [{"name": "init", "ready": true, "restartCount": 0,
+                    "state": {"terminated": {"reason": "Completed", "exitCode": 0, "finishedAt": "2026-11-28T14:50:00Z"}}}],
+                "containerStatuses": [{"name": "main", "ready": false, "restartCount": 4,
+                    "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                    "lastState": {"terminated": {"reason": "OOMKilled", "exitCode": 137, "finishedAt": "2026-11-28T14:58:00Z"}}}]}
+        });
+        let text = describe(&pod, &[], &[], now()).join("\n");
+        for want in [
+            "Node:         gpu-1",
+            "Init Containers (1)",
+            "State:        Terminated: Completed (exit code 0, 10m ago)",
+            "Image:        pytorch:2.4",
+            "State:        Waiting: CrashLoopBackOff",
+            "Last State:   Terminated: OOMKilled (exit code 137, 2m ago)",
+            "Restarts:     4",
+            "Limits:       memory=8Gi, nvidia.com/gpu=1",
+            "Ports:        8080/TCP",
+            "data                    persistentVolumeClaim data-pvc",
+            "scratch                 emptyDir",
+        ] {
+            assert!(text.contains(want), "missing {want:?} in\n{text}");
+        }
     }
 
     #[test]

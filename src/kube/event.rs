@@ -69,6 +69,12 @@ pub enum DataEvent {
         key: SubKey,
         result: Result<Arc<crate::kube::prometheus::Metrics>, String>,
     },
+    /// The complete, current rows of a resource view's watch, with the server's columns.
+    Table {
+        key: SubKey,
+        columns: Arc<[crate::kube::resources::table::Column]>,
+        rows: Arc<[crate::kube::resources::table::TableRow]>,
+    },
     /// The subscription's health changed.
     Status { key: SubKey, status: SubStatus },
 }

@@ -26,7 +26,11 @@ impl ViewKind {
 
 /// The API resource behind a kind.
 pub fn api_resource(kind: Kind) -> ApiResource {
+    if let Kind::Resource(r) = kind {
+        return resource(&r.group, &r.version, &r.kind, &r.plural);
+    }
     let (group, version, kind_name, plural) = match kind {
+        Kind::Resource(_) => ("", "v1", "Pod", "pods"),
         Kind::Workflows | Kind::RunGraph | Kind::KfpRuns => {
             ("argoproj.io", "v1alpha1", "Workflow", "workflows")
         }
@@ -92,9 +96,10 @@ pub fn resource(group: &str, version: &str, kind: &str, plural: &str) -> ApiReso
     }
 }
 
-/// Children worth listing in describe: the pods a run, notebook or model created.
-async fn children(client: &kube::Client, kind: Kind, ns: &str, name: &str) -> Vec<Value> {
-    let selector = match kind {
+/// The label selector of the pods a run, notebook, model, training job, experiment or trial
+/// runs (`None`: the kind runs no pods of its own).
+pub fn pod_selector(kind: Kind, name: &str) -> Option<String> {
+    Some(match kind {
         Kind::Workflows | Kind::RunGraph => format!("workflows.argoproj.io/workflow={name}"),
         Kind::Notebooks => format!("{}={name}", crate::kube::resources::notebook::POD_LABEL),
         Kind::InferenceServices => format!("{}={name}", crate::kube::resources::inference_service::POD_LABEL),
@@ -114,9 +119,15 @@ async fn children(client: &kube::Client, kind: Kind, ns: &str, name: &str) -> Ve
         | Kind::CronWorkflows
         | Kind::ModelTraffic
         | Kind::ModelHistory
-        | Kind::TrainingHardware => {
-            return Vec::new();
-        }
+        | Kind::TrainingHardware
+        | Kind::Resource(_) => return None,
+    })
+}
+
+/// Children worth listing in describe: the pods a run, notebook or model created.
+async fn children(client: &kube::Client, kind: Kind, ns: &str, name: &str) -> Vec<Value> {
+    let Some(selector) = pod_selector(kind, name) else {
+        return Vec::new();
     };
     let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
     match pods.list(&ListParams::default().labels(&selector)).await {

@@ -43,6 +43,8 @@ pub enum Kind {
     ModelHistory,
     /// One training job's GPU, CPU and memory over 15 minutes, from Prometheus (`field`).
     TrainingHardware,
+    /// Any kind the API server serves, as its discovery names it (the resource view).
+    Resource(&'static crate::kube::discovery::ResKind),
 }
 
 impl Kind {
@@ -67,6 +69,7 @@ impl Kind {
             Kind::Experiments => "experiments.kubeflow.org",
             Kind::Trials => "trials.kubeflow.org",
             Kind::ModelTraffic | Kind::ModelHistory | Kind::TrainingHardware => "Prometheus metrics",
+            Kind::Resource(r) => &r.resource,
         }
     }
 
@@ -90,6 +93,7 @@ impl Kind {
             Kind::Experiments => "experiment",
             Kind::Trials => "trial",
             Kind::ModelTraffic | Kind::ModelHistory | Kind::TrainingHardware => "metric",
+            Kind::Resource(r) => &r.singular,
         }
     }
 
@@ -110,6 +114,7 @@ impl Kind {
             Kind::TrainingRuntimes | Kind::ClusterTrainingRuntimes => "Kubeflow Trainer",
             Kind::Experiments | Kind::Trials => "Katib",
             Kind::ModelTraffic | Kind::ModelHistory | Kind::TrainingHardware => "Prometheus",
+            Kind::Resource(_) => "Kubernetes",
         }
     }
 }

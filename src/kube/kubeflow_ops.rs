@@ -89,6 +89,8 @@ pub enum Verb {
     Pipeline(crate::kube::resources::pipeline::PipelineSource),
     /// Enable (`true`) or disable a recurring run of this kind.
     Schedule(bool, crate::kube::resources::recurring::ScheduleSource),
+    /// Delete objects of any kind (the resource view), as `kubectl delete` does.
+    Delete(Kind),
 }
 
 impl Verb {
@@ -102,6 +104,7 @@ impl Verb {
             Verb::Pipeline(_) => "delete",
             Verb::Schedule(true, _) => "enable",
             Verb::Schedule(false, _) => "disable",
+            Verb::Delete(_) => "delete",
         }
     }
 
@@ -124,6 +127,7 @@ impl Verb {
             Verb::Pipeline(_) => "the template is deleted; runs made from it stay",
             Verb::Schedule(true, _) => "it starts runs on its schedule again",
             Verb::Schedule(false, _) => "it starts no more runs until enabled; running ones go on",
+            Verb::Delete(_) => "it is deleted; its owner, if any, may make it again",
         }
     }
 
@@ -136,6 +140,7 @@ impl Verb {
             Verb::Training(_) => Kind::Training(crate::kube::resources::train_job::JobKind::TrainJob),
             Verb::Experiment(_) => Kind::Experiments,
             Verb::Pipeline(_) => Kind::Pipelines,
+            Verb::Delete(kind) => kind,
             Verb::Schedule(_, s) => match s {
                 crate::kube::resources::recurring::ScheduleSource::Kfp => Kind::ScheduledWorkflows,
                 crate::kube::resources::recurring::ScheduleSource::Cron => Kind::CronWorkflows,
@@ -154,6 +159,7 @@ impl Verb {
             Verb::Pipeline(s) if s.is_kfp() => "pipeline",
             Verb::Pipeline(_) => "template",
             Verb::Schedule(..) => "recurring run",
+            Verb::Delete(kind) => kind.singular(),
         }
     }
 
@@ -167,6 +173,7 @@ impl Verb {
                 | Verb::Training(crate::kube::training_ops::TrainingVerb::Delete)
                 | Verb::Experiment(_)
                 | Verb::Pipeline(_)
+                | Verb::Delete(_)
         )
     }
 
@@ -188,6 +195,16 @@ impl Verb {
                 crate::kube::pipelines::set_schedule(client, source, ns, name, enable)
                     .await
                     .map_err(OpError::Api)
+            }
+            Verb::Delete(kind) => {
+                let ar = api_resource(kind);
+                let api: Api<DynamicObject> = if ns.is_empty() {
+                    Api::all_with(client.clone(), &ar)
+                } else {
+                    Api::namespaced_with(client.clone(), ns, &ar)
+                };
+                api.delete(name, &DeleteParams::default()).await?;
+                Ok(format!("{}/{name} deleted", kind.singular()))
             }
         }
     }

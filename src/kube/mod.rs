@@ -7,6 +7,7 @@
 pub mod access;
 pub mod connect;
 pub mod describe;
+pub mod discovery;
 pub mod edit;
 pub mod event;
 pub mod fetch;
@@ -27,6 +28,7 @@ pub mod row;
 pub mod shell;
 pub mod subscribe;
 pub mod subscribe_kubeflow;
+pub mod table_watch;
 pub mod training_ops;
 
 use std::path::PathBuf;

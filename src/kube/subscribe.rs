@@ -94,6 +94,7 @@ pub async fn run<T: From<DataEvent> + Send>(
             };
             watch_rows(api, key, tx, cancel, PodRow::from_pod).await;
         }
+        Kind::Resource(res) => crate::kube::table_watch::run(client, key, res, tx, cancel).await,
     }
 }
 

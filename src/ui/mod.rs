@@ -88,6 +88,7 @@ pub fn render(state: &State, view: &View<'_>, frame: &mut Frame) {
         PaneId::Experiments => {
             frame.render_widget(panes::experiments::ExperimentsPane { state, view }, areas.body)
         }
+        PaneId::Cluster => frame.render_widget(panes::cluster::ClusterPane { state, view }, areas.body),
         PaneId::Logs if state.logs.is_some() => {
             if let Some(session) = &state.logs {
                 let pane = panes::logs::LogsPane {

@@ -355,6 +355,10 @@ pub fn run_command(state: &mut State, line: &str, effects: &mut Vec<Effect>) {
         other => Action::from_name(other),
     };
     let Some(action) = action else {
+        // `:pods`, `:pvc`, `:res KIND`: a kind the cluster serves.
+        if crate::app::cluster::command(state, word, rest) {
+            return;
+        }
         return notice(
             state,
             Level::Error,
@@ -430,10 +434,20 @@ fn with_arg(state: &mut State, action: Action, arg: &str, effects: &mut Vec<Effe
 /// Completes the command line to the longest common prefix of the commands that work here.
 fn complete_command(state: &mut State) {
     let typed = state.command.text.trim().to_string();
-    let matches: Vec<&str> = crate::app::views::completions(state)
+    // The kinds the cluster serves complete too, once something is typed (there are many).
+    let kinds = if typed.is_empty() {
+        Vec::new()
+    } else {
+        crate::app::cluster::completions(state)
+    };
+    let mut matches: Vec<String> = crate::app::views::completions(state)
         .into_iter()
+        .map(str::to_string)
+        .chain(kinds)
         .filter(|n| n.starts_with(&typed))
         .collect();
+    matches.sort();
+    matches.dedup();
     let Some(first) = matches.first() else {
         return;
     };

@@ -132,6 +132,7 @@ const GLOBAL: &[Decl] = &[
     quiet(Action::Models),
     quiet(Action::Training),
     quiet(Action::Experiments),
+    quiet(Action::Cluster),
     quiet(Action::Namespace),
     quiet(Action::Context),
     quiet(Action::Redraw),
@@ -157,6 +158,18 @@ const RUNS: &[Decl] = &[
     quiet(Action::Resubmit),
     quiet(Action::CloneRun),
     quiet(Action::Compare),
+    quiet(Action::Owned),
+];
+
+const CLUSTER: &[Decl] = &[
+    hint(Action::Help, "help"),
+    hint(Action::Filter, "filter"),
+    hint(Action::Open, "open"),
+    hint(Action::Owned, "owner"),
+    hint(Action::Tail, "logs"),
+    hint(Action::Shell, "shell"),
+    hint(Action::Delete, "delete"),
+    hint(Action::Quit, "quit"),
 ];
 
 const PIPELINES: &[Decl] = &[
@@ -192,6 +205,7 @@ const NOTEBOOKS: &[Decl] = &[
     hint(Action::Connections, "connections"),
     hint(Action::Quit, "quit"),
     quiet(Action::Delete),
+    quiet(Action::Owned),
 ];
 
 const MODELS: &[Decl] = &[
@@ -206,6 +220,7 @@ const MODELS: &[Decl] = &[
     quiet(Action::Start),
     quiet(Action::Delete),
     quiet(Action::Canary),
+    quiet(Action::Owned),
 ];
 
 const TRAINING: &[Decl] = &[
@@ -217,6 +232,7 @@ const TRAINING: &[Decl] = &[
     hint(Action::Resume, "resume"),
     hint(Action::Delete, "delete"),
     hint(Action::Quit, "quit"),
+    quiet(Action::Owned),
 ];
 
 const EXPERIMENTS: &[Decl] = &[
@@ -226,6 +242,7 @@ const EXPERIMENTS: &[Decl] = &[
     hint(Action::Tail, "logs"),
     hint(Action::Delete, "delete"),
     hint(Action::Quit, "quit"),
+    quiet(Action::Owned),
 ];
 
 const LOGS: &[Decl] = &[
@@ -567,6 +584,7 @@ impl ViewId {
             ViewId::List(PaneId::Models) => &[MODELS, MOVE, LIST_COMMON],
             ViewId::List(PaneId::Training) => &[TRAINING, MOVE, LIST_COMMON],
             ViewId::List(PaneId::Experiments) => &[EXPERIMENTS, MOVE, LIST_COMMON],
+            ViewId::List(PaneId::Cluster) => &[CLUSTER, MOVE, LIST_COMMON],
             ViewId::List(PaneId::Logs) => &[NO_LOGS],
             ViewId::Recurring => &[RECURRING, MOVE, LIST_COMMON],
             ViewId::Logs => &[LOGS, MOVE],
@@ -655,6 +673,19 @@ fn available(view: ViewId, state: &State, action: Action) -> bool {
             state.notebook_form.as_ref().is_some_and(|f| f.on_image())
         }
         (ViewId::ModelTest, Action::NextField) => crate::app::models::has_history(state),
+        (ViewId::List(PaneId::Cluster), Action::Tail) => {
+            state.cluster.kind.is_pods() && state.cluster.list.selected_row().is_some()
+        }
+        (ViewId::List(PaneId::Cluster), Action::Owned) => state
+            .cluster
+            .list
+            .selected_row()
+            .is_some_and(|r| r.owner.is_some()),
+        (ViewId::List(PaneId::Cluster), Action::Open) => state.cluster.list.selected_row().is_some(),
+        (ViewId::List(_), Action::Owned) => state
+            .list(state.pane)
+            .and_then(|l| l.selected())
+            .is_some_and(|t| crate::kube::fetch::pod_selector(t.kind, &t.name).is_some()),
         (
             ViewId::List(_) | ViewId::Recurring,
             Action::Open

@@ -7,6 +7,7 @@ pub mod notebook;
 pub mod pipeline;
 pub mod pod;
 pub mod recurring;
+pub mod table;
 pub mod train_job;
 pub mod workflow;
 

@@ -1,3 +1,4 @@
+pub mod cluster;
 pub mod experiments;
 pub mod logs;
 pub mod model_detail;

@@ -12,20 +12,20 @@ use crate::app::state::{SourceState, State};
 use crate::config::theme::{Role, Theme};
 
 /// How a pane names its rows in sentences.
-pub struct Nouns {
+pub struct Nouns<'a> {
     /// Pane title.
-    pub title: &'static str,
+    pub title: &'a str,
     /// Plural for sentences ("notebooks").
-    pub plural: &'static str,
+    pub plural: &'a str,
     /// The API resource ("notebooks.kubeflow.org").
-    pub resource: &'static str,
+    pub resource: &'a str,
 }
 
 /// Draws the block and, when there is nothing to list, the sentence saying why.
 /// Returns the area for the table, or `None` when the sentence was drawn.
 pub fn frame<R: ListRow>(
     list: &ListView<R>,
-    nouns: &Nouns,
+    nouns: &Nouns<'_>,
     state: &State,
     theme: &Theme,
     area: Rect,
@@ -98,9 +98,9 @@ pub fn frame<R: ListRow>(
 
 /// A list column: its header, how it sizes, and how readily it gives way on a narrow terminal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Col {
+pub struct Col<'a> {
     /// The header.
-    pub title: &'static str,
+    pub title: &'a str,
     /// How it sizes when it is shown.
     pub width: Constraint,
     /// The narrowest it is worth showing; when the columns' minimums do not fit, some give way.
@@ -109,12 +109,12 @@ pub struct Col {
     pub priority: u8,
     /// The sort column (one of `ListRow::SORT_COLUMNS`) this column shows; the title's own word
     /// when empty.
-    pub key: &'static str,
+    pub key: &'a str,
 }
 
-impl Col {
+impl<'a> Col<'a> {
     /// A column that never gives way, as narrow as its constraint allows.
-    pub fn new(title: &'static str, width: Constraint) -> Col {
+    pub fn new(title: &'a str, width: Constraint) -> Col<'a> {
         let header = u16::try_from(title.chars().count() + 1).unwrap_or(u16::MAX);
         let min = match width {
             Constraint::Length(n) | Constraint::Min(n) => n,
@@ -131,19 +131,19 @@ impl Col {
     }
 
     /// Gives way at this priority (higher gives way sooner).
-    pub fn gives_way(mut self, priority: u8) -> Col {
+    pub fn gives_way(mut self, priority: u8) -> Col<'a> {
         self.priority = priority;
         self
     }
 
     /// The narrowest this column is worth showing.
-    pub fn at_least(mut self, min: u16) -> Col {
+    pub fn at_least(mut self, min: u16) -> Col<'a> {
         self.min = min;
         self
     }
 
     /// The sort column this column shows, when it is not the title's own word.
-    pub fn sorts(mut self, key: &'static str) -> Col {
+    pub fn sorts(mut self, key: &'a str) -> Col<'a> {
         self.key = key;
         self
     }
@@ -159,7 +159,7 @@ impl Col {
 /// `priority` number, the rightmost among equals; the sorted column (`sorted`) gives way last,
 /// and a column of priority 0 never does.
 pub fn fit_columns(
-    columns: &[Col],
+    columns: &[Col<'_>],
     width: u16,
     sorted: Option<usize>,
     mut empty: impl FnMut() -> Vec<bool>,
@@ -279,7 +279,7 @@ fn fit_header(title: &str, arrow: Option<&str>, width: u16) -> String {
 /// sorted column is not shown, the bottom border says what the list is sorted by.
 pub fn table<'a, R: ListRow>(
     list: &'a ListView<R>,
-    columns: Vec<Col>,
+    columns: Vec<Col<'_>>,
     theme: &Theme,
     area: Rect,
     buf: &mut Buffer,

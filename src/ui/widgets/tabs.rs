@@ -19,6 +19,7 @@ impl Widget for Tabs<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.view.theme;
         let mut labels = Vec::with_capacity(PaneId::ALL.len());
+        let mut bare = Vec::with_capacity(PaneId::ALL.len());
         for pane in PaneId::ALL {
             let active = pane == self.state.pane;
             let key = self
@@ -28,17 +29,29 @@ impl Widget for Tabs<'_> {
                 .into_iter()
                 .find(|k| k.chars().count() == 1)
                 .unwrap_or_default();
+            // The resource view's tab names the kind it shows.
+            let title = match pane {
+                PaneId::Cluster => self.state.cluster.kind.title(),
+                p => p.title().to_string(),
+            };
             let label = if key.is_empty() {
-                format!(" {} ", pane.title())
+                title
             } else {
-                format!(" {key} {} ", pane.title())
+                format!("{key} {title}")
             };
             let role = if active { Role::TabActive } else { Role::Tab };
-            labels.push(Span::styled(label, theme.style(role)));
+            labels.push(Span::styled(format!(" {label} "), theme.style(role)));
+            bare.push(Span::styled(label, theme.style(role)));
         }
-        // A space between tabs where it fits; at 80 columns every tab still shows whole.
+        // Padded tabs with a space between where they fit, else without the padding: at 80
+        // columns every tab still shows whole.
+        let room = usize::from(area.width);
         let width: usize = labels.iter().map(Span::width).sum::<usize>() + labels.len();
-        let gap = if width <= usize::from(area.width) { " " } else { "" };
+        if width > room && labels.iter().map(Span::width).sum::<usize>() > room {
+            labels = bare;
+        }
+        let width: usize = labels.iter().map(Span::width).sum::<usize>() + labels.len();
+        let gap = if width <= room { " " } else { "" };
         let mut spans = Vec::with_capacity(labels.len() * 2);
         for label in labels {
             spans.push(label);

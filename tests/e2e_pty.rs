@@ -459,3 +459,65 @@ fn from_pipelines_start_a_run_and_land_on_it_in_runs() {
     assert_eq!(t.wait_exit(Duration::from_secs(10)), 0);
     t.assert_restored();
 }
+
+#[test]
+fn from_a_notebook_to_its_pod_its_events_and_back_to_the_notebook() {
+    let mut t = Pty::spawn(&["--demo"], 140, 36);
+    t.wait_for("first rows", START, |s| {
+        title_counts(s).is_some_and(|(n, _)| n > 0)
+    });
+    // The notebook that cannot pull its image: `o` opens its pods.
+    t.send("4");
+    t.wait_for("the demo notebooks", Duration::from_secs(10), |s| {
+        s.contains("pytorch-gpu")
+    });
+    t.send("/");
+    t.type_text("pytorch-gpu\r");
+    t.send("o");
+    let screen = t.wait_for("the notebook's pod", Duration::from_secs(10), |s| {
+        s.contains("pods of notebook/pytorch-gpu")
+            && s.lines()
+                .any(|l| l.contains("pytorch-gpu-0") && l.contains("ImagePullBackOff"))
+    });
+    assert!(screen.contains("8 Pods"), "the tab names the kind:\n{screen}");
+    // Describe: the container's state and the pull failures.
+    t.send("d");
+    t.wait_for("the pod described", Duration::from_secs(10), |s| {
+        s.contains("Describe — pod/pytorch-gpu-0") && s.contains("QoS Class:")
+    });
+    t.send("\x04");
+    t.wait_for("its container", Duration::from_secs(10), |s| {
+        s.contains("Containers (") && s.contains("Waiting: ImagePullBackOff")
+    });
+    t.send("\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    // Events, warnings first; enter on the first goes to the object it is about.
+    t.send(":");
+    t.type_text("events\r");
+    let screen = t.wait_for("the events", Duration::from_secs(10), |s| {
+        s.contains(" Events (") && s.contains("Warning")
+    });
+    let first = screen
+        .lines()
+        .skip_while(|l| !l.contains("TYPE"))
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    assert!(first.contains("Warning"), "warnings first:\n{screen}");
+    // `o` from the pod goes to its owner, the notebook, in the Notebooks pane.
+    t.send(":");
+    t.type_text("po\r");
+    t.send("/");
+    t.type_text("pytorch-gpu-0\r");
+    t.wait_for("the pod", Duration::from_secs(10), |s| {
+        s.contains("(1 of") && s.contains("pytorch-gpu-0")
+    });
+    t.send("o");
+    t.wait_for("the owner", Duration::from_secs(10), |s| {
+        s.contains(" Notebooks (1 of") && s.contains("Notebook/pytorch-gpu")
+    });
+    t.send(":");
+    t.type_text("quit\r");
+    assert_eq!(t.wait_exit(Duration::from_secs(10)), 0);
+    t.assert_restored();
+}

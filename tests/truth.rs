@@ -429,6 +429,56 @@ async fn walk(width: u16, height: u16, readonly: bool) -> Walked {
     })
     .await;
     check(&app, ViewId::ExperimentDetail, &mut w);
+    app.press("esc");
+
+    // The resource view: pods, with a pod that has an owner selected.
+    app.press("8");
+    app.until("pods with owners", |s| {
+        s.cluster.list.source == SourceState::Live && s.cluster.list.rows.iter().any(|r| r.owner.is_some())
+    })
+    .await;
+    let owned = app
+        .state
+        .cluster
+        .list
+        .visible
+        .iter()
+        .position(|i| app.state.cluster.list.rows[*i].owner.is_some())
+        .unwrap();
+    for _ in 0..owned {
+        app.press("down");
+    }
+    check(&app, ViewId::List(PaneId::Cluster), &mut w);
+    let footer = labels(&app).join("  ");
+    for k in ["enter open", "o owner", "l logs"] {
+        assert!(footer.contains(k), "Pods footer: {footer}");
+    }
+    assert_eq!(footer.contains("x shell"), rw, "{footer}");
+    assert_eq!(footer.contains("D delete"), rw, "{footer}");
+    // Events, warnings first; enter goes to the object an event is about.
+    app.press(":");
+    app.type_text("events");
+    app.press("enter");
+    app.until("the events", |s| {
+        s.cluster.kind.is_events()
+            && s.cluster.list.source == SourceState::Live
+            && !s.cluster.list.rows.is_empty()
+    })
+    .await;
+    let first = app.state.cluster.list.selected_row().unwrap().clone();
+    assert!(
+        first.event.as_ref().is_some_and(|e| e.warning),
+        "warnings come first: {:?}",
+        first.cells
+    );
+    check(&app, ViewId::List(PaneId::Cluster), &mut w);
+    let subject = first.event.as_ref().and_then(|e| e.subject.clone()).unwrap();
+    app.press("enter");
+    assert!(
+        app.state.pane != PaneId::Cluster || app.state.cluster.list.filter.text == subject.name,
+        "enter on an event shows {}",
+        subject.label()
+    );
     app.stop().await;
     w
 }
@@ -442,7 +492,7 @@ async fn walk_and_report(width: u16, height: u16, readonly: bool) {
         w.hints,
         w.entries
     );
-    let every = if readonly { 25 } else { 29 };
+    let every = if readonly { 26 } else { 30 };
     assert_eq!(w.views.len(), every, "views walked: {:?}", w.views);
 }
 

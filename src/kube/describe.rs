@@ -267,6 +267,7 @@ fn pod_sections(out: &mut Vec<String>, pod: &Value, now: DateTime<Utc>) {
         let Some(containers) = pod
             .pointer(&format!("/spec/{spec_key}"))
             .and_then(Value::as_array)
+            .filter(|c| !c.is_empty())
         else {
             continue;
         };

@@ -49,9 +49,15 @@ impl Column {
         }
     }
 
-    /// Whether this column is the object's age, which the view keeps live from its creation time.
+    /// Whether this column is the object's age, which the view keeps live from its creation
+    /// time (the built-in printers type it `string`, CRDs `date`).
     pub fn is_age(&self) -> bool {
-        self.format == ColFormat::Date && self.name.eq_ignore_ascii_case("age")
+        self.name.eq_ignore_ascii_case("age")
+    }
+
+    /// Whether this is an event's `Last Seen`, kept live from the event's last time.
+    pub fn is_last_seen(&self) -> bool {
+        self.name.eq_ignore_ascii_case("last seen")
     }
 }
 

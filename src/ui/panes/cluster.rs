@@ -9,7 +9,7 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::app::state::State;
 use crate::config::theme::Role;
-use crate::kube::resources::table::{ColFormat, Column, TableRow};
+use crate::kube::resources::table::{Column, TableRow};
 use crate::ui::View;
 use crate::ui::format::age;
 use crate::ui::panes::table::{self, Col, Nouns};
@@ -155,7 +155,7 @@ impl Widget for ClusterPane<'_> {
                     Line::from(age(r.created, now))
                 } else if is_status(def) {
                     Line::styled(text, theme.style(status_role(text)))
-                } else if def.format == ColFormat::Date && c.kind.is_events() {
+                } else if def.is_last_seen() && c.kind.is_events() {
                     Line::from(age(r.event.as_ref().and_then(|e| e.last_seen), now))
                 } else {
                     Line::from(text)

@@ -51,6 +51,38 @@ fn seeded<K: serde::de::DeserializeOwned, R>(group: &str, plural: &str, project:
         .collect()
 }
 
+/// The demo namespace's pods as the API server's Table serves them to the resource view.
+fn seeded_pods() -> (
+    std::sync::Arc<[kftui::kube::resources::table::Column]>,
+    std::sync::Arc<[kftui::kube::resources::table::TableRow]>,
+) {
+    use kftui::kube::resources::table::{Column, TableRow};
+    let pods: Vec<serde_json::Value> = seeded("", "pods", |p: &serde_json::Value| p.clone());
+    let rt = types::find("", "pods").unwrap();
+    let table = kftui::sim::api::render::table(
+        rt,
+        "v1",
+        &pods,
+        kftui::sim::api::render::IncludeObject::Object,
+        serde_json::json!({}),
+        true,
+    );
+    let columns: Vec<Column> = table["columnDefinitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(Column::from_definition)
+        .collect();
+    let pods = kftui::kube::discovery::pods();
+    let rows: Vec<TableRow> = table["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| TableRow::from_table_row(pods, &columns, r))
+        .collect();
+    (columns.into(), rows.into())
+}
+
 /// The demo's pipelines as the Pipelines pane lists them through KFP's API, and its templates.
 fn seeded_pipelines() -> Vec<kftui::kube::resources::pipeline::PipelineRow> {
     use kftui::kube::resources::pipeline::{PipelineRow, PipelineSource};
@@ -204,6 +236,15 @@ fn shots() -> Vec<(String, State, u16, u16)> {
                 Some(kftui::app::msg::DataEvent::Experiments {
                     key: key(kftui::app::subs::Kind::Experiments),
                     rows: support::kubeflow::seeded_experiments().into(),
+                })
+            }
+            PaneId::Cluster => {
+                press(&mut s, "8");
+                let (columns, rows) = seeded_pods();
+                Some(kftui::app::msg::DataEvent::Table {
+                    key: key(kftui::app::subs::Kind::Resource(kftui::kube::discovery::pods())),
+                    columns,
+                    rows,
                 })
             }
             _ => None,

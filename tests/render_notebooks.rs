@@ -58,6 +58,7 @@ fn the_connections_list() {
                 context: "kftui-sim".into(),
                 namespace: "kubeflow-user-example-com".into(),
                 name: "jupyter-scipy".into(),
+                forward: None,
                 port: Some(40123),
                 via: Some(Via::ServiceProxy),
                 token: Some(Token::from_text("Yq3v9kXw2bN7tR4mP8sLzA1cD6fH0jUeG5oWxVyKaQs")),
@@ -72,6 +73,7 @@ fn the_connections_list() {
                 context: "kftui-sim".into(),
                 namespace: "kubeflow-user-example-com".into(),
                 name: "vscode-dev".into(),
+                forward: None,
                 port: Some(40124),
                 via: Some(Via::PortForward {
                     pod: "vscode-dev-0".into(),

@@ -1,5 +1,5 @@
-//! Who may use a notebook connection: the person holding its secret, from a page on the proxy
-//! itself.
+//! Who may use a connection (to a notebook, or a port-forward): the person holding its secret,
+//! from a page on the proxy itself.
 //!
 //! Each connection has a random [`Token`]. The URL kftui shows carries it once
 //! (`?kftui-token=…`); the proxy swaps it for an `HttpOnly`, `SameSite=Strict` cookie scoped to
@@ -119,6 +119,16 @@ impl Guard {
                 super::connect::notebook_path(namespace, name),
                 format!("{}/", super::connect::service_proxy_base(namespace, name)),
             ],
+        }
+    }
+
+    /// The rules for a port-forward on `port`: the whole port serves the one target, so its
+    /// cookie covers every path.
+    pub fn whole_port(token: Token, port: u16) -> Self {
+        Self {
+            token,
+            port,
+            cookie_paths: vec!["/".to_string()],
         }
     }
 

@@ -137,6 +137,7 @@ const GLOBAL: &[Decl] = &[
     quiet(Action::Redraw),
     quiet(Action::SuspendApp),
     quiet(Action::Cancel),
+    quiet(Action::Connections),
 ];
 
 const RUNS: &[Decl] = &[
@@ -192,6 +193,7 @@ const NOTEBOOKS: &[Decl] = &[
     hint(Action::Connections, "connections"),
     hint(Action::Quit, "quit"),
     quiet(Action::Delete),
+    quiet(Action::PortForward),
 ];
 
 const MODELS: &[Decl] = &[
@@ -206,6 +208,7 @@ const MODELS: &[Decl] = &[
     quiet(Action::Start),
     quiet(Action::Delete),
     quiet(Action::Canary),
+    quiet(Action::PortForward),
 ];
 
 const TRAINING: &[Decl] = &[
@@ -672,6 +675,7 @@ fn available(view: ViewId, state: &State, action: Action) -> bool {
             | Action::Rollback
             | Action::Canary
             | Action::Connect
+            | Action::PortForward
             | Action::Test
             | Action::PipelineRuns
             | Action::UploadVersion

@@ -219,7 +219,10 @@ async fn without_the_token_or_from_a_foreign_host_or_origin_nothing_reaches_the_
     let screen = app.screen().join("\n");
     assert!(screen.contains(&format!("pod/{POD}:8888")), "{screen}");
     assert!(screen.contains(&format!("{n} refused")), "{screen}");
-    assert!(screen.contains("via pod proxy"), "{screen}");
+    assert!(
+        screen.contains(&format!("via pod proxy, in namespace {NS}")),
+        "{screen}"
+    );
 }
 
 #[tokio::test]
@@ -450,4 +453,43 @@ async fn pf_opens_the_connections_list_from_the_runs_pane() {
         "{:?}",
         app.state.notice
     );
+}
+
+#[tokio::test]
+async fn port_forward_reaches_a_service_port_by_the_service_proxy() {
+    let mut app = App::start().await;
+    select_showing(&mut app, "jupyter-scipy", NotebookStatus::Ready).await;
+    // The entry point other panes call: the Service's ports looked up, its one port forwarded.
+    let mut effects = Vec::new();
+    kftui::app::connections::port_forward(
+        &mut app.state,
+        ForwardTarget::service(NS, "jupyter-scipy"),
+        None,
+        &mut effects,
+    );
+    for e in effects {
+        app.effects.push(e.clone());
+        app.runner.run(e);
+    }
+    app.until("the forward listening", |s| {
+        s.connections.list.first().is_some_and(|c| c.port.is_some())
+    })
+    .await;
+    let c = app.state.connections.list[0].clone();
+    assert_eq!(c.target(), "svc/jupyter-scipy:80");
+    assert_eq!(c.via, Some(Via::ServiceProxy));
+    let (port, _, cookie) = open(&app, 0).await;
+    let (code, _, body) = request(
+        port,
+        &format!(
+            "GET /notebook/{NS}/jupyter-scipy/api/status HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {cookie}"
+        ),
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+    assert!(body.contains("\"kernels\""), "{body}");
+    app.command("pf");
+    let screen = app.screen().join("\n");
+    assert!(screen.contains("svc/jupyter-scipy:80"), "{screen}");
+    assert!(screen.contains("via service proxy"), "{screen}");
 }

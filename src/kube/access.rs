@@ -312,6 +312,32 @@ mod tests {
     }
 
     #[test]
+    fn a_forwards_cookie_covers_the_whole_port() {
+        let g = Guard::whole_port(Token::from_text("s3cret"), PORT);
+        let h = headers(&[HOST]);
+        let v = g.check(&Method::GET, &"/?kftui-token=s3cret".parse().unwrap(), &h);
+        let Verdict::Exchange { location, cookies } = v else {
+            panic!("{v:?}")
+        };
+        assert_eq!(location, "/");
+        assert_eq!(
+            cookies,
+            vec!["kftui-token-8123=s3cret; Path=/; HttpOnly; SameSite=Strict"]
+        );
+        let with_cookie = headers(&[HOST, ("cookie", "kftui-token-8123=s3cret")]);
+        let v = g.check(&Method::GET, &"/metrics".parse().unwrap(), &with_cookie);
+        assert_eq!(
+            v,
+            Verdict::Forward {
+                path_and_query: "/metrics".into(),
+                cookie: None
+            }
+        );
+        let v = g.check(&Method::GET, &"/metrics".parse().unwrap(), &h);
+        assert!(matches!(v, Verdict::Refuse(_)), "{v:?}");
+    }
+
+    #[test]
     fn the_cookie_lets_requests_through_without_itself() {
         let v = check(
             Method::POST,

@@ -1097,6 +1097,66 @@ mod tests {
     }
 
     #[test]
+    fn forwards_go_through_the_api_servers_pod_or_service_proxy() {
+        let pod = Forward {
+            target: ForwardTarget::pod("team-a", "web-0"),
+            port: 8080,
+        };
+        assert_eq!(pod.label(), "pod/web-0:8080");
+        assert_eq!(
+            pod.target.proxy_base(pod.port),
+            "/api/v1/namespaces/team-a/pods/web-0:8080/proxy"
+        );
+        let svc = ForwardTarget::service("team-a", "web");
+        assert_eq!(svc.label(), "svc/web");
+        assert_eq!(
+            svc.proxy_base(80),
+            "/api/v1/namespaces/team-a/services/web:80/proxy"
+        );
+        assert_eq!(
+            forward_url_with_token(8080, &Token::from_text("t0k")),
+            "http://127.0.0.1:8080/?kftui-token=t0k"
+        );
+        // Links the API server rewrote lead back to the pod's own paths.
+        let base = pod.target.proxy_base(pod.port);
+        assert_eq!(
+            unprefixed(&format!("{base}/static/app.js"), &base),
+            "/static/app.js"
+        );
+        assert_eq!(local_location(&format!("{base}/login"), &base), "/login");
+    }
+
+    #[test]
+    fn a_pods_ports_are_its_containers_tcp_first_each_once() {
+        let pod: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "p"},
+            "spec": {"containers": [
+                {"name": "app", "ports": [
+                    {"containerPort": 53, "name": "dns", "protocol": "UDP"},
+                    {"containerPort": 8080, "name": "http"}
+                ]},
+                {"name": "sidecar", "ports": [
+                    {"containerPort": 8080},
+                    {"containerPort": 9090, "name": "metrics", "protocol": "TCP"}
+                ]}
+            ]}
+        }))
+        .unwrap();
+        let ports: Vec<(u16, String)> = pod_ports(&pod)
+            .into_iter()
+            .map(|p| (p.port, p.container.unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            ports,
+            vec![
+                (8080, "app".to_string()),
+                (9090, "sidecar".to_string()),
+                (53, "app".to_string())
+            ]
+        );
+    }
+
+    #[test]
     fn links_the_api_server_rewrote_lead_back_to_the_notebook() {
         let base = service_proxy_base("ns", "nb");
         assert_eq!(

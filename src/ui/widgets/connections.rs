@@ -43,13 +43,6 @@ impl Widget for ConnectionsPopup<'_> {
                 Span::styled(if selected { "▶ " } else { "  " }, theme.style(row)),
                 Span::styled(sanitize(&conn.target()).into_owned(), theme.style(row)),
                 Span::styled(
-                    match &conn.forward {
-                        Some(_) => format!(" in {}", sanitize(&conn.namespace)),
-                        None => String::new(),
-                    },
-                    theme.style(Role::Muted),
-                ),
-                Span::styled(
                     format!(
                         "  {} request{}",
                         conn.requests,
@@ -81,8 +74,13 @@ impl Widget for ConnectionsPopup<'_> {
                 )));
             }
             if let Some(via) = &conn.via {
+                // A forward's target names no namespace: said here.
+                let namespace = match &conn.forward {
+                    Some(_) => format!(", in namespace {}", sanitize(&conn.namespace)),
+                    None => String::new(),
+                };
                 lines.push(Line::from(Span::styled(
-                    format!("    via {}", sanitize(&via.to_string())),
+                    format!("    via {}{namespace}", sanitize(&via.to_string())),
                     theme.style(Role::Muted),
                 )));
             }

@@ -86,7 +86,7 @@ async fn get_closing(port: u16, p: &str, cookie: &str) -> u16 {
 
 async fn measure(how: &str, client: kube::Client, n: usize) {
     let started = Instant::now();
-    let upstream = connect::choose(client, NS, NOTEBOOK).await.unwrap();
+    let upstream = connect::choose_notebook(client, NS, NOTEBOOK).await.unwrap();
     let listener = connect::bind(PortChoice::Any).await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let cancel = CancellationToken::new();
@@ -97,6 +97,7 @@ async fn measure(how: &str, client: kube::Client, n: usize) {
     tokio::spawn(connect::serve(
         listener,
         upstream,
+        "the notebook".into(),
         guard,
         1,
         |_| {},

@@ -12,7 +12,8 @@
 //! KFTUI_BENCH_KUBECONFIG (a cluster to measure instead of the embedded one; no storm there),
 //! KFTUI_BENCH_BEFORE (another kftui binary, measured the same way beside this one),
 //! KFTUI_BENCH_PEER_SECS (45; 0 skips the peers), KFTUI_BENCH_PEERS (dir holding kdash/kubetui,
-//! default ~/.cargo/bin).
+//! default ~/.cargo/bin), KFTUI_BENCH_VIEWS (`runs,pods`: kftui's Runs pane, and its resource
+//! view of every pod opened with `:pods`, beside the peers' pod lists).
 
 #[path = "../tests/support/pty.rs"]
 #[allow(dead_code)]
@@ -53,10 +54,44 @@ fn mib(kib: Option<u64>) -> f64 {
     kib.unwrap_or(0) as f64 / 1024.0
 }
 
-fn title_count(screen: &str) -> Option<usize> {
-    let line = screen.lines().find(|l| l.contains(" Runs ("))?;
-    let inner = line.split(" Runs (").nth(1)?.split(')').next()?;
+/// The row count in a list's title: `Runs (42)`, `Pods (3 of 42)`.
+fn title_count(screen: &str, title: &str) -> Option<usize> {
+    let at = format!(" {title} (");
+    let line = screen.lines().find(|l| l.contains(&at))?;
+    let inner = line.split(&at).nth(1)?.split(')').next()?;
     inner.split(" of ").last()?.trim().parse().ok()
+}
+
+/// Which list kftui is measured on: its title, and the command that opens it.
+#[derive(Clone, Copy)]
+struct ViewUnder {
+    title: &'static str,
+    command: Option<&'static str>,
+}
+
+const RUNS_VIEW: ViewUnder = ViewUnder {
+    title: "Runs",
+    command: None,
+};
+
+const PODS_VIEW: ViewUnder = ViewUnder {
+    title: "Pods",
+    command: Some(":pods\r"),
+};
+
+/// How many pods the cluster holds, counted from their metadata in pages.
+async fn pod_count(client: &kube::Client) -> usize {
+    let api: kube::Api<k8s_openapi::api::core::v1::Pod> = kube::Api::all(client.clone());
+    let mut params = kube::api::ListParams::default().limit(500);
+    let mut n = 0;
+    loop {
+        let page = api.list_metadata(&params).await.unwrap();
+        n += page.items.len();
+        match page.metadata.continue_.filter(|c| !c.is_empty()) {
+            Some(c) => params = params.continue_token(&c),
+            None => return n,
+        }
+    }
 }
 
 async fn client_for(kubeconfig: &Path) -> kube::Client {
@@ -195,16 +230,18 @@ fn measure_peer(name: &str, bin: &Path, args: &[&str], kubeconfig: &Path, secs: 
     Some(cost)
 }
 
-/// kftui `-A` in a 200×50 terminal: first rows, all rows, memory, idle CPU; with `keys`, filter
-/// keystrokes too. Returns the terminal (for the storm) and the cost after `secs`.
+/// kftui `-A` in a 200×50 terminal on `view`: first rows, all rows, memory, idle CPU; with
+/// `keys`, filter keystrokes too. Returns the terminal (for the storm) and the cost after `secs`.
 fn measure_kftui(
     bin: &Path,
     label: &str,
     kubeconfig: &Path,
-    runs: usize,
+    view: ViewUnder,
+    rows: usize,
     secs: u64,
     keys: bool,
 ) -> (pty::Pty, Cost) {
+    let title = view.title;
     let started = Instant::now();
     let mut t = pty::Pty::spawn_env(
         bin,
@@ -215,18 +252,27 @@ fn measure_kftui(
     );
     t.wait_for("first frame", Duration::from_secs(30), |s| s.contains("kftui"));
     println!("{label}: first frame after {:?}", started.elapsed());
+    if let Some(command) = view.command {
+        // The runs come first; the other view is opened as a user would.
+        t.wait_for("the runs", Duration::from_secs(120), |s| {
+            title_count(s, "Runs").is_some_and(|n| n > 0)
+        });
+        t.send(command);
+    }
+    let opened = started.elapsed();
     t.wait_for("rows", Duration::from_secs(120), |s| {
-        title_count(s).is_some_and(|n| n > 0)
+        title_count(s, title).is_some_and(|n| n > 0)
     });
-    let first = started.elapsed();
-    let first_count = title_count(&t.screen()).unwrap_or(0);
+    let first = started.elapsed() - opened;
+    let first_count = title_count(&t.screen(), title).unwrap_or(0);
     t.wait_for("all rows", Duration::from_secs(300), |s| {
-        title_count(s).is_some_and(|n| n >= runs) && !s.contains("listing…")
+        title_count(s, title).is_some_and(|n| n >= rows) && !s.contains("listing…")
     });
     println!(
-        "{label}: first rows after {first:?} ({first_count} on screen), all {} runs after {:?}",
-        title_count(&t.screen()).unwrap_or(0),
-        started.elapsed()
+        "{label}: first rows after {first:?} ({first_count} on screen), all {} {} after {:?}",
+        title_count(&t.screen(), title).unwrap_or(0),
+        title.to_lowercase(),
+        started.elapsed() - opened
     );
     let pid = t.child.process_id().unwrap();
     let settle = Duration::from_secs(secs.saturating_sub(10)).saturating_sub(started.elapsed());
@@ -333,14 +379,43 @@ fn main() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let client = rt.block_on(client_for(&kubeconfig));
     let runs = rt.block_on(first_list_bytes(&client));
+    let views = std::env::var("KFTUI_BENCH_VIEWS").unwrap_or_else(|_| "runs,pods".to_string());
 
     let mut table = Vec::new();
+    if views.contains("pods") {
+        let pods = rt.block_on(pod_count(&client));
+        println!("the cluster holds {pods} pods");
+        if let Some(before) = std::env::var_os("KFTUI_BENCH_BEFORE").map(PathBuf::from) {
+            let (mut t, cost) = measure_kftui(
+                &before,
+                "kftui before, Pods",
+                &kubeconfig,
+                PODS_VIEW,
+                pods,
+                secs,
+                true,
+            );
+            let _ = t.child.kill();
+            table.push(("kftui before (Pods)".to_string(), cost));
+        }
+        let (mut t, cost) = measure_kftui(&bin, "kftui, Pods", &kubeconfig, PODS_VIEW, pods, secs, true);
+        let _ = t.child.kill();
+        table.push(("kftui (Pods)".to_string(), cost));
+    }
     if let Some(before) = std::env::var_os("KFTUI_BENCH_BEFORE").map(PathBuf::from) {
-        let (mut t, cost) = measure_kftui(&before, "kftui (before)", &kubeconfig, runs, secs, true);
+        let (mut t, cost) = measure_kftui(
+            &before,
+            "kftui (before)",
+            &kubeconfig,
+            RUNS_VIEW,
+            runs,
+            secs,
+            true,
+        );
         let _ = t.child.kill();
         table.push(("kftui before (Runs)".to_string(), cost));
     }
-    let (mut t, cost) = measure_kftui(&bin, "kftui", &kubeconfig, runs, secs, true);
+    let (mut t, cost) = measure_kftui(&bin, "kftui", &kubeconfig, RUNS_VIEW, runs, secs, true);
     table.push(("kftui (Runs)".to_string(), cost));
 
     if sim.is_some() && storm_secs > 0 {

@@ -1,10 +1,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Render snapshots of the new-notebook form (with a typing error) and of the list of open
-//! notebook connections, at 80x24 and 160x48.
+//! connections (notebooks and a port-forward), at 80x24 and 160x48.
 
 mod support;
 
-use kftui::app::connections::{Connection, Token, Via};
+use kftui::app::connections::{Connection, Forward, ForwardTarget, Token, Via};
 use kftui::app::notebook_form::{CPU, NotebookForm, PodDefault};
 use support::*;
 
@@ -58,6 +58,7 @@ fn the_connections_list() {
                 context: "kftui-sim".into(),
                 namespace: "kubeflow-user-example-com".into(),
                 name: "jupyter-scipy".into(),
+                forward: None,
                 port: Some(40123),
                 via: Some(Via::ServiceProxy),
                 token: Some(Token::from_text("Yq3v9kXw2bN7tR4mP8sLzA1cD6fH0jUeG5oWxVyKaQs")),
@@ -72,6 +73,7 @@ fn the_connections_list() {
                 context: "kftui-sim".into(),
                 namespace: "kubeflow-user-example-com".into(),
                 name: "vscode-dev".into(),
+                forward: None,
                 port: Some(40124),
                 via: Some(Via::PortForward {
                     pod: "vscode-dev-0".into(),
@@ -83,6 +85,24 @@ fn the_connections_list() {
                 last_refused: None,
                 sockets: 0,
                 last_error: Some("the notebook did not answer in 10 s".into()),
+            },
+            Connection {
+                id: 3,
+                context: "kftui-sim".into(),
+                namespace: "kubeflow-user-example-com".into(),
+                name: "jupyter-scipy-0".into(),
+                forward: Some(Forward {
+                    target: ForwardTarget::pod("kubeflow-user-example-com", "jupyter-scipy-0"),
+                    port: 6006,
+                }),
+                port: Some(6006),
+                via: Some(Via::PodProxy),
+                token: Some(Token::from_text("pQ4wR8tY2uI6oP0aS3dF7gH1jK5lZ9xC4vB8nM2qW6e")),
+                requests: 7,
+                refused: 1,
+                last_refused: Some("no token or a wrong one".into()),
+                sockets: 0,
+                last_error: None,
             },
         ];
         state.pane = kftui::app::pane::PaneId::Notebooks;

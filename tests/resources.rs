@@ -116,7 +116,7 @@ async fn pods_list_and_follow_with_the_servers_columns() {
         assert!(names.contains(&want), "pod columns {names:?}");
     }
     assert!(columns.iter().any(Column::is_age));
-    assert!(rows.iter().all(|r| r.namespace == NS && r.created.is_some()));
+    assert!(rows.iter().all(|r| &*r.namespace == NS && r.created.is_some()));
     assert!(
         rows.iter()
             .any(|r| r.owner.as_ref().is_some_and(|o| o.kind == "Workflow")),
@@ -133,12 +133,16 @@ async fn pods_list_and_follow_with_the_servers_columns() {
     .unwrap();
     api.create(&PostParams::default(), &pod).await.unwrap();
     let (_, rows) = table_until(&mut rx, "the new pod", |_, rows| {
-        rows.iter().any(|r| r.name == "table-watch-probe")
+        rows.iter().any(|r| &*r.name == "table-watch-probe")
     })
     .await;
-    let probe = rows.iter().find(|r| r.name == "table-watch-probe").unwrap();
+    let probe = rows.iter().find(|r| &*r.name == "table-watch-probe").unwrap();
     assert_eq!(probe.gpus, 2, "GPU limits are read from the pod");
-    assert!(!probe.status.is_empty(), "{:?}", probe.cells);
+    assert!(
+        !probe.status.is_empty(),
+        "{:?}",
+        probe.cells().collect::<Vec<_>>()
+    );
 
     // Deleted through the generic verb, it leaves the view.
     let target = kftui::kube::key::VerbTarget {
@@ -153,7 +157,7 @@ async fn pods_list_and_follow_with_the_servers_columns() {
         .unwrap();
     assert!(said.contains("table-watch-probe"), "{said}");
     table_until(&mut rx, "the pod gone", |_, rows| {
-        !rows.is_empty() && rows.iter().all(|r| r.name != "table-watch-probe")
+        !rows.is_empty() && rows.iter().all(|r| &*r.name != "table-watch-probe")
     })
     .await;
     cancel.cancel();

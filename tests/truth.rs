@@ -469,7 +469,7 @@ async fn walk(width: u16, height: u16, readonly: bool) -> Walked {
     assert!(
         first.event.as_ref().is_some_and(|e| e.warning),
         "warnings come first: {:?}",
-        first.cells
+        first.cells().collect::<Vec<_>>()
     );
     check(&app, ViewId::List(PaneId::Cluster), &mut w);
     let subject = first.event.as_ref().and_then(|e| e.subject.clone()).unwrap();

@@ -1,21 +1,28 @@
-//! Open notebook connections (local proxies) and their list: the part of `update` that drives
-//! `connect` and `connections`.
+//! Open connections (local proxies) to notebooks and forwarded ports, and their list: the part of
+//! `update` that drives `connect`, `port-forward` (`F`, `:pf PORT`) and `connections` (`:pf`).
 
 use crate::app::action::Action;
 use crate::app::effect::Effect;
 use crate::app::msg::Msg;
 use crate::app::pane::PaneId;
+use crate::app::picker::{Picker, PickerItem, PickerKind};
 use crate::app::state::{Level, Notice, State};
-pub use crate::kube::connect::{PortChoice, ProxyEvent, Token, Via};
+pub use crate::kube::connect::{
+    Forward, ForwardKind, ForwardLookup, ForwardPort, ForwardTarget, PortChoice, ProxyEvent, Remote, Token,
+    Via,
+};
 use crate::kube::resources::notebook::NotebookStatus;
 
-/// One local proxy to a notebook.
+/// One local proxy to a notebook, or to a port of a pod or Service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Connection {
     pub id: u64,
     pub context: String,
+    /// The notebook's, pod's or Service's.
     pub namespace: String,
     pub name: String,
+    /// The port forwarded (`None`: a notebook's connection).
+    pub forward: Option<Forward>,
     /// The local port, once listening.
     pub port: Option<u16>,
     /// How requests reach the notebook, once listening.
@@ -36,12 +43,27 @@ impl Connection {
     /// The URL a browser opens, once listening: it carries the connection's token.
     pub fn url(&self) -> Option<String> {
         let (port, token) = (self.port?, self.token.as_ref()?);
-        Some(crate::kube::connect::notebook_url_with_token(
-            port,
-            &self.namespace,
-            &self.name,
-            token,
-        ))
+        Some(match &self.forward {
+            Some(_) => crate::kube::connect::forward_url_with_token(port, token),
+            None => crate::kube::connect::notebook_url_with_token(port, &self.namespace, &self.name, token),
+        })
+    }
+
+    /// What it reaches, as the list shows it: `NS/NAME` for a notebook, `pod/NAME:PORT` or
+    /// `svc/NAME:PORT` for a forward.
+    pub fn target(&self) -> String {
+        match &self.forward {
+            Some(f) => f.label(),
+            None => format!("{}/{}", self.namespace, self.name),
+        }
+    }
+
+    /// What it reaches, in a sentence (`notebook NAME`, `pod/NAME:PORT`).
+    pub fn what(&self) -> String {
+        match &self.forward {
+            Some(f) => f.label(),
+            None => format!("notebook {}", self.name),
+        }
     }
 }
 
@@ -53,6 +75,11 @@ pub struct Connections {
     pub open: bool,
     pub selected: usize,
     next_id: u64,
+    /// The port lookup awaited (its request number and where it looks), for `F` and `:pf PORT`.
+    pub lookup: Option<(u64, ForwardLookup)>,
+    /// The target whose port the open picker chooses.
+    pub picking: Option<ForwardTarget>,
+    next_request: u64,
 }
 
 fn notice(state: &mut State, level: Level, text: String) {
@@ -104,7 +131,7 @@ fn connect_on(state: &mut State, port: PortChoice, effects: &mut Vec<Effect>) {
             Some(url) if matches!(port, PortChoice::Exactly(p) if c.port != Some(p)) => notice(
                 state,
                 Level::Warn,
-                format!("notebook {name} is already at {url}: close that connection first (C lists them)"),
+                format!("notebook {name} is already at {url}: close that connection first (:pf lists them)"),
             ),
             Some(url) => {
                 effects.push(Effect::Copy(url.clone()));
@@ -137,6 +164,7 @@ fn connect_on(state: &mut State, port: PortChoice, effects: &mut Vec<Effect>) {
         port: None,
         via: None,
         token: None,
+        forward: None,
         requests: 0,
         refused: 0,
         last_refused: None,
@@ -149,6 +177,286 @@ fn connect_on(state: &mut State, port: PortChoice, effects: &mut Vec<Effect>) {
         context,
         namespace,
         name,
+        port,
+    });
+}
+
+/// `port-forward` on the selected row (`F`): its pod's ports, one forwarded straight away or
+/// several to pick from; `port` forwards that one.
+pub fn port_forward_selected(state: &mut State, port: Option<u16>, effects: &mut Vec<Effect>) {
+    let Some(lookup) = selected_lookup(state) else {
+        notice(
+            state,
+            Level::Info,
+            "port-forward works on a pod, a service, a notebook or a model (or `:pf` lists the connections)"
+                .into(),
+        );
+        return;
+    };
+    match lookup {
+        Ok(lookup) => look_up(state, lookup, port, effects),
+        Err(e) => notice(state, Level::Info, e),
+    }
+}
+
+/// `:pf PORT` (`:port-forward PORT`): forwards that port of the selection's pod.
+pub fn port_forward_command(state: &mut State, port: &str, effects: &mut Vec<Effect>) {
+    match parse_port(port) {
+        Some(p) => port_forward_selected(state, Some(p), effects),
+        None => notice(
+            state,
+            Level::Error,
+            format!("port-forward takes a port from 1 to 65535, not {port:?}"),
+        ),
+    }
+}
+
+fn parse_port(text: &str) -> Option<u16> {
+    text.trim().parse::<u16>().ok().filter(|p| *p > 0)
+}
+
+/// Where the selection's pod is found: a notebook's (`notebook-name=NAME`), a model's predictor
+/// (`serving.kserve.io/inferenceservice=NAME,component=predictor`).
+fn selected_lookup(state: &State) -> Option<Result<ForwardLookup, String>> {
+    let (namespace, selector, what) = match state.pane {
+        PaneId::Notebooks => {
+            let Some(r) = state.notebooks.selected_row() else {
+                return Some(Err("no notebook selected".into()));
+            };
+            if matches!(r.status, NotebookStatus::Stopped) {
+                return Some(Err(format!("notebook {} is stopped: start it first (S)", r.name)));
+            }
+            (
+                r.namespace.clone(),
+                format!("notebook-name={}", r.name),
+                format!("notebook/{}", r.name),
+            )
+        }
+        PaneId::Models => {
+            let Some(r) = state.models.selected_row() else {
+                return Some(Err("no model selected".into()));
+            };
+            (
+                r.namespace.clone(),
+                format!(
+                    "serving.kserve.io/inferenceservice={},component=predictor",
+                    r.name
+                ),
+                format!("isvc/{}", r.name),
+            )
+        }
+        // The resource view: the selected pod or service itself.
+        PaneId::Cluster => {
+            let kind = state.cluster.kind;
+            if !kind.is_pods() && !kind.is("", "services") {
+                return Some(Err(format!(
+                    "port-forward works on pods and services, not {}",
+                    kind.plural
+                )));
+            }
+            let Some(r) = state.cluster.list.selected_row() else {
+                return Some(Err(format!("no {} selected", kind.singular)));
+            };
+            let target = if kind.is_pods() {
+                ForwardTarget::pod(r.namespace.as_ref(), r.name.as_ref())
+            } else {
+                ForwardTarget::service(r.namespace.as_ref(), r.name.as_ref())
+            };
+            return Some(Ok(ForwardLookup::Target(target)));
+        }
+        _ => return None,
+    };
+    Some(Ok(ForwardLookup::Selector {
+        namespace,
+        selector,
+        what,
+    }))
+}
+
+/// Forwards `port` of `target` through a local proxy on 127.0.0.1, with the same token, cookie
+/// and Host/Origin checks as a notebook's connection; with no `port`, its declared ports are
+/// looked up: one is forwarded, several are offered in a picker, none is said.
+pub fn port_forward(state: &mut State, target: ForwardTarget, port: Option<u16>, effects: &mut Vec<Effect>) {
+    match port {
+        Some(port) => start_forward(state, Forward { target, port }, effects),
+        None => look_up(state, ForwardLookup::Target(target), None, effects),
+    }
+}
+
+/// Asks for the pod or Service `lookup` finds and its ports; the answer is a
+/// `ProxyEvent::Ports`.
+fn look_up(state: &mut State, lookup: ForwardLookup, port: Option<u16>, effects: &mut Vec<Effect>) {
+    let conns = &mut state.connections;
+    conns.next_request += 1;
+    let request = conns.next_request;
+    conns.lookup = Some((request, lookup.clone()));
+    let what = lookup.what();
+    notice(
+        state,
+        Level::Info,
+        match port {
+            Some(p) => format!("port-forward to {what}:{p}…"),
+            None => format!("looking up the ports of {what}…"),
+        },
+    );
+    effects.push(Effect::ForwardPorts {
+        request,
+        context: state.target.context.clone(),
+        lookup,
+        port,
+    });
+}
+
+/// The ports of a looked-up target arrived: forward the one asked for or the only one, offer
+/// several in a picker, say that there are none.
+fn on_ports(
+    state: &mut State,
+    request: u64,
+    port: Option<u16>,
+    result: &Result<(ForwardTarget, Vec<ForwardPort>), String>,
+    effects: &mut Vec<Effect>,
+) {
+    if state.connections.lookup.as_ref().map(|(r, _)| *r) != Some(request) {
+        return;
+    }
+    let Some((_, lookup)) = state.connections.lookup.take() else {
+        return;
+    };
+    let (target, ports) = match result {
+        Ok(found) => found,
+        Err(e) => {
+            return notice(
+                state,
+                Level::Error,
+                format!("cannot port-forward to {}: {e}", lookup.what()),
+            );
+        }
+    };
+    if let Some(port) = port {
+        return start_forward(
+            state,
+            Forward {
+                target: target.clone(),
+                port,
+            },
+            effects,
+        );
+    }
+    match ports.as_slice() {
+        [] => notice(
+            state,
+            Level::Info,
+            format!(
+                "{} declares no ports; `:pf PORT` forwards one by number",
+                target.label()
+            ),
+        ),
+        [only] => start_forward(
+            state,
+            Forward {
+                target: target.clone(),
+                port: only.port,
+            },
+            effects,
+        ),
+        several => {
+            let items = several
+                .iter()
+                .map(|p| PickerItem {
+                    value: Some(p.port.to_string()),
+                    label: match &p.name {
+                        Some(n) => format!("{} ({n})", p.port),
+                        None => p.port.to_string(),
+                    },
+                    detail: [
+                        p.protocol.clone().filter(|pr| pr != "TCP"),
+                        p.container.as_ref().map(|c| format!("container {c}")),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+                })
+                .collect();
+            let mut picker = Picker::new(PickerKind::ForwardPort, items, None);
+            picker.note = Some(format!(
+                "{}: the port to forward (or type another number)",
+                target.label()
+            ));
+            state.connections.picking = Some(target.clone());
+            state.picker = Some(picker);
+            state.dirty = true;
+        }
+    }
+}
+
+/// The port picker chose `value` (a listed port, or a number typed).
+pub fn choose_port(state: &mut State, value: &str, effects: &mut Vec<Effect>) {
+    let Some(target) = state.connections.picking.take() else {
+        return;
+    };
+    match parse_port(value) {
+        Some(port) => start_forward(state, Forward { target, port }, effects),
+        None => notice(
+            state,
+            Level::Error,
+            format!("port-forward takes a port from 1 to 65535, not {value:?}"),
+        ),
+    }
+}
+
+/// The local port of a forward: the remote one or the next free above it where that is not a
+/// privileged port, else as `connect` chooses.
+fn local_port(state: &State, remote: u16) -> PortChoice {
+    if remote >= 1024 {
+        PortChoice::From(remote)
+    } else {
+        state.connect_port.map_or(PortChoice::Any, PortChoice::From)
+    }
+}
+
+fn start_forward(state: &mut State, forward: Forward, effects: &mut Vec<Effect>) {
+    let context = state.target.context.clone();
+    let label = forward.label();
+    if let Some(c) = state
+        .connections
+        .list
+        .iter()
+        .find(|c| c.context == context && c.forward.as_ref() == Some(&forward))
+    {
+        match c.url() {
+            Some(url) => {
+                effects.push(Effect::Copy(url.clone()));
+                notice(state, Level::Info, format!("{label} is at {url} (copied)"));
+            }
+            None => notice(state, Level::Info, format!("forwarding {label}…")),
+        }
+        return;
+    }
+    let port = local_port(state, forward.port);
+    let conns = &mut state.connections;
+    conns.next_id += 1;
+    let id = conns.next_id;
+    conns.list.push(Connection {
+        id,
+        context: context.clone(),
+        namespace: forward.target.namespace.clone(),
+        name: forward.target.name.clone(),
+        forward: Some(forward.clone()),
+        port: None,
+        via: None,
+        token: None,
+        requests: 0,
+        refused: 0,
+        last_refused: None,
+        sockets: 0,
+        last_error: None,
+    });
+    notice(state, Level::Info, format!("forwarding {label}…"));
+    effects.push(Effect::Forward {
+        id,
+        context,
+        forward,
         port,
     });
 }
@@ -193,7 +501,7 @@ fn close_selected(state: &mut State, effects: &mut Vec<Effect>) {
     notice(
         state,
         Level::Info,
-        format!("closed the connection to notebook {}{port}", gone.name),
+        format!("closed the connection to {}{port}", gone.what()),
     );
 }
 
@@ -203,6 +511,11 @@ pub fn on_msg(state: &mut State, msg: &Msg, effects: &mut Vec<Effect>) -> bool {
         return false;
     };
     match event {
+        ProxyEvent::Ports {
+            request,
+            port,
+            result,
+        } => on_ports(state, *request, *port, result, effects),
         ProxyEvent::Opened { id, port, via, token } => {
             let Some(c) = state.connections.list.iter_mut().find(|c| c.id == *id) else {
                 // Closed before it opened.
@@ -214,11 +527,24 @@ pub fn on_msg(state: &mut State, msg: &Msg, effects: &mut Vec<Effect>) -> bool {
             c.token = Some(token.clone());
             let name = c.name.clone();
             let how = match via {
-                Via::ServiceProxy => String::new(),
+                Via::ServiceProxy | Via::PodProxy => String::new(),
+                Via::PortForward { .. } if c.forward.is_some() => {
+                    format!(", by {via}: the pod proxy is forbidden")
+                }
                 Via::PortForward { .. } => format!(", by {via}: the service proxy is forbidden"),
             };
             let namespace = c.namespace.clone();
-            if let Some(url) = c.url() {
+            if let Some(forward) = &c.forward
+                && let Some(url) = c.url()
+            {
+                effects.push(Effect::Copy(url.clone()));
+                let label = forward.label();
+                notice(
+                    state,
+                    Level::Info,
+                    format!("open {url} · {label} (copied{how}; :pf lists connections)"),
+                );
+            } else if let Some(url) = c.url() {
                 effects.push(Effect::Copy(url.clone()));
                 // Said up front: a notebook that is not ready answers 503 for a while.
                 let unready = state
@@ -259,7 +585,7 @@ pub fn on_msg(state: &mut State, msg: &Msg, effects: &mut Vec<Effect>) -> bool {
                 notice(
                     state,
                     Level::Error,
-                    format!("cannot connect to notebook {}: {error}", gone.name),
+                    format!("cannot connect to {}: {error}", gone.what()),
                 );
             }
         }
@@ -309,6 +635,7 @@ mod tests {
             context: "c".into(),
             namespace: "team-a".into(),
             name: format!("nb{id}"),
+            forward: None,
             port,
             via: None,
             token: port.map(|_| Token::from_text("t0k")),

@@ -112,6 +112,21 @@ pub enum Effect {
         name: String,
         port: crate::app::connections::PortChoice,
     },
+    /// Find a port-forward's pod or Service and the ports it declares; the answer is
+    /// `Msg::Proxy(ProxyEvent::Ports)`.
+    ForwardPorts {
+        request: u64,
+        context: String,
+        lookup: crate::app::connections::ForwardLookup,
+        port: Option<u16>,
+    },
+    /// Start a local proxy to a port of a pod or Service; news comes back as `Msg::Proxy`.
+    Forward {
+        id: u64,
+        context: String,
+        forward: crate::app::connections::Forward,
+        port: crate::app::connections::PortChoice,
+    },
     /// Close a local proxy: its port stops accepting.
     Disconnect { id: u64 },
     /// List a namespace's PodDefaults for the new-notebook form; the answer is

@@ -27,6 +27,9 @@ pub struct ListView<R> {
     pub rows: Arc<[R]>,
     /// Indices into `rows` that pass the filter, in display order.
     pub visible: Vec<usize>,
+    /// Every index into `rows`, in the sort order: a filter keystroke filters this instead of
+    /// sorting again (`None`: the rows or the order changed since).
+    order: Option<Vec<usize>>,
     /// Index into `visible` of the selected row.
     pub selected: usize,
     /// Index into `visible` of the first row on screen.
@@ -46,6 +49,7 @@ impl<R> Default for ListView<R> {
         ListView {
             rows: Arc::from(Vec::new()),
             visible: Vec::new(),
+            order: None,
             selected: 0,
             offset: 0,
             filter: LineInput::default(),
@@ -92,26 +96,37 @@ impl<R: ListRow> ListView<R> {
             .position(|i| self.rows.get(*i).is_some_and(|r| r.uid() == uid))
     }
 
-    /// Recomputes which rows pass the filter, in the sort order.
+    /// Sorts every row again and recomputes which pass the filter.
     pub fn recompute(&mut self, now: DateTime<Utc>) {
-        let filter = Filter::parse(&self.filter.text).unwrap_or(Filter::All);
-        let mut visible: Vec<usize> = self
-            .rows
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| filter.matches_row(r.search_fields(), r.labels()))
-            .map(|(i, _)| i)
-            .collect();
+        let mut order: Vec<usize> = (0..self.rows.len()).collect();
         let column = R::SORT_COLUMNS.get(self.sort.column).copied().unwrap_or("");
         let (rows, descending) = (&self.rows, self.sort.descending);
-        visible.sort_by(|a, b| match (rows.get(*a), rows.get(*b)) {
+        order.sort_by(|a, b| match (rows.get(*a), rows.get(*b)) {
             (Some(x), Some(y)) => {
                 let o = x.compare(y, column, now).then_with(|| newest_first(x, y));
                 if descending { o.reverse() } else { o }
             }
             _ => Ordering::Equal,
         });
-        self.visible = visible;
+        self.order = Some(order);
+        self.apply_filter(now);
+    }
+
+    /// Recomputes which rows pass the filter, keeping the sort order already computed.
+    fn apply_filter(&mut self, now: DateTime<Utc>) {
+        let Some(order) = self.order.as_ref().filter(|o| o.len() == self.rows.len()) else {
+            return self.recompute(now);
+        };
+        let filter = Filter::parse(&self.filter.text).unwrap_or(Filter::All);
+        let rows = &self.rows;
+        self.visible = order
+            .iter()
+            .copied()
+            .filter(|i| {
+                rows.get(*i)
+                    .is_some_and(|r| filter.matches_row(r.search_fields(), r.labels()))
+            })
+            .collect();
     }
 
     /// Keeps the selected row on screen.
@@ -191,7 +206,7 @@ impl<R: ListRow> AnyList for ListView<R> {
     }
 
     fn refilter(&mut self, now: DateTime<Utc>) {
-        self.recompute(now);
+        self.apply_filter(now);
         self.selected = 0;
         self.offset = 0;
     }

@@ -563,10 +563,10 @@ pub fn selected_subject(state: &State) -> Option<Result<LogSubject, String>> {
                 .list
                 .selected_row()
                 .map(|r| LogSubject::Pod {
-                    namespace: r.namespace.clone(),
-                    name: r.name.clone(),
+                    namespace: r.namespace.to_string(),
+                    name: r.name.to_string(),
                     container: None,
-                    label: r.name.clone(),
+                    label: r.name.to_string(),
                 })
                 .ok_or_else(|| "no pod selected".to_string()),
         ),

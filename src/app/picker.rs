@@ -1,4 +1,4 @@
-//! The context, namespace and log container pickers: a filterable list in a popup.
+//! The context, namespace, log container and forwarded port pickers: a filterable list in a popup.
 
 use crate::app::action::Action;
 use crate::app::effect::Effect;
@@ -15,6 +15,8 @@ pub enum PickerKind {
     Container,
     /// What a new run starts from.
     RunSource,
+    /// The port of a pod or Service to forward.
+    ForwardPort,
 }
 
 /// One choice.
@@ -148,6 +150,9 @@ pub fn picker_action(state: &mut State, action: Action, effects: &mut Vec<Effect
                 }
                 (PickerKind::Container, Some(c)) => crate::app::logs::choose_container(state, c, effects),
                 (PickerKind::RunSource, Some(v)) => crate::app::run_actions::choose_source(state, v),
+                (PickerKind::ForwardPort, Some(Some(port))) => {
+                    crate::app::connections::choose_port(state, &port, effects)
+                }
                 _ => {}
             }
         }

@@ -423,9 +423,42 @@ impl EffectRunner {
                 let (tx, source) = (self.tx.clone(), self.source.clone());
                 self.tasks.spawn(async move {
                     let client = Self::ready(cell, source, context).await.map(|k| k.client);
-                    crate::kube::connect::run(id, client, namespace, name, port, tx, cancel).await;
+                    let remote = crate::kube::connect::Remote::Notebook { namespace, name };
+                    crate::kube::connect::run(id, client, remote, port, tx, cancel).await;
                 });
             }
+            Effect::Forward {
+                id,
+                context,
+                forward,
+                port,
+            } => {
+                let cancel = CancellationToken::new();
+                self.proxies.insert(id, cancel.clone());
+                let cell = self.client(&context);
+                let (tx, source) = (self.tx.clone(), self.source.clone());
+                self.tasks.spawn(async move {
+                    let client = Self::ready(cell, source, context).await.map(|k| k.client);
+                    let remote = crate::kube::connect::Remote::Forward(forward);
+                    crate::kube::connect::run(id, client, remote, port, tx, cancel).await;
+                });
+            }
+            Effect::ForwardPorts {
+                request,
+                context,
+                lookup,
+                port,
+            } => self.answer(context, move |client| async move {
+                let result = match client {
+                    Ok(c) => crate::kube::connect::forward_ports(c, &lookup).await,
+                    Err(e) => Err(e),
+                };
+                Msg::Proxy(crate::kube::connect::ProxyEvent::Ports {
+                    request,
+                    port,
+                    result,
+                })
+            }),
             Effect::LoadPodDefaults {
                 request,
                 context,

@@ -391,6 +391,7 @@ pub fn apply(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
         Action::NewNotebook => crate::app::notebook_form::open(state, effects),
         Action::Connect => crate::app::connections::connect(state, effects),
         Action::Connections => crate::app::connections::open_list(state),
+        Action::PortForward => crate::app::connections::port_forward_selected(state, None, effects),
         Action::Promote => request_verb(state, Verb::Model(ModelVerb::Promote)),
         Action::Test => crate::app::models::open_test(state),
         Action::Rollback => request_verb(state, Verb::Model(ModelVerb::Rollback)),
@@ -759,7 +760,7 @@ fn open_picker(state: &mut State, kind: PickerKind) {
             Picker::new(kind, items, Some(state.target.context.as_str()))
         }
         PickerKind::Container => return crate::app::logs::open_container_picker(state),
-        PickerKind::RunSource => return,
+        PickerKind::RunSource | PickerKind::ForwardPort => return,
     };
     state.picker = Some(picker);
 }

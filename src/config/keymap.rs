@@ -841,7 +841,7 @@ mod tests {
                 "k.toml:2: unknown action `qiut` for `q` in [global]",
                 "k.toml:3: bad key `hyper-x` in [global]: unknown key name `hyper-x`",
                 "k.toml:6: `ctrl-c` is bound twice in [global] (also as `<C-c>` on line 5)",
-                "k.toml:7: unknown pane `nope`, expected one of pipelines, runs, logs, notebooks, models, training, experiments",
+                "k.toml:7: unknown pane `nope`, expected one of pipelines, runs, logs, notebooks, models, training, experiments, cluster",
             ]
         );
         assert_eq!(

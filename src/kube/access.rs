@@ -1,5 +1,5 @@
-//! Who may use a notebook connection: the person holding its secret, from a page on the proxy
-//! itself.
+//! Who may use a connection (to a notebook, or a port-forward): the person holding its secret,
+//! from a page on the proxy itself.
 //!
 //! Each connection has a random [`Token`]. The URL kftui shows carries it once
 //! (`?kftui-token=…`); the proxy swaps it for an `HttpOnly`, `SameSite=Strict` cookie scoped to
@@ -119,6 +119,16 @@ impl Guard {
                 super::connect::notebook_path(namespace, name),
                 format!("{}/", super::connect::service_proxy_base(namespace, name)),
             ],
+        }
+    }
+
+    /// The rules for a port-forward on `port`: the whole port serves the one target, so its
+    /// cookie covers every path.
+    pub fn whole_port(token: Token, port: u16) -> Self {
+        Self {
+            token,
+            port,
+            cookie_paths: vec!["/".to_string()],
         }
     }
 
@@ -299,6 +309,32 @@ mod tests {
         );
         let v = check(Method::GET, "/notebook/ns/nb/?kftui-token=s3cret", &[HOST]);
         assert!(matches!(v, Verdict::Exchange { location, .. } if location == "/notebook/ns/nb/"));
+    }
+
+    #[test]
+    fn a_forwards_cookie_covers_the_whole_port() {
+        let g = Guard::whole_port(Token::from_text("s3cret"), PORT);
+        let h = headers(&[HOST]);
+        let v = g.check(&Method::GET, &"/?kftui-token=s3cret".parse().unwrap(), &h);
+        let Verdict::Exchange { location, cookies } = v else {
+            panic!("{v:?}")
+        };
+        assert_eq!(location, "/");
+        assert_eq!(
+            cookies,
+            vec!["kftui-token-8123=s3cret; Path=/; HttpOnly; SameSite=Strict"]
+        );
+        let with_cookie = headers(&[HOST, ("cookie", "kftui-token-8123=s3cret")]);
+        let v = g.check(&Method::GET, &"/metrics".parse().unwrap(), &with_cookie);
+        assert_eq!(
+            v,
+            Verdict::Forward {
+                path_and_query: "/metrics".into(),
+                cookie: None
+            }
+        );
+        let v = g.check(&Method::GET, &"/metrics".parse().unwrap(), &h);
+        assert!(matches!(v, Verdict::Refuse(_)), "{v:?}");
     }
 
     #[test]

@@ -10,6 +10,12 @@
 //! are and a browser opens `http://127.0.0.1:PORT/notebook/<ns>/<name>/?kftui-token=…`. Only
 //! the holder of the connection's token gets through, and only to a proxy named as itself
 //! ([`super::access`]). Works over SSH with `ssh -L PORT:127.0.0.1:PORT`.
+//!
+//! A port-forward (`F`, `:pf`) is the same proxy to any port of a pod or a Service
+//! ([`ForwardTarget`]), through the API server's proxy subresource
+//! (`/api/v1/namespaces/{ns}/pods/{name}:{port}/proxy/`, `…/services/{name}:{port}/proxy/`),
+//! served at the root of its local port: `http://127.0.0.1:PORT/?kftui-token=…`. Where RBAC
+//! forbids `pods/proxy`, a port-forward to the pod (`pods/portforward`) takes its place.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -71,12 +77,14 @@ pub enum PortChoice {
     Exactly(u16),
 }
 
-/// How a connection reaches the notebook.
+/// How a connection reaches the notebook, pod or Service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
-    /// The API server's proxy to the notebook's Service.
+    /// The API server's proxy to a Service (the notebook's, or the one forwarded).
     ServiceProxy,
-    /// A port-forward to the notebook's pod, where the service proxy is forbidden.
+    /// The API server's proxy to a pod.
+    PodProxy,
+    /// A port-forward to a pod, where the API server's proxy is forbidden.
     PortForward { pod: String, port: u16 },
 }
 
@@ -84,14 +92,22 @@ impl std::fmt::Display for Via {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::ServiceProxy => f.write_str("service proxy"),
+            Self::PodProxy => f.write_str("pod proxy"),
             Self::PortForward { pod, port } => write!(f, "port-forward to {pod}:{port}"),
         }
     }
 }
 
-/// News from a proxy.
+/// News from a proxy, or from looking up what a port-forward can reach.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProxyEvent {
+    /// The target of port-forward lookup `request` and the ports it declares, or why they are
+    /// not known; `port` is the one asked for, if any.
+    Ports {
+        request: u64,
+        port: Option<u16>,
+        result: Result<(ForwardTarget, Vec<ForwardPort>), String>,
+    },
     /// Listening on this port, reaching the notebook this way; `token` opens it.
     Opened {
         id: u64,
@@ -135,16 +151,267 @@ pub fn service_proxy_base(namespace: &str, name: &str) -> String {
     format!("/api/v1/namespaces/{namespace}/services/{name}:http-{name}/proxy")
 }
 
+/// What a port-forward reaches: a pod, or a Service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ForwardKind {
+    Pod,
+    Service,
+}
+
+impl ForwardKind {
+    /// How kubectl abbreviates the kind in `kind/name` (`pod`, `svc`).
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Pod => "pod",
+            Self::Service => "svc",
+        }
+    }
+
+    /// The resource in API paths and RBAC (`pods`, `services`).
+    pub fn plural(self) -> &'static str {
+        match self {
+            Self::Pod => "pods",
+            Self::Service => "services",
+        }
+    }
+}
+
+/// A pod or a Service whose ports can be forwarded.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ForwardTarget {
+    pub kind: ForwardKind,
+    pub namespace: String,
+    pub name: String,
+}
+
+impl ForwardTarget {
+    pub fn pod(namespace: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            kind: ForwardKind::Pod,
+            namespace: namespace.into(),
+            name: name.into(),
+        }
+    }
+
+    pub fn service(namespace: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            kind: ForwardKind::Service,
+            namespace: namespace.into(),
+            name: name.into(),
+        }
+    }
+
+    /// `pod/NAME` or `svc/NAME`.
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.kind.word(), self.name)
+    }
+
+    /// The API server path of the proxy to `port` of the target, without a trailing slash.
+    pub fn proxy_base(&self, port: u16) -> String {
+        format!(
+            "/api/v1/namespaces/{}/{}/{}:{port}/proxy",
+            self.namespace,
+            self.kind.plural(),
+            self.name
+        )
+    }
+}
+
+/// One port of a target forwarded to a local port.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Forward {
+    pub target: ForwardTarget,
+    pub port: u16,
+}
+
+impl Forward {
+    /// `pod/NAME:PORT` or `svc/NAME:PORT`.
+    pub fn label(&self) -> String {
+        format!("{}:{}", self.target.label(), self.port)
+    }
+}
+
+/// The URL a browser opens for a forward served on local `port`: its root, with the token.
+pub fn forward_url_with_token(port: u16, token: &Token) -> String {
+    format!(
+        "http://127.0.0.1:{port}/?{}={}",
+        super::access::TOKEN_PARAM,
+        token.reveal()
+    )
+}
+
+/// A port a pod's container or a Service declares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForwardPort {
+    /// The container's port, or the Service's.
+    pub port: u16,
+    /// Its name, if it has one (`http`, `notebook-port`).
+    pub name: Option<String>,
+    /// `TCP`, `UDP`, `SCTP` when said.
+    pub protocol: Option<String>,
+    /// The container declaring it (pods only).
+    pub container: Option<String>,
+}
+
+impl ForwardPort {
+    /// Whether HTTP can be forwarded to it (the API server's proxy speaks TCP only).
+    pub fn is_tcp(&self) -> bool {
+        self.protocol
+            .as_deref()
+            .is_none_or(|p| p.eq_ignore_ascii_case("TCP"))
+    }
+}
+
+/// Where to look for what to forward: a named pod or Service, or the newest running pod a label
+/// selector finds (a notebook's, a model's predictor's), `what` naming it in messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ForwardLookup {
+    Target(ForwardTarget),
+    Selector {
+        namespace: String,
+        selector: String,
+        what: String,
+    },
+}
+
+impl ForwardLookup {
+    /// What is looked up, for messages (`pod/NAME`, `notebook/NAME`).
+    pub fn what(&self) -> String {
+        match self {
+            Self::Target(t) => t.label(),
+            Self::Selector { what, .. } => what.clone(),
+        }
+    }
+}
+
+/// The ports `pod` declares, TCP ones first, each once.
+fn pod_ports(pod: &Pod) -> Vec<ForwardPort> {
+    let mut out: Vec<ForwardPort> = Vec::new();
+    let containers = pod.spec.iter().flat_map(|s| s.containers.iter());
+    for c in containers {
+        for p in c.ports.iter().flatten() {
+            let Ok(port) = u16::try_from(p.container_port) else {
+                continue;
+            };
+            if out.iter().any(|o| o.port == port) {
+                continue;
+            }
+            out.push(ForwardPort {
+                port,
+                name: p.name.clone(),
+                protocol: p.protocol.clone(),
+                container: Some(c.name.clone()),
+            });
+        }
+    }
+    out.sort_by_key(|p| !p.is_tcp());
+    out
+}
+
+/// The ports a Service declares.
+fn service_ports(svc: &k8s_openapi::api::core::v1::Service) -> Vec<ForwardPort> {
+    let mut out: Vec<ForwardPort> = svc
+        .spec
+        .iter()
+        .flat_map(|s| s.ports.iter().flatten())
+        .filter_map(|p| {
+            Some(ForwardPort {
+                port: u16::try_from(p.port).ok()?,
+                name: p.name.clone(),
+                protocol: p.protocol.clone(),
+                container: None,
+            })
+        })
+        .collect();
+    out.sort_by_key(|p| !p.is_tcp());
+    out
+}
+
+/// Finds what `lookup` names and the ports it declares: a selector's newest running pod.
+pub async fn forward_ports(
+    client: kube::Client,
+    lookup: &ForwardLookup,
+) -> Result<(ForwardTarget, Vec<ForwardPort>), String> {
+    let describe = |e: kube::Error| crate::kube::describe_error(&e);
+    match lookup {
+        ForwardLookup::Target(t) => match t.kind {
+            ForwardKind::Pod => {
+                let pods: Api<Pod> = Api::namespaced(client, &t.namespace);
+                let pod = pods
+                    .get(&t.name)
+                    .await
+                    .map_err(|e| format!("cannot get pod {}: {}", t.name, describe(e)))?;
+                Ok((t.clone(), pod_ports(&pod)))
+            }
+            ForwardKind::Service => {
+                let svcs: Api<k8s_openapi::api::core::v1::Service> = Api::namespaced(client, &t.namespace);
+                let svc = svcs
+                    .get(&t.name)
+                    .await
+                    .map_err(|e| format!("cannot get service {}: {}", t.name, describe(e)))?;
+                Ok((t.clone(), service_ports(&svc)))
+            }
+        },
+        ForwardLookup::Selector {
+            namespace,
+            selector,
+            what,
+        } => {
+            let pods: Api<Pod> = Api::namespaced(client, namespace);
+            let listed = pods
+                .list(&ListParams::default().labels(selector))
+                .await
+                .map_err(|e| format!("cannot list the pods of {what}: {}", describe(e)))?;
+            let mut live: Vec<&Pod> = listed
+                .items
+                .iter()
+                .filter(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
+                .collect();
+            live.sort_by(|a, b| b.metadata.creation_timestamp.cmp(&a.metadata.creation_timestamp));
+            let pod = live.first().ok_or_else(|| {
+                format!(
+                    "no pod of {what} is running ({} found): a port-forward needs a running pod",
+                    listed.items.len()
+                )
+            })?;
+            let name = pod.metadata.name.clone().unwrap_or_default();
+            Ok((ForwardTarget::pod(namespace.clone(), name), pod_ports(pod)))
+        }
+    }
+}
+
+/// What a local proxy serves: a notebook (under its own path), or a port of a pod or Service
+/// (at the root).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Remote {
+    Notebook { namespace: String, name: String },
+    Forward(Forward),
+}
+
+impl Remote {
+    /// What the proxy reaches, for messages (`notebook ns/name`, `pod/NAME:PORT`).
+    pub fn what(&self) -> String {
+        match self {
+            Self::Notebook { name, .. } => format!("notebook {name}"),
+            Self::Forward(f) => f.label(),
+        }
+    }
+}
+
 /// What one forwarded request came to: the status answered, or what went wrong.
 pub type Outcome = Result<u16, String>;
 
-/// The way requests reach the notebook.
+/// The way requests reach the notebook, pod or Service.
 // One per connection: the size of a variant does not matter.
 #[allow(clippy::large_enum_variant)]
 pub enum Upstream {
-    /// The API server's service proxy, under `base`.
-    Service { client: kube::Client, base: String },
-    /// Port-forwards to `port` of the notebook's pod, each carrying one HTTP connection.
+    /// The API server's proxy to a Service or a pod (`kind`), under `base`.
+    ApiProxy {
+        client: kube::Client,
+        base: String,
+        kind: ForwardKind,
+    },
+    /// Port-forwards to `port` of a pod, each carrying one HTTP connection.
     Pod {
         pods: Api<Pod>,
         pod: String,
@@ -158,7 +425,14 @@ impl Upstream {
     /// The way in, as the connections list says it.
     pub fn via(&self) -> Via {
         match self {
-            Self::Service { .. } => Via::ServiceProxy,
+            Self::ApiProxy {
+                kind: ForwardKind::Service,
+                ..
+            } => Via::ServiceProxy,
+            Self::ApiProxy {
+                kind: ForwardKind::Pod,
+                ..
+            } => Via::PodProxy,
             Self::Pod { pod, port, .. } => Via::PortForward {
                 pod: pod.clone(),
                 port: *port,
@@ -169,7 +443,7 @@ impl Upstream {
     /// Sends one request; the answer's head, its body still streaming.
     pub async fn send(&self, req: http::Request<Bytes>) -> Result<http::Response<Body>, String> {
         match self {
-            Self::Service { client, base } => {
+            Self::ApiProxy { client, base, .. } => {
                 let (mut parts, body) = req.into_parts();
                 let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
                 // A link the API server rewrote to go through itself comes back with its prefix.
@@ -348,21 +622,74 @@ async fn is_forbidden(res: http::Response<Body>) -> Option<String> {
         .then(|| status["message"].as_str().unwrap_or("forbidden").to_string())
 }
 
-/// Chooses the way in: the service proxy, unless the API server forbids it; then a port-forward
-/// to the notebook's pod, checked once up front.
-pub async fn choose(client: kube::Client, namespace: &str, name: &str) -> Result<Upstream, String> {
-    let service = Upstream::Service {
-        client: client.clone(),
-        base: service_proxy_base(namespace, name),
-    };
-    let probe = http::Request::get(format!("{}api", notebook_path(namespace, name)))
+/// Chooses the way in for `remote`: see [`choose_notebook`] and [`choose_forward`].
+pub async fn choose(client: kube::Client, remote: &Remote) -> Result<Upstream, String> {
+    match remote {
+        Remote::Notebook { namespace, name } => choose_notebook(client, namespace, name).await,
+        Remote::Forward(f) => choose_forward(client, f).await,
+    }
+}
+
+/// Asks `upstream` for `path`: the API server's refusal, if it refuses (not ready, or slow, is
+/// not a refusal: requests will say what is wrong).
+async fn refusal(upstream: &Upstream, path: &str) -> Result<Option<String>, String> {
+    let probe = http::Request::get(path)
         .body(Bytes::new())
         .map_err(|e| e.to_string())?;
-    let forbidden = match tokio::time::timeout(Duration::from_secs(5), service.send(probe)).await {
-        Ok(Ok(res)) => is_forbidden(res).await,
-        // Not ready, or slow: the service proxy is still the way; requests will say what is wrong.
-        _ => None,
+    Ok(
+        match tokio::time::timeout(Duration::from_secs(5), upstream.send(probe)).await {
+            Ok(Ok(res)) => is_forbidden(res).await,
+            _ => None,
+        },
+    )
+}
+
+/// Chooses the way to a forwarded port: the API server's proxy to the pod or Service, unless it
+/// is forbidden; then, for a pod, a port-forward to it, checked once up front.
+pub async fn choose_forward(client: kube::Client, forward: &Forward) -> Result<Upstream, String> {
+    let target = &forward.target;
+    let proxy = Upstream::ApiProxy {
+        client: client.clone(),
+        base: target.proxy_base(forward.port),
+        kind: target.kind,
     };
+    let Some(refused) = refusal(&proxy, "/").await? else {
+        return Ok(proxy);
+    };
+    if target.kind == ForwardKind::Service {
+        return Err(format!(
+            "the API server's proxy to {} is forbidden ({refused}); forward a port of one of its pods instead",
+            forward.label()
+        ));
+    }
+    let pods: Api<Pod> = Api::namespaced(client, &target.namespace);
+    let forwarder = pods
+        .portforward(&target.name, &[forward.port])
+        .await
+        .map_err(|e| {
+            format!(
+                "the pod proxy is forbidden ({refused}) and so is port-forward: {}",
+                crate::kube::describe_error(&e)
+            )
+        })?;
+    drop(forwarder);
+    Ok(Upstream::Pod {
+        pods,
+        pod: target.name.clone(),
+        port: forward.port,
+        idle: Mutex::new(Vec::new()),
+    })
+}
+
+/// Chooses the way to a notebook: the service proxy, unless the API server forbids it; then a
+/// port-forward to the notebook's pod, checked once up front.
+pub async fn choose_notebook(client: kube::Client, namespace: &str, name: &str) -> Result<Upstream, String> {
+    let service = Upstream::ApiProxy {
+        client: client.clone(),
+        base: service_proxy_base(namespace, name),
+        kind: ForwardKind::Service,
+    };
+    let forbidden = refusal(&service, &format!("{}api", notebook_path(namespace, name))).await?;
     let Some(proxy_refused) = forbidden else {
         return Ok(service);
     };
@@ -412,6 +739,8 @@ pub async fn choose(client: kube::Client, namespace: &str, name: &str) -> Result
 
 struct Proxy {
     upstream: Upstream,
+    /// What it reaches, for messages (`the notebook`, `pod/NAME:PORT`).
+    what: String,
     guard: Guard,
     report: Box<dyn Fn(ProxyEvent) + Send + Sync>,
     id: u64,
@@ -447,9 +776,11 @@ pub async fn bind(choice: PortChoice) -> Result<TcpListener, String> {
 
 /// Serves the proxy on `listener` until `cancel` fires, letting through what `guard` allows;
 /// `report` hears about every request and every socket opened and closed (as connection `id`).
+/// `what` names what it reaches in messages (`the notebook`, `pod/NAME:PORT`).
 pub async fn serve(
     listener: TcpListener,
     upstream: Upstream,
+    what: String,
     guard: Guard,
     id: u64,
     report: impl Fn(ProxyEvent) + Send + Sync + 'static,
@@ -457,6 +788,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let proxy = Arc::new(Proxy {
         upstream,
+        what,
         guard,
         report: Box::new(report),
         id,
@@ -515,16 +847,13 @@ async fn forward(State(proxy): State<Arc<Proxy>>, req: Request) -> Response {
         } => (path_and_query, cookie),
         Verdict::Exchange { location, cookies } => {
             tracing::debug!(
-                "notebook connection {}: token exchanged for a cookie on {logged_path}",
+                "connection {}: token exchanged for a cookie on {logged_path}",
                 proxy.id
             );
             return exchange(&location, cookies);
         }
         Verdict::Refuse(why) => {
-            tracing::info!(
-                "notebook connection {}: refused {method} {logged_path}: {why}",
-                proxy.id
-            );
+            tracing::info!("connection {}: refused {method} {logged_path}: {why}", proxy.id);
             (proxy.report)(ProxyEvent::Refused { id: proxy.id, why });
             return text(
                 StatusCode::FORBIDDEN,
@@ -533,10 +862,7 @@ async fn forward(State(proxy): State<Arc<Proxy>>, req: Request) -> Response {
         }
     };
     let (res, outcome) = forward_one(&proxy, req, path_and_query, cookie).await;
-    tracing::debug!(
-        "notebook connection {}: {method} {logged_path}: {outcome:?}",
-        proxy.id
-    );
+    tracing::debug!("connection {}: {method} {logged_path}: {outcome:?}", proxy.id);
     (proxy.report)(ProxyEvent::Served {
         id: proxy.id,
         outcome,
@@ -606,11 +932,11 @@ async fn forward_one(
     let answer = tokio::time::timeout(DEADLINE, proxy.upstream.send(upstream_req)).await;
     let mut head = match answer {
         Err(_) => {
-            let e = format!("the notebook did not answer in {} s", DEADLINE.as_secs());
+            let e = format!("{} did not answer in {} s", proxy.what, DEADLINE.as_secs());
             return (text(StatusCode::GATEWAY_TIMEOUT, format!("{e}\n")), Err(e));
         }
         Ok(Err(e)) => {
-            let e = format!("cannot reach the notebook: {e}");
+            let e = format!("cannot reach {}: {e}", proxy.what);
             return (text(StatusCode::BAD_GATEWAY, format!("{e}\n")), Err(e));
         }
         Ok(Ok(head)) => head,
@@ -669,13 +995,12 @@ async fn relay(proxy: Arc<Proxy>, local: hyper::upgrade::OnUpgrade, remote: hype
     });
 }
 
-/// Binds a port, chooses the way in and serves the proxy until `cancel` fires, telling `tx` (as
-/// [`ProxyEvent`]s) where it listens and how, or why it cannot, and about every request.
+/// Binds a port, chooses the way to `remote` and serves the proxy until `cancel` fires, telling
+/// `tx` (as [`ProxyEvent`]s) where it listens and how, or why it cannot, and about every request.
 pub async fn run<T>(
     id: u64,
     client: Result<kube::Client, String>,
-    namespace: String,
-    name: String,
+    remote: Remote,
     port: PortChoice,
     tx: tokio::sync::mpsc::Sender<T>,
     cancel: CancellationToken,
@@ -694,7 +1019,7 @@ pub async fn run<T>(
         Err(error) => return send(ProxyEvent::Failed { id, error }).await,
     };
     let upstream = match client {
-        Ok(c) => choose(c, &namespace, &name).await,
+        Ok(c) => choose(c, &remote).await,
         Err(e) => Err(e),
     };
     let upstream = match upstream {
@@ -715,7 +1040,13 @@ pub async fn run<T>(
         Ok(t) => t,
         Err(error) => return send(ProxyEvent::Failed { id, error }).await,
     };
-    let guard = Guard::new(token.clone(), port, &namespace, &name);
+    let (guard, what) = match &remote {
+        Remote::Notebook { namespace, name } => (
+            Guard::new(token.clone(), port, namespace, name),
+            "the notebook".to_string(),
+        ),
+        Remote::Forward(f) => (Guard::whole_port(token.clone(), port), f.label()),
+    };
     let via = upstream.via();
     send(ProxyEvent::Opened { id, port, via, token }).await;
     let report_tx = tx.clone();
@@ -736,7 +1067,7 @@ pub async fn run<T>(
             let _ = report_tx.try_send(T::from(event));
         }
     };
-    if let Err(e) = serve(listener, upstream, guard, id, report, cancel).await {
+    if let Err(e) = serve(listener, upstream, what, guard, id, report, cancel).await {
         send(ProxyEvent::Failed {
             id,
             error: e.to_string(),
@@ -762,6 +1093,66 @@ mod tests {
         assert_eq!(
             service_proxy_base("team-a", "nb1"),
             "/api/v1/namespaces/team-a/services/nb1:http-nb1/proxy"
+        );
+    }
+
+    #[test]
+    fn forwards_go_through_the_api_servers_pod_or_service_proxy() {
+        let pod = Forward {
+            target: ForwardTarget::pod("team-a", "web-0"),
+            port: 8080,
+        };
+        assert_eq!(pod.label(), "pod/web-0:8080");
+        assert_eq!(
+            pod.target.proxy_base(pod.port),
+            "/api/v1/namespaces/team-a/pods/web-0:8080/proxy"
+        );
+        let svc = ForwardTarget::service("team-a", "web");
+        assert_eq!(svc.label(), "svc/web");
+        assert_eq!(
+            svc.proxy_base(80),
+            "/api/v1/namespaces/team-a/services/web:80/proxy"
+        );
+        assert_eq!(
+            forward_url_with_token(8080, &Token::from_text("t0k")),
+            "http://127.0.0.1:8080/?kftui-token=t0k"
+        );
+        // Links the API server rewrote lead back to the pod's own paths.
+        let base = pod.target.proxy_base(pod.port);
+        assert_eq!(
+            unprefixed(&format!("{base}/static/app.js"), &base),
+            "/static/app.js"
+        );
+        assert_eq!(local_location(&format!("{base}/login"), &base), "/login");
+    }
+
+    #[test]
+    fn a_pods_ports_are_its_containers_tcp_first_each_once() {
+        let pod: Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "p"},
+            "spec": {"containers": [
+                {"name": "app", "ports": [
+                    {"containerPort": 53, "name": "dns", "protocol": "UDP"},
+                    {"containerPort": 8080, "name": "http"}
+                ]},
+                {"name": "sidecar", "ports": [
+                    {"containerPort": 8080},
+                    {"containerPort": 9090, "name": "metrics", "protocol": "TCP"}
+                ]}
+            ]}
+        }))
+        .unwrap();
+        let ports: Vec<(u16, String)> = pod_ports(&pod)
+            .into_iter()
+            .map(|p| (p.port, p.container.unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            ports,
+            vec![
+                (8080, "app".to_string()),
+                (9090, "sidecar".to_string()),
+                (53, "app".to_string())
+            ]
         );
     }
 

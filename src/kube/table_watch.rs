@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{AsyncBufReadExt, StreamExt};
-use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -16,7 +15,7 @@ use crate::kube::describe_error;
 use crate::kube::discovery::ResKind;
 use crate::kube::event::{DataEvent, SubStatus};
 use crate::kube::key::SubKey;
-use crate::kube::resources::table::{Column, TableRow};
+use crate::kube::resources::table::{Column, Shared, TableDoc, TableRow};
 use crate::kube::subscribe::{BIG_LIST, COALESCE, COALESCE_BIG};
 
 /// The Table format, in the versions servers since 1.15 serve, as `kubectl get` asks.
@@ -93,6 +92,7 @@ struct Rows<'a, T> {
     tx: &'a mpsc::Sender<T>,
     columns: Arc<[Column]>,
     rows: HashMap<String, TableRow>,
+    shared: Shared,
     dirty: bool,
     sent: tokio::time::Instant,
 }
@@ -120,6 +120,7 @@ impl<T: From<DataEvent>> Rows<'_, T> {
         }
         self.dirty = false;
         self.sent = tokio::time::Instant::now();
+        self.shared.prune();
         let rows: Arc<[TableRow]> = self.rows.values().cloned().collect();
         let event = DataEvent::Table {
             key: self.key.clone(),
@@ -138,10 +139,13 @@ impl<T: From<DataEvent>> Rows<'_, T> {
         }
     }
 
-    fn set_columns(&mut self, table: &Value) {
-        let defs = table.get("columnDefinitions").and_then(Value::as_array);
-        if let Some(defs) = defs.filter(|d| !d.is_empty()) {
-            let columns: Arc<[Column]> = defs.iter().map(Column::from_definition).collect();
+    fn set_columns(&mut self, table: &TableDoc) {
+        if !table.column_definitions.is_empty() {
+            let columns: Arc<[Column]> = table
+                .column_definitions
+                .iter()
+                .map(Column::from_definition)
+                .collect();
             if columns != self.columns {
                 self.columns = columns;
                 self.dirty = true;
@@ -150,18 +154,13 @@ impl<T: From<DataEvent>> Rows<'_, T> {
     }
 
     /// Takes a Table's rows; with `into`, into that map instead of the live rows.
-    fn take_rows(&mut self, table: &Value, into: Option<&mut HashMap<String, TableRow>>, delete: bool) {
-        let rows = table
-            .get("rows")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+    fn take_rows(&mut self, table: TableDoc, into: Option<&mut HashMap<String, TableRow>>, delete: bool) {
         let map = match into {
             Some(m) => m,
             None => &mut self.rows,
         };
-        for r in rows {
-            let Some(row) = TableRow::from_table_row(self.res, &self.columns, r) else {
+        for r in table.rows {
+            let Some(row) = TableRow::from_row(self.res, &self.columns, r, &mut self.shared) else {
                 continue;
             };
             let k = format!("{}/{}", row.namespace, row.name);
@@ -173,6 +172,15 @@ impl<T: From<DataEvent>> Rows<'_, T> {
         }
         self.dirty = true;
     }
+}
+
+/// One line of a watch in the Table format.
+#[derive(serde::Deserialize)]
+struct WatchDoc {
+    #[serde(rename = "type")]
+    ty: String,
+    #[serde(default)]
+    object: TableDoc,
 }
 
 enum WatchEnd {
@@ -199,6 +207,7 @@ pub async fn run<T: From<DataEvent> + Send>(
         tx: &tx,
         columns: Arc::from(Vec::new()),
         rows: HashMap::new(),
+        shared: Shared::default(),
         dirty: false,
         sent: tokio::time::Instant::now(),
     };
@@ -217,24 +226,16 @@ pub async fn run<T: From<DataEvent> + Send>(
             }
             let page = tokio::select! {
                 _ = cancel.cancelled() => return,
-                page = async { client.request::<Value>(request(&path)?).await } => page,
+                page = async { client.request::<TableDoc>(request(&path)?).await } => page,
             };
             let page = match page {
                 Ok(p) => p,
                 Err(e) => break Err(e),
             };
             state.set_columns(&page);
-            state.take_rows(&page, Some(&mut listed), false);
-            version = page
-                .pointer("/metadata/resourceVersion")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
-            cont = page
-                .pointer("/metadata/continue")
-                .and_then(Value::as_str)
-                .filter(|c| !c.is_empty())
-                .map(str::to_string);
+            version = page.metadata.resource_version.clone().unwrap_or_default();
+            cont = page.metadata.continue_.clone().filter(|c| !c.is_empty());
+            state.take_rows(page, Some(&mut listed), false);
             if cont.is_none() {
                 break Ok(());
             }
@@ -334,24 +335,23 @@ async fn watch<T: From<DataEvent> + Send>(
                     state.flush().await?;
                     return Ok(WatchEnd::Resume);
                 };
-                let Ok(event) = serde_json::from_str::<Value>(&line) else { continue };
-                let object = event.get("object").unwrap_or(&Value::Null);
-                let ty = event.get("type").and_then(Value::as_str).unwrap_or("");
-                if ty == "ERROR" {
-                    let code = object.get("code").and_then(Value::as_i64).unwrap_or(0);
+                let Ok(event) = serde_json::from_str::<WatchDoc>(&line) else { continue };
+                let object = event.object;
+                if event.ty == "ERROR" {
                     state.flush().await?;
-                    return Ok(if code == 410 { WatchEnd::Relist } else { WatchEnd::Resume });
+                    return Ok(if object.code == Some(410) { WatchEnd::Relist } else { WatchEnd::Resume });
                 }
                 if let Some(rv) = object
-                    .pointer("/rows/0/object/metadata/resourceVersion")
-                    .or_else(|| object.pointer("/metadata/resourceVersion"))
-                    .and_then(Value::as_str)
+                    .rows
+                    .first()
+                    .and_then(|r| r.object.metadata.resource_version.as_ref())
+                    .or(object.metadata.resource_version.as_ref())
                 {
                     rv.clone_into(version);
                 }
-                match ty {
+                match event.ty.as_str() {
                     "ADDED" | "MODIFIED" => {
-                        state.set_columns(object);
+                        state.set_columns(&object);
                         state.take_rows(object, None, false);
                     }
                     "DELETED" => state.take_rows(object, None, true),

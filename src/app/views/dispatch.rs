@@ -338,6 +338,9 @@ pub fn run_command(state: &mut State, line: &str, effects: &mut Vec<Effect>) {
         "h" => Some(Action::Help),
         "namespace" => Some(Action::Namespace),
         "context" => Some(Action::Context),
+        // k9s' `:pf`: the connections list, or `:pf PORT` a port of the selection.
+        "pf" if rest.is_none() => Some(Action::Connections),
+        "pf" => Some(Action::PortForward),
         // `:tail N` is the log's number of lines; `:tail` alone follows the selection's logs.
         "tail" if rest.is_some() => Some(Action::TailLines),
         // `new` is the pane's own: a notebook in Notebooks, a run in Runs and Pipelines.
@@ -411,6 +414,7 @@ fn with_arg(state: &mut State, action: Action, arg: &str, effects: &mut Vec<Effe
         }
         Action::Container => crate::app::logs::container_command(state, first, effects),
         Action::Connect => crate::app::connections::connect_command(state, first, effects),
+        Action::PortForward => crate::app::connections::port_forward_command(state, first, effects),
         Action::Since => crate::app::logs::since_command(state, first, effects),
         Action::TailLines => crate::app::logs::tail_command(state, first, effects),
         Action::Mark => update::mark_matching(state, arg),

@@ -138,6 +138,7 @@ const GLOBAL: &[Decl] = &[
     quiet(Action::Redraw),
     quiet(Action::SuspendApp),
     quiet(Action::Cancel),
+    quiet(Action::Connections),
 ];
 
 const RUNS: &[Decl] = &[
@@ -170,6 +171,7 @@ const CLUSTER: &[Decl] = &[
     hint(Action::Shell, "shell"),
     hint(Action::Delete, "delete"),
     hint(Action::Quit, "quit"),
+    quiet(Action::PortForward),
 ];
 
 const PIPELINES: &[Decl] = &[
@@ -206,6 +208,7 @@ const NOTEBOOKS: &[Decl] = &[
     hint(Action::Quit, "quit"),
     quiet(Action::Delete),
     quiet(Action::Owned),
+    quiet(Action::PortForward),
 ];
 
 const MODELS: &[Decl] = &[
@@ -221,6 +224,7 @@ const MODELS: &[Decl] = &[
     quiet(Action::Delete),
     quiet(Action::Canary),
     quiet(Action::Owned),
+    quiet(Action::PortForward),
 ];
 
 const TRAINING: &[Decl] = &[
@@ -682,6 +686,10 @@ fn available(view: ViewId, state: &State, action: Action) -> bool {
             .selected_row()
             .is_some_and(|r| r.owner.is_some()),
         (ViewId::List(PaneId::Cluster), Action::Open) => state.cluster.list.selected_row().is_some(),
+        (ViewId::List(PaneId::Cluster), Action::PortForward) => {
+            (state.cluster.kind.is_pods() || state.cluster.kind.is("", "services"))
+                && state.cluster.list.selected_row().is_some()
+        }
         (ViewId::List(_), Action::Owned) => state
             .list(state.pane)
             .and_then(|l| l.selected())
@@ -703,6 +711,7 @@ fn available(view: ViewId, state: &State, action: Action) -> bool {
             | Action::Rollback
             | Action::Canary
             | Action::Connect
+            | Action::PortForward
             | Action::Test
             | Action::PipelineRuns
             | Action::UploadVersion

@@ -62,7 +62,8 @@ impl Column {
 }
 
 /// Another object, as an owner reference or an event's subject names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct ObjRef {
     pub api_version: String,
     pub kind: String,
@@ -71,21 +72,6 @@ pub struct ObjRef {
 }
 
 impl ObjRef {
-    fn from_value(v: &Value, namespace: &str) -> Option<ObjRef> {
-        let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-        let name = s("name");
-        if name.is_empty() {
-            return None;
-        }
-        let ns = s("namespace");
-        Some(ObjRef {
-            api_version: s("apiVersion"),
-            kind: s("kind"),
-            namespace: if ns.is_empty() { namespace.to_string() } else { ns },
-            name,
-        })
-    }
-
     /// `Kind/name`, as kubectl names an object.
     pub fn label(&self) -> String {
         format!("{}/{}", self.kind, self.name)
@@ -100,25 +86,160 @@ pub struct EventInfo {
     pub subject: Option<ObjRef>,
 }
 
+/// A Table (a list page or one watch event's object), read for what rows need: the object's
+/// other fields (a pod's whole spec and status, `managedFields`) are skipped, never held.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TableDoc {
+    pub column_definitions: Vec<Value>,
+    pub rows: Vec<RowDoc>,
+    pub metadata: ListMetaDoc,
+    /// An `ERROR` event's status code.
+    pub code: Option<i64>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ListMetaDoc {
+    pub resource_version: Option<String>,
+    #[serde(rename = "continue")]
+    pub continue_: Option<String>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct RowDoc {
+    pub cells: Vec<Value>,
+    pub object: ObjectDoc,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ObjectDoc {
+    pub metadata: MetaDoc,
+    spec: Option<SpecDoc>,
+    #[serde(rename = "type")]
+    ty: Option<String>,
+    involved_object: Option<ObjRef>,
+    regarding: Option<ObjRef>,
+    last_timestamp: Option<String>,
+    event_time: Option<String>,
+    deprecated_last_timestamp: Option<String>,
+    series: Option<SeriesDoc>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct MetaDoc {
+    pub name: String,
+    pub namespace: String,
+    pub uid: String,
+    pub resource_version: Option<String>,
+    creation_timestamp: Option<String>,
+    labels: Option<BTreeMap<String, String>>,
+    owner_references: Option<Vec<OwnerDoc>>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct OwnerDoc {
+    #[serde(flatten)]
+    target: ObjRef,
+    controller: Option<bool>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct SeriesDoc {
+    last_observed_time: Option<String>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct SpecDoc {
+    containers: Vec<ContainerDoc>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct ContainerDoc {
+    resources: ResourcesDoc,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct ResourcesDoc {
+    limits: BTreeMap<String, Value>,
+    requests: BTreeMap<String, Value>,
+}
+
+/// What rows of one watch share: their namespaces' names and identical label maps (the pods of
+/// a run, of a job, carry the same labels).
+#[derive(Debug, Default)]
+pub struct Shared {
+    namespaces: std::collections::HashSet<Arc<str>>,
+    labels: std::collections::HashSet<Arc<BTreeMap<String, String>>>,
+}
+
+impl Shared {
+    fn namespace(&mut self, ns: &str) -> Arc<str> {
+        if let Some(n) = self.namespaces.get(ns) {
+            return n.clone();
+        }
+        let n: Arc<str> = Arc::from(ns);
+        self.namespaces.insert(n.clone());
+        n
+    }
+
+    fn labels(&mut self, labels: BTreeMap<String, String>) -> Arc<BTreeMap<String, String>> {
+        if let Some(l) = self.labels.get(&labels) {
+            return l.clone();
+        }
+        let l = Arc::new(labels);
+        self.labels.insert(l.clone());
+        l
+    }
+
+    /// Forgets what no row holds any more.
+    pub fn prune(&mut self) {
+        self.labels.retain(|l| Arc::strong_count(l) > 1);
+        self.namespaces.retain(|n| Arc::strong_count(n) > 1);
+    }
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub struct TableRowData {
     pub res: &'static ResKind,
-    pub uid: String,
-    pub namespace: String,
-    pub name: String,
+    pub uid: Box<str>,
+    pub namespace: Arc<str>,
+    pub name: Box<str>,
     pub labels: Arc<BTreeMap<String, String>>,
     pub created: Option<DateTime<Utc>>,
-    /// One per column, sanitised.
-    pub cells: Box<[String]>,
+    /// One per column, sanitised, joined by [`SEP`].
+    cells: Box<str>,
     /// The cell of a `Status`, `Phase` or `State` column (an event's type).
-    pub status: String,
+    pub status: Box<str>,
     /// The leading number of a `Restarts` column.
     pub restarts: u32,
-    /// The controller among the owners, else the first owner.
-    pub owner: Option<ObjRef>,
-    pub event: Option<EventInfo>,
     /// GPUs the pod's containers request.
     pub gpus: u32,
+    /// The controller among the owners, else the first owner.
+    pub owner: Option<Box<ObjRef>>,
+    pub event: Option<Box<EventInfo>>,
+}
+
+/// Between cells (a control character, so never inside a sanitised cell).
+const SEP: char = '\u{1f}';
+
+impl TableRowData {
+    /// The cell of column `i` (`""` past the last).
+    pub fn cell(&self, i: usize) -> &str {
+        self.cells.split(SEP).nth(i).unwrap_or("")
+    }
+
+    pub fn cells(&self) -> impl Iterator<Item = &str> {
+        self.cells.split(SEP)
+    }
 }
 
 /// A row of the resource view. Cheap to copy: snapshots share the data.
@@ -135,26 +256,27 @@ impl std::ops::Deref for TableRow {
 /// Resource names of the GPUs a container can request.
 const GPU_RESOURCES: [&str; 3] = ["nvidia.com/gpu", "amd.com/gpu", "gpu.intel.com/i915"];
 
-fn pod_gpus(pod: &Value) -> u32 {
-    let containers = pod
-        .pointer("/spec/containers")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    containers
-        .iter()
-        .flat_map(|c| {
-            GPU_RESOURCES.iter().filter_map(move |r| {
-                let q = c
-                    .pointer("/resources/limits")
-                    .or_else(|| c.pointer("/resources/requests"))?;
-                let v = q.get(*r)?;
-                v.as_str()
-                    .and_then(|s| s.parse::<u32>().ok())
-                    .or_else(|| v.as_u64().and_then(|n| u32::try_from(n).ok()))
+fn quantity(v: &Value) -> Option<u32> {
+    v.as_str()
+        .and_then(|s| s.parse::<u32>().ok())
+        .or_else(|| v.as_u64().and_then(|n| u32::try_from(n).ok()))
+}
+
+fn pod_gpus(spec: Option<&SpecDoc>) -> u32 {
+    spec.map_or(0, |s| {
+        s.containers
+            .iter()
+            .flat_map(|c| {
+                GPU_RESOURCES.iter().filter_map(move |r| {
+                    c.resources
+                        .limits
+                        .get(*r)
+                        .or_else(|| c.resources.requests.get(*r))
+                        .and_then(quantity)
+                })
             })
-        })
-        .sum()
+            .sum()
+    })
 }
 
 fn cell_text(v: &Value) -> String {
@@ -174,20 +296,18 @@ fn leading_number(s: &str) -> u32 {
 
 impl TableRow {
     /// A Table row (`cells` and, as `includeObject` asked, the object or its metadata).
-    pub fn from_table_row(res: &'static ResKind, columns: &[Column], row: &Value) -> Option<TableRow> {
-        let object = row.get("object").unwrap_or(&Value::Null);
-        let meta = object.get("metadata").unwrap_or(&Value::Null);
-        let s = |k: &str| meta.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-        let name = s("name");
-        if name.is_empty() {
+    pub fn from_row(
+        res: &'static ResKind,
+        columns: &[Column],
+        row: RowDoc,
+        shared: &mut Shared,
+    ) -> Option<TableRow> {
+        let RowDoc { cells, object } = row;
+        let meta = object.metadata;
+        if meta.name.is_empty() {
             return None;
         }
-        let namespace = s("namespace");
-        let cells: Box<[String]> = row
-            .get("cells")
-            .and_then(Value::as_array)
-            .map(|c| c.iter().map(cell_text).collect())
-            .unwrap_or_default();
+        let cells: Vec<String> = cells.iter().map(cell_text).collect();
         let cell = |names: &[&str]| {
             columns
                 .iter()
@@ -195,77 +315,86 @@ impl TableRow {
                 .and_then(|i| cells.get(i))
                 .cloned()
         };
-        let owners = meta.get("ownerReferences").and_then(Value::as_array);
-        let owner = owners.and_then(|o| {
+        let owner = meta.owner_references.as_ref().and_then(|o| {
             o.iter()
-                .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
+                .find(|r| r.controller == Some(true))
                 .or_else(|| o.first())
-                .and_then(|r| ObjRef::from_value(r, &namespace))
+                .filter(|r| !r.target.name.is_empty())
+                .map(|r| {
+                    let mut t = r.target.clone();
+                    if t.namespace.is_empty() {
+                        t.namespace.clone_from(&meta.namespace);
+                    }
+                    Box::new(t)
+                })
         });
+        let created = meta.creation_timestamp.as_deref().and_then(parse_time);
         let event = res.is_events().then(|| {
-            let ty = object.get("type").and_then(Value::as_str).unwrap_or("");
             let seen = [
-                "/series/lastObservedTime",
-                "/lastTimestamp",
-                "/eventTime",
-                "/deprecatedLastTimestamp",
+                object
+                    .series
+                    .as_ref()
+                    .and_then(|s| s.last_observed_time.as_deref()),
+                object.last_timestamp.as_deref(),
+                object.event_time.as_deref(),
+                object.deprecated_last_timestamp.as_deref(),
             ]
-            .iter()
-            .filter_map(|p| object.pointer(p).and_then(Value::as_str).and_then(parse_time))
-            .next()
-            .or_else(|| {
-                meta.get("creationTimestamp")
-                    .and_then(Value::as_str)
-                    .and_then(parse_time)
-            });
+            .into_iter()
+            .flatten()
+            .find_map(parse_time)
+            .or(created);
             let subject = object
-                .get("involvedObject")
-                .or_else(|| object.get("regarding"))
-                .and_then(|r| ObjRef::from_value(r, &namespace));
-            EventInfo {
-                warning: ty == "Warning",
+                .involved_object
+                .clone()
+                .or_else(|| object.regarding.clone())
+                .filter(|r| !r.name.is_empty())
+                .map(|mut r| {
+                    if r.namespace.is_empty() {
+                        r.namespace.clone_from(&meta.namespace);
+                    }
+                    r
+                });
+            Box::new(EventInfo {
+                warning: object.ty.as_deref() == Some("Warning"),
                 last_seen: seen,
                 subject,
-            }
+            })
         });
         let status = match &event {
             Some(e) if e.warning => "Warning".to_string(),
             Some(_) => "Normal".to_string(),
             None => cell(&["Status", "Phase", "State"]).unwrap_or_default(),
         };
-        let labels: BTreeMap<String, String> = meta
-            .get("labels")
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let restarts = cell(&["Restarts"]).map_or(0, |r| leading_number(&r));
+        let joined = cells.join(&SEP.to_string());
         Some(TableRow(Arc::new(TableRowData {
             res,
-            uid: {
-                let uid = s("uid");
-                if uid.is_empty() {
-                    format!("{namespace}/{name}")
-                } else {
-                    uid
-                }
+            uid: if meta.uid.is_empty() {
+                format!("{}/{}", meta.namespace, meta.name).into()
+            } else {
+                meta.uid.into()
             },
-            created: meta
-                .get("creationTimestamp")
-                .and_then(Value::as_str)
-                .and_then(parse_time),
-            restarts: cell(&["Restarts"]).map_or(0, |r| leading_number(&r)),
-            gpus: if res.is_pods() { pod_gpus(object) } else { 0 },
-            status,
+            created,
+            restarts,
+            gpus: if res.is_pods() {
+                pod_gpus(object.spec.as_ref())
+            } else {
+                0
+            },
+            status: status.into(),
             owner,
             event,
-            labels: Arc::new(labels),
-            cells,
-            namespace: sanitized(&namespace),
-            name: sanitized(&name),
+            labels: shared.labels(meta.labels.unwrap_or_default()),
+            cells: joined.into(),
+            namespace: shared.namespace(&sanitized(&meta.namespace)),
+            name: sanitized(&meta.name).into(),
         })))
+    }
+
+    /// A row from a Table row as JSON (tests and screenshots).
+    pub fn from_table_row(res: &'static ResKind, columns: &[Column], row: &Value) -> Option<TableRow> {
+        let doc: RowDoc = serde_json::from_value(row.clone()).ok()?;
+        TableRow::from_row(res, columns, doc, &mut Shared::default())
     }
 }
 
@@ -281,7 +410,25 @@ impl ListRow for TableRow {
     const KIND: Kind = Kind::Pods;
     const SORT_COLUMNS: &'static [&'static str] = &["age", "name", "namespace", "status", "restarts", "type"];
 
-    crate::list_row_fields!();
+    fn uid(&self) -> &str {
+        &self.uid
+    }
+
+    fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn labels(&self) -> &BTreeMap<String, String> {
+        &self.labels
+    }
+
+    fn created(&self) -> Option<DateTime<Utc>> {
+        self.created
+    }
 
     fn kind(&self) -> Kind {
         Kind::Resource(self.res)
@@ -289,7 +436,7 @@ impl ListRow for TableRow {
 
     fn search_fields(&self) -> Vec<&str> {
         let mut f: Vec<&str> = vec![&self.name, &self.namespace];
-        f.extend(self.cells.iter().map(String::as_str));
+        f.extend(self.cells());
         f
     }
 
@@ -347,12 +494,12 @@ mod tests {
             }
         });
         let r = TableRow::from_table_row(pods(), &columns, &row).unwrap();
-        assert_eq!(r.status, "CrashLoopBackOff");
+        assert_eq!(&*r.status, "CrashLoopBackOff");
         assert_eq!(r.restarts, 7);
         assert_eq!(r.gpus, 2);
-        assert_eq!(r.cells[5], "<none>");
+        assert_eq!(r.cell(5), "<none>");
         assert_eq!(
-            r.owner.as_ref().map(ObjRef::label).as_deref(),
+            r.owner.as_deref().map(ObjRef::label).as_deref(),
             Some("Workflow/wf")
         );
         assert_eq!(r.labels.get("app").map(String::as_str), Some("x"));
@@ -376,7 +523,7 @@ mod tests {
         ];
         let now = Utc::now();
         rows.sort_by(|x, y| x.compare(y, "type", now));
-        let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        let names: Vec<&str> = rows.iter().map(|r| &*r.name).collect();
         assert_eq!(names, ["c", "b", "a"]);
         let subject = rows[0].event.as_ref().and_then(|e| e.subject.clone()).unwrap();
         assert_eq!(
@@ -389,7 +536,8 @@ mod tests {
     fn escape_sequences_in_cells_are_made_harmless() {
         let row = json!({"cells": ["x\u{1b}[2Jy"], "object": {"metadata": {"name": "x"}}});
         let r = TableRow::from_table_row(pods(), &[], &row).unwrap();
-        assert!(!r.cells[0].contains('\u{1b}'));
+        assert!(!r.cell(0).contains('\u{1b}'));
+        assert_eq!(r.cells().count(), 1);
         assert!(TableRow::from_table_row(pods(), &[], &json!({"cells": []})).is_none());
     }
 }

@@ -102,11 +102,17 @@ fn parse_route(path: &str) -> Result<Route, ApiError> {
             tail,
         });
     }
-    if let ["api", "v1", "namespaces", ns, "pods", pod, "proxy", rest @ ..] = segs.as_slice() {
+    if let ["api", "v1", "namespaces", ns, "pods", pod, "proxy", ..] = segs.as_slice() {
+        // The tail as it came, trailing slash and all (`/notebook/ns/nb/` is not `…/nb`).
+        let marker = format!("/pods/{pod}/proxy");
+        let tail = path
+            .find(&marker)
+            .map(|i| path[i + marker.len()..].to_string())
+            .unwrap_or_default();
         return Ok(Route::PodProxy {
             namespace: percent_decode(ns),
             pod: percent_decode(pod),
-            tail: format!("/{}", rest.join("/")),
+            tail: if tail.is_empty() { "/".into() } else { tail },
         });
     }
     if let [
@@ -352,7 +358,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: axum::extract::Reque
             service,
             tail,
         }) => proxy::handle(&req, &namespace, &service, &tail, uri.query()).await,
-        Ok(Route::PodProxy { namespace, pod, tail }) => proxy::pod(&req, &namespace, &pod, &tail),
+        Ok(Route::PodProxy { namespace, pod, tail }) => proxy::pod(&req, &namespace, &pod, &tail).await,
         Ok(route) => dispatch(&req, route).await,
         Err(e) => Err(e),
     };

@@ -1,9 +1,12 @@
-//! The service proxy: `/api/v1/namespaces/{ns}/services/{name}[:port]/proxy/{path}`.
+//! The service proxy: `/api/v1/namespaces/{ns}/services/{name}[:port]/proxy/{path}`, and the
+//! pod proxy: `/api/v1/namespaces/{ns}/pods/{name}[:port]/proxy/{path}`.
 //!
 //! A Service's `sim.kftui.dev/proxy-backend` annotation names what answers: `kfp` (the KFP REST
 //! API, [`super::kfp_api`]), `jupyter` (a tiny Jupyter server for a notebook), `kserve` (v1 and
 //! v2 inference protocols for a predictor). A backend with no running pod answers 503 like the
-//! apiserver does when a service has no endpoints.
+//! apiserver does when a service has no endpoints. Through the pod proxy, a notebook's pod serves
+//! Jupyter on 8888 and a predictor's pod its model on 8080; every pod with metrics serves
+//! `/metrics`; any other port refuses the connection (503, in the API server's words).
 
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -76,7 +79,7 @@ pub async fn handle(
         "kfp" => kfp_api::handle(req, path, query),
         "jupyter" => jupyter(req, ns, &owner_name(&svc), path, true),
         "kserve" => {
-            let resp = predictor(req, &svc, path);
+            let resp = predictor(req, ns, &owner_name(&svc), name, path);
             if let Ok(r) = &resp {
                 let delay = served(req, &svc, path, r.status().as_u16());
                 tokio::time::sleep(delay).await;
@@ -284,33 +287,75 @@ fn served(req: &Request<'_>, svc: &Value, path: &str, code: u16) -> std::time::D
     }
 }
 
+/// The port a predictor's model server listens on in its pod.
+const PREDICTOR_PORT: u16 = 8080;
+
 /// `/api/v1/namespaces/{ns}/pods/{pod}[:port]/proxy/{tail}`: a pod's `/metrics` (see
-/// [`crate::sim::metrics`]).
-pub fn pod(req: &Request<'_>, ns: &str, pod: &str, tail: &str) -> Result<Response, ApiError> {
-    let name = pod.split(':').next().unwrap_or(pod);
+/// [`crate::sim::metrics`]), a notebook pod's Jupyter (8888), a predictor pod's model (8080).
+/// The port is the first one the pod declares when the path names none.
+pub async fn pod(req: &Request<'_>, ns: &str, pod: &str, tail: &str) -> Result<Response, ApiError> {
+    let (name, port) = match pod.split_once(':') {
+        Some((n, p)) => (n, Some(p)),
+        None => (pod, None),
+    };
     super::injected(req, types::pod_type(), Some("proxy"), Some(ns), "get")?;
-    if tail.trim_end_matches('/') != "/metrics" {
-        return Err(ApiError::new(
-            404,
-            "NotFound",
-            format!("pod {name} serves nothing at {tail}"),
-        ));
+    if tail.trim_end_matches('/') == "/metrics" {
+        let text =
+            crate::sim::metrics::pod_metrics(&req.shared.store, &req.shared.traffic, ns, name, Utc::now())?;
+        return Ok(typed("text/plain; version=0.0.4; charset=utf-8", text));
     }
-    let text =
-        crate::sim::metrics::pod_metrics(&req.shared.store, &req.shared.traffic, ns, name, Utc::now())?;
-    Ok(typed("text/plain; version=0.0.4; charset=utf-8", text))
+    let value = req.shared.store.get(types::pod_type(), ns, name)?.value()?;
+    if kit::s(&value, "/status/phase") != "Running" {
+        return Err(unavailable(format!(
+            "error trying to reach service: pod {name} is not running"
+        )));
+    }
+    let declared: Vec<u16> = value
+        .pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c.get("ports").and_then(Value::as_array).into_iter().flatten())
+        .filter_map(|p| p.get("containerPort").and_then(Value::as_u64))
+        .filter_map(|p| u16::try_from(p).ok())
+        .collect();
+    let port = match port {
+        Some(p) => p
+            .parse::<u16>()
+            .map_err(|_| ApiError::bad_request(format!("invalid port {p:?} for pod {name}")))?,
+        None => declared.first().copied().unwrap_or(80),
+    };
+    let label = |k: &str| kit::s(&value, &format!("/metadata/labels/{}", k.replace('/', "~1"))).to_string();
+    let notebook = label("notebook-name");
+    let isvc = label(kserve::ISVC_LABEL);
+    let resp = if !notebook.is_empty() && port == super::portforward::JUPYTER_PORT {
+        jupyter(req, ns, &notebook, tail, false)?
+    } else if !isvc.is_empty() && label("component") == "predictor" && port == PREDICTOR_PORT {
+        predictor(req, ns, &isvc, name, tail)?
+    } else {
+        let ip = kit::s(&value, "/status/podIP");
+        return Err(unavailable(format!(
+            "error trying to reach service: dial tcp {ip}:{port}: connect: connection refused"
+        )));
+    };
+    Ok(rewrite_links(resp, &format!("/api/v1/namespaces/{ns}/pods/{pod}/proxy")).await)
 }
 
-/// An inference service's predictor (through its `<isvc>-predictor` Service).
-fn predictor(req: &Request<'_>, svc: &Value, path: &str) -> Result<Response, ApiError> {
-    let ns = kit::s(svc, "/metadata/namespace");
-    let name = owner_name(svc);
+/// An inference service's predictor (through its `<isvc>-predictor` Service, or straight into
+/// its pod), `endpoint` naming the one or the other in errors.
+fn predictor(
+    req: &Request<'_>,
+    ns: &str,
+    name: &str,
+    endpoint: &str,
+    path: &str,
+) -> Result<Response, ApiError> {
+    let name = name.to_string();
     let isvc_t = types::find("serving.kserve.io", "inferenceservices").ok_or_else(ApiError::no_route)?;
     let isvc = req.shared.store.get(isvc_t, ns, &name)?.value()?;
     if kit::annotation(&isvc, kserve::STOP_ANNOTATION) == Some("true") {
         return Err(unavailable(format!(
-            "no endpoints available for service \"{}\"",
-            kit::s(svc, "/metadata/name")
+            "no endpoints available for service \"{endpoint}\""
         )));
     }
     let ready = isvc

@@ -112,8 +112,7 @@ impl Widget for ClusterPane<'_> {
             let def = &c.columns[*i];
             let widest = page
                 .iter()
-                .filter_map(|r| r.cells.get(*i))
-                .map(|s| s.width())
+                .map(|r| r.cell(*i).width())
                 .max()
                 .unwrap_or(0)
                 .max(title.width() + 1);
@@ -146,11 +145,11 @@ impl Widget for ClusterPane<'_> {
         table::table(list, columns, theme, inner, buf, |r, marked| {
             let mut cells = vec![table::name_line(&r.name, marked, theme)];
             if namespace {
-                cells.push(Line::from(r.namespace.as_str()));
+                cells.push(Line::from(&*r.namespace));
             }
             for i in &server {
                 let def = &defs[*i];
-                let text = r.cells.get(*i).map_or("", String::as_str);
+                let text = r.cell(*i);
                 cells.push(if def.is_age() {
                     Line::from(age(r.created, now))
                 } else if is_status(def) {

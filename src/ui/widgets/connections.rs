@@ -1,5 +1,7 @@
-//! The list of open notebook connections: notebook, URL (with its token), requests served and
-//! refused, sockets open, the way in (service proxy or port-forward), last refusal, last error.
+//! The list of open connections, to notebooks and forwarded ports (`:pf`): what each reaches
+//! (`NS/NOTEBOOK`, `pod/NAME:PORT`, `svc/NAME:PORT`), URL (with its token), requests served and
+//! refused, sockets open, the way in (service or pod proxy, port-forward), last refusal, last
+//! error.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -29,7 +31,7 @@ impl Widget for ConnectionsPopup<'_> {
         let mut lines = Vec::new();
         if c.list.is_empty() {
             lines.push(Line::from(Span::styled(
-                "No open connections. In the Notebooks pane, c connects to the selected notebook.",
+                "No open connections. On a notebook, c connects to it and F forwards a port of its pod (models too).",
                 theme.style(Role::Muted),
             )));
         }
@@ -39,10 +41,7 @@ impl Widget for ConnectionsPopup<'_> {
             let url = conn.url().unwrap_or_else(|| "starting…".into());
             lines.push(Line::from(vec![
                 Span::styled(if selected { "▶ " } else { "  " }, theme.style(row)),
-                Span::styled(
-                    format!("{}/{}", sanitize(&conn.namespace), sanitize(&conn.name)),
-                    theme.style(row),
-                ),
+                Span::styled(sanitize(&conn.target()).into_owned(), theme.style(row)),
                 Span::styled(
                     format!(
                         "  {} request{}",
@@ -75,8 +74,13 @@ impl Widget for ConnectionsPopup<'_> {
                 )));
             }
             if let Some(via) = &conn.via {
+                // A forward's target names no namespace: said here.
+                let namespace = match &conn.forward {
+                    Some(_) => format!(", in namespace {}", sanitize(&conn.namespace)),
+                    None => String::new(),
+                };
                 lines.push(Line::from(Span::styled(
-                    format!("    via {}", sanitize(&via.to_string())),
+                    format!("    via {}{namespace}", sanitize(&via.to_string())),
                     theme.style(Role::Muted),
                 )));
             }

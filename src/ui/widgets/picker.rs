@@ -40,6 +40,7 @@ impl Widget for PickerPopup<'_> {
             PickerKind::Context => " Context — type to filter ",
             PickerKind::Container => " Container — type to filter ",
             PickerKind::RunSource => " New run from — type to filter ",
+            PickerKind::ForwardPort => " Port to forward — type to filter ",
         };
         let popup = centered(area, 72, area.height.saturating_sub(4).max(8));
         Clear.render(popup, buf);

@@ -15,6 +15,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use kftui::app::msg::{DataEvent, Msg};
 use kftui::app::update::update;
 use kftui::config::keymap::Key;
+use kftui::kube::resources::table::{Column, TableRow};
 use kftui::kube::resources::workflow::RunRow;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -57,6 +58,55 @@ fn many_runs(n: usize) -> Vec<RunRow> {
             ))
         })
         .collect()
+}
+
+/// `n` pods as the API server's Table serves them (`kubectl get pods -A -o wide`'s columns),
+/// the steps of runs of 20 steps each, a few failing.
+fn many_pods(n: usize) -> (Arc<[Column]>, Arc<[TableRow]>) {
+    let columns: Vec<Column> = [
+        ("Name", "name", 0),
+        ("Ready", "", 0),
+        ("Status", "", 0),
+        ("Restarts", "", 0),
+        ("Age", "", 0),
+        ("IP", "", 1),
+        ("Node", "", 1),
+        ("Nominated Node", "", 1),
+        ("Readiness Gates", "", 1),
+    ]
+    .iter()
+    .map(|(name, format, priority)| {
+        Column::from_definition(
+            &serde_json::json!({"name": name, "type": "string", "format": format, "priority": priority}),
+        )
+    })
+    .collect();
+    let pods = kftui::kube::discovery::pods();
+    let statuses = [
+        "Completed",
+        "Completed",
+        "Running",
+        "Completed",
+        "Error",
+        "OOMKilled",
+        "Init:0/1",
+    ];
+    let rows: Vec<TableRow> = (0..n)
+        .map(|i| {
+            let run = format!("xgboost-training-{:05}", i / 20);
+            let name = format!("{run}-step-{}-{}", i % 20, 1_000_000_000 + i * 7919);
+            let row = serde_json::json!({
+                "cells": [name, "0/2", statuses[i % statuses.len()], (i % 4).to_string(), "5h",
+                          format!("10.244.{}.{}", i % 4, i % 250), format!("worker-{}", i % 3), "<none>", "<none>"],
+                "object": {"metadata": {"name": name, "namespace": NS, "uid": format!("uid-{i}"),
+                    "creationTimestamp": "2026-12-04T10:00:00Z",
+                    "labels": {"workflows.argoproj.io/workflow": run, "workflows.argoproj.io/completed": "true"},
+                    "ownerReferences": [{"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "name": run, "controller": true}]}}
+            });
+            TableRow::from_table_row(pods, &columns, &row).unwrap()
+        })
+        .collect();
+    (columns.into(), rows.into())
 }
 
 fn bench(c: &mut Criterion) {
@@ -133,6 +183,43 @@ fn bench(c: &mut Criterion) {
             })
         },
     );
+
+    // The resource view with 50,000 pods (`kftui sim --scale 10000` holds about 47,000).
+    let (columns, pods) = many_pods(50_000);
+    let mut with_pods = state_with(200, 50, NS, Vec::new());
+    update(&mut with_pods, &km, Msg::Key("8".parse::<Key>().unwrap()));
+    let pods_key = kftui::app::subs::SubKey {
+        kind: kftui::app::subs::Kind::Resource(kftui::kube::discovery::pods()),
+        ..key_for(Some(NS))
+    };
+    let table = |rows: &Arc<[TableRow]>| {
+        Msg::Data(DataEvent::Table {
+            key: pods_key.clone(),
+            columns: columns.clone(),
+            rows: rows.clone(),
+        })
+    };
+    update(&mut with_pods, &km, table(&pods));
+    assert_eq!(with_pods.cluster.list.rows.len(), 50_000, "the pods arrived");
+    c.bench_function("snapshot of 50k pods arrives (update + frame 200x50)", |b| {
+        b.iter(|| {
+            update(&mut with_pods, &km, table(&pods));
+            term.draw(|f| kftui::ui::render(&with_pods, &view, f)).unwrap();
+        })
+    });
+    for k in ["/", "s", "t", "e"] {
+        update(&mut with_pods, &km, Msg::Key(k.parse::<Key>().unwrap()));
+    }
+    let mut toggle = false;
+    c.bench_function("filter keystroke over 50k pods (update + frame 200x50)", |b| {
+        b.iter(|| {
+            toggle = !toggle;
+            let key: Key = if toggle { "p" } else { "backspace" }.parse().unwrap();
+            update(&mut with_pods, &km, Msg::Key(key));
+            term.draw(|f| kftui::ui::render(&with_pods, &view, f)).unwrap();
+            black_box(with_pods.cluster.list.visible.len());
+        })
+    });
 
     c.bench_function("frame of the Runs pane with 10k runs, 200x50", |b| {
         b.iter(|| {

@@ -244,3 +244,45 @@ async fn a_pod_is_described_with_containers_and_its_events() {
         "the pull failures are among its events:\n{text}"
     );
 }
+
+#[tokio::test]
+async fn a_secrets_values_are_hidden_until_asked() {
+    use k8s_openapi::api::core::v1::Secret;
+    let h = start().await;
+    let c = client(&h);
+    let api: Api<Secret> = Api::namespaced(c.clone(), NS);
+    let secret: Secret = serde_json::from_value(json!({
+        "metadata": {"name": "db-creds", "annotations": {
+            "kubectl.kubernetes.io/last-applied-configuration": "{\"data\":{\"password\":\"aHVudGVyMg==\"}}"}},
+        "data": {"password": "aHVudGVyMg==", "blob": "/wD+"},
+    }))
+    .unwrap();
+    api.create(&PostParams::default(), &secret).await.unwrap();
+    let kinds = kinds(&c).await;
+    let kind = Kind::Resource(discovery::resolve(&kinds, "secrets").unwrap().res);
+    let show = |view| kftui::kube::fetch::fetch(c.clone(), kind, NS, "db-creds", view);
+    let hidden = show(kftui::kube::fetch::ViewKind::Yaml).await.unwrap().join("\n");
+    assert!(
+        !hidden.contains("aHVudGVyMg") && !hidden.contains("hunter2"),
+        "{hidden}"
+    );
+    assert!(
+        hidden.contains("password: '<hidden: 7 bytes; x shows>'") || hidden.contains("<hidden: 7 bytes"),
+        "{hidden}"
+    );
+    let described = show(kftui::kube::fetch::ViewKind::Describe)
+        .await
+        .unwrap()
+        .join("\n");
+    assert!(!described.contains("aHVudGVyMg"), "{described}");
+    let shown = show(kftui::kube::fetch::ViewKind::Revealed)
+        .await
+        .unwrap()
+        .join("\n");
+    assert!(shown.contains("hunter2"), "{shown}");
+    assert!(shown.contains("<3 bytes, not text>"), "{shown}");
+    assert!(
+        !shown.contains("aHVudGVyMg"),
+        "apply's copy stays hidden: {shown}"
+    );
+}

@@ -51,6 +51,7 @@ actions! {
     Models = "models": "Show the Models pane",
     Training = "training": "Show the Training pane",
     Experiments = "experiments": "Show the Experiments pane",
+    Reveal = "reveal": "A Secret's YAML: show its values, decoded (hidden until asked)",
     Cluster = "cluster": "Show the resource view: pods, events or any kind (:pods, :events, :pvc, :res KIND)",
     Owned = "owned": "The selection's pods (a run, notebook, model, job); in the resource view, the object's owner",
     Namespace = "ns": "Pick the namespace (:ns NAME, :ns all)",

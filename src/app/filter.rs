@@ -217,11 +217,20 @@ pub fn contains_ignore_case(haystack: &str, needle_lower: &str) -> bool {
         return true;
     }
     if haystack.is_ascii() && needle_lower.is_ascii() {
-        let h = haystack.as_bytes();
-        let n = needle_lower.as_bytes();
-        return h.len() >= n.len()
-            && h.windows(n.len())
-                .any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b));
+        let (h, n) = (haystack.as_bytes(), needle_lower.as_bytes());
+        let Some((first, rest)) = n.split_first() else {
+            return true;
+        };
+        let Some(last_start) = h.len().checked_sub(n.len()) else {
+            return false;
+        };
+        // Candidates where the first byte matches in either case, found a word at a time.
+        return memchr::memchr2_iter(*first, first.to_ascii_uppercase(), &h[..=last_start]).any(|i| {
+            h[i + 1..i + n.len()]
+                .iter()
+                .zip(rest)
+                .all(|(a, b)| a.to_ascii_lowercase() == *b)
+        });
     }
     haystack.to_lowercase().contains(needle_lower)
 }

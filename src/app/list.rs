@@ -30,6 +30,10 @@ pub struct ListView<R> {
     /// Every index into `rows`, in the sort order: a filter keystroke filters this instead of
     /// sorting again (`None`: the rows or the order changed since).
     order: Option<Vec<usize>>,
+    /// The searchable text of the rows in `order`, one after another, with where each ends:
+    /// a substring filter scans it instead of visiting every row (built at the first such
+    /// filter after the order changed).
+    haystack: Option<(String, Vec<usize>)>,
     /// Index into `visible` of the selected row.
     pub selected: usize,
     /// Index into `visible` of the first row on screen.
@@ -50,6 +54,7 @@ impl<R> Default for ListView<R> {
             rows: Arc::from(Vec::new()),
             visible: Vec::new(),
             order: None,
+            haystack: None,
             selected: 0,
             offset: 0,
             filter: LineInput::default(),
@@ -109,7 +114,28 @@ impl<R: ListRow> ListView<R> {
             _ => Ordering::Equal,
         });
         self.order = Some(order);
+        self.haystack = None;
         self.apply_filter(now);
+    }
+
+    /// The rows' searchable text in `order`, built if it is not.
+    fn haystack(&mut self, order: &[usize]) -> &(String, Vec<usize>) {
+        let rows = &self.rows;
+        self.haystack.get_or_insert_with(|| {
+            let mut text = String::new();
+            let mut ends = Vec::with_capacity(order.len());
+            for i in order {
+                if let Some(r) = rows.get(*i) {
+                    for f in r.search_fields() {
+                        text.push_str(f);
+                        // A control character: never in a typed filter, so no match spans two fields.
+                        text.push('\u{1f}');
+                    }
+                }
+                ends.push(text.len());
+            }
+            (text, ends)
+        })
     }
 
     /// Recomputes which rows pass the filter, keeping the sort order already computed.
@@ -118,6 +144,21 @@ impl<R: ListRow> ListView<R> {
             return self.recompute(now);
         };
         let filter = Filter::parse(&self.filter.text).unwrap_or(Filter::All);
+        if let Filter::Substring { .. } = filter {
+            // One pass over contiguous text, not a visit to every row.
+            let order = order.clone();
+            let (text, ends) = self.haystack(&order);
+            let mut start = 0;
+            let mut visible = Vec::new();
+            for (i, end) in order.iter().zip(ends) {
+                if filter.matches([&text[start..*end]]) {
+                    visible.push(*i);
+                }
+                start = *end;
+            }
+            self.visible = visible;
+            return;
+        }
         let rows = &self.rows;
         self.visible = order
             .iter()

@@ -291,6 +291,7 @@ pub fn apply(state: &mut State, action: Action, effects: &mut Vec<Effect>) {
         },
         Action::Owned => crate::app::cluster::related(state),
         Action::Cluster => state.pane = PaneId::Cluster,
+        Action::Reveal => open_viewer(state, ViewKind::Revealed, effects),
         Action::Tail => match state.pane {
             PaneId::Training => crate::app::training::tail(state, effects),
             PaneId::Experiments => crate::app::experiments::tail(state, effects),
@@ -934,7 +935,7 @@ pub fn open_node_viewer(state: &mut State, kind: ViewKind, effects: &mut Vec<Eff
 }
 
 /// Opens the YAML or describe view of the selected object and asks for it.
-fn open_viewer(state: &mut State, kind: ViewKind, effects: &mut Vec<Effect>) {
+pub fn open_viewer(state: &mut State, kind: ViewKind, effects: &mut Vec<Effect>) {
     let Some(target) = state.list(state.pane).and_then(|l| l.selected()) else {
         notice(state, Level::Info, "nothing selected".to_string());
         return;

@@ -158,6 +158,10 @@ pub fn view_action(state: &mut State, action: Action, effects: &mut Vec<Effect>)
                 crate::app::update::apply(state, action, effects);
             }
         }
+        Action::Reveal => {
+            state.viewer = None;
+            crate::app::update::open_viewer(state, ViewKind::Revealed, effects);
+        }
         other => crate::app::update::apply(state, other, effects),
     }
 }

@@ -120,7 +120,7 @@ impl ApiKind {
         name == r.plural
             || name == r.singular
             || name == r.kind.to_ascii_lowercase()
-            || self.short_names.iter().any(|s| *s == name)
+            || self.short_names.contains(&name)
             || (!r.group.is_empty()
                 && (name == format!("{}.{}", r.plural, r.group)
                     || name == format!("{}.{}", r.singular, r.group)))

@@ -13,6 +13,8 @@ use crate::kube::key::Kind;
 pub enum ViewKind {
     Yaml,
     Describe,
+    /// A Secret's YAML with its values decoded (they are hidden in the others).
+    Revealed,
 }
 
 impl ViewKind {
@@ -20,6 +22,7 @@ impl ViewKind {
         match self {
             ViewKind::Yaml => "YAML",
             ViewKind::Describe => "Describe",
+            ViewKind::Revealed => "YAML, values shown",
         }
     }
 }
@@ -166,6 +169,32 @@ async fn events(client: &kube::Client, ns: &str, name: &str) -> Vec<Value> {
     }
 }
 
+/// A Secret's values: hidden (their size only), or decoded from base64 (`reveal`); `kubectl
+/// apply`'s copy of the object, which holds them too, is hidden either way.
+pub fn secret_values(secret: &mut Value, reveal: bool) {
+    use base64::Engine;
+    if let Some(data) = secret.get_mut("data").and_then(Value::as_object_mut) {
+        for v in data.values_mut() {
+            let raw = v.as_str().unwrap_or("");
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(raw)
+                .unwrap_or_default();
+            *v = Value::String(match (reveal, String::from_utf8(bytes.clone())) {
+                (true, Ok(text)) => text,
+                (true, Err(_)) => format!("<{} bytes, not text>", bytes.len()),
+                (false, _) => format!("<hidden: {} bytes; x shows>", bytes.len()),
+            });
+        }
+    }
+    if let Some(a) = secret
+        .pointer_mut("/metadata/annotations")
+        .and_then(Value::as_object_mut)
+        && let Some(v) = a.get_mut("kubectl.kubernetes.io/last-applied-configuration")
+    {
+        *v = Value::String("<hidden: it holds the values>".into());
+    }
+}
+
 /// Fetches an object and renders it as the view asks. Errors come back as a sentence.
 pub async fn fetch(
     client: kube::Client,
@@ -206,9 +235,12 @@ pub async fn fetch(
         .get(name)
         .await
         .map_err(|e| format!("cannot get {}/{name}: {}", ar.kind, describe_error(&e)))?;
-    let value = serde_json::to_value(&obj).map_err(|e| format!("cannot read {}/{name}: {e}", ar.kind))?;
+    let mut value = serde_json::to_value(&obj).map_err(|e| format!("cannot read {}/{name}: {e}", ar.kind))?;
+    if matches!(kind, Kind::Resource(r) if r.is_secrets()) {
+        secret_values(&mut value, view == ViewKind::Revealed);
+    }
     Ok(match view {
-        ViewKind::Yaml => yaml_lines(&value),
+        ViewKind::Yaml | ViewKind::Revealed => yaml_lines(&value),
         ViewKind::Describe => {
             let (mut found, children) =
                 tokio::join!(events(&client, ns, name), children(&client, kind, ns, name));

@@ -378,6 +378,7 @@ const VIEWER: &[Decl] = &[
     hint(Action::ScrollRight, "scroll →"),
     hint(Action::Yaml, "yaml"),
     hint(Action::Describe, "describe"),
+    hint(Action::Reveal, "reveal"),
     quiet(Action::PrevMatch),
     quiet(Action::ScrollLeft),
 ];
@@ -648,6 +649,10 @@ fn available(view: ViewId, state: &State, action: Action) -> bool {
         }
         (ViewId::Logs, Action::Utc) => logs().is_some_and(|l| l.view.timestamps()),
         (ViewId::Viewer, Action::Yaml) => state.viewer.as_ref().is_some_and(|v| v.kind != ViewKind::Yaml),
+        (ViewId::Viewer, Action::Reveal) => state
+            .viewer
+            .as_ref()
+            .is_some_and(|v| v.kind != ViewKind::Revealed && v.title.starts_with("secret/")),
         (ViewId::Viewer, Action::Describe) => state
             .viewer
             .as_ref()

@@ -435,9 +435,13 @@ impl ListRow for TableRow {
     }
 
     fn search_fields(&self) -> Vec<&str> {
-        let mut f: Vec<&str> = vec![&self.name, &self.namespace];
-        f.extend(self.cells());
-        f
+        // The cells as one string: the separator is a control character, which a typed filter
+        // never holds, so no match spans two cells.
+        if self.cells.is_empty() {
+            vec![&self.name, &self.namespace]
+        } else {
+            vec![&self.namespace, &self.cells]
+        }
     }
 
     fn compare(&self, other: &Self, column: &str, now: DateTime<Utc>) -> Ordering {

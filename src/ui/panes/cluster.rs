@@ -57,7 +57,8 @@ fn shown_columns(columns: &[Column]) -> Vec<usize> {
         .iter()
         .enumerate()
         .filter(|(i, c)| {
-            !(*i == 0 && c.name.eq_ignore_ascii_case("name")) && !c.name.eq_ignore_ascii_case("namespace")
+            let own_name = *i == 0 && c.name.eq_ignore_ascii_case("name");
+            !own_name && !c.name.eq_ignore_ascii_case("namespace")
         })
         .map(|(i, _)| i)
         .collect()

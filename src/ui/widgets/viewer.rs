@@ -105,7 +105,8 @@ impl Widget for Viewer<'_> {
                     .map(|l| {
                         if v.search.text.is_empty() {
                             match v.kind {
-                                crate::app::viewer::ViewKind::Yaml => yaml_line(l, theme),
+                                crate::app::viewer::ViewKind::Yaml
+                                | crate::app::viewer::ViewKind::Revealed => yaml_line(l, theme),
                                 crate::app::viewer::ViewKind::Describe => Line::from(l.as_str()),
                             }
                         } else {

@@ -10,6 +10,7 @@
 pub mod api;
 pub mod controllers;
 pub mod error;
+pub mod events;
 pub mod faults;
 pub mod kfp;
 pub mod logs;
@@ -240,9 +241,16 @@ async fn start_sim(opts: SimOptions, faults: Faults) -> Result<SimHandle, SimErr
     let store = Arc::new(store::Store::new(opts.seed, history));
     let seed_store = store.clone();
     let (seed, scale) = (opts.seed, opts.scale);
-    tokio::task::spawn_blocking(move || seed::seed(&seed_store, seed, scale, chrono::Utc::now()))
-        .await
-        .map_err(|e| SimError::Seed(ApiError::internal(e.to_string())))??;
+    let pod_events = tokio::task::spawn_blocking(move || {
+        seed::seed(&seed_store, seed, scale, chrono::Utc::now())?;
+        // The live pods' events exist when the server answers, as on a cluster that ran them.
+        Ok::<_, ApiError>(controllers::pod_events::PodEvents::start(
+            &seed_store,
+            chrono::Utc::now(),
+        ))
+    })
+    .await
+    .map_err(|e| SimError::Seed(ApiError::internal(e.to_string())))??;
     let cancel = CancellationToken::new();
     let shared = Arc::new(Shared {
         store,
@@ -263,7 +271,7 @@ async fn start_sim(opts: SimOptions, faults: Faults) -> Result<SimHandle, SimErr
     let seed = opts.seed;
     let controllers = std::thread::Builder::new()
         .name("sim-controllers".into())
-        .spawn(move || controllers::run(controller_shared, seed))
+        .spawn(move || controllers::run(controller_shared, seed, pod_events))
         .map_err(|e| SimError::Seed(ApiError::internal(format!("cannot start the controllers: {e}"))))?;
     let app = api::router(shared.clone());
     let stop = cancel.clone();

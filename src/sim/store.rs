@@ -337,6 +337,26 @@ struct Inner {
     /// Owner uid → dependents, for cascading deletes.
     dependents: HashMap<String, BTreeSet<(TypeKey, ObjKey)>>,
     rng: Rng,
+    /// When each Event was last written: the API server keeps events in etcd under a lease
+    /// renewed by every write, and [`Store::expire_events`] ends the lapsed ones.
+    event_leases: HashMap<ObjKey, DateTime<Utc>>,
+    /// The same leases, oldest first.
+    event_lease_order: BTreeSet<(DateTime<Utc>, ObjKey)>,
+}
+
+impl Inner {
+    fn lease_event(&mut self, key: &ObjKey, at: DateTime<Utc>) {
+        if let Some(old) = self.event_leases.insert(key.clone(), at) {
+            self.event_lease_order.remove(&(old, key.clone()));
+        }
+        self.event_lease_order.insert((at, key.clone()));
+    }
+
+    fn end_event_lease(&mut self, key: &ObjKey) {
+        if let Some(old) = self.event_leases.remove(key) {
+            self.event_lease_order.remove(&(old, key.clone()));
+        }
+    }
 }
 
 /// The object store shared by the API handlers and the controllers.
@@ -398,6 +418,8 @@ impl Store {
                 compacted: 0,
                 dependents: HashMap::new(),
                 rng: Rng::derive(seed, "store"),
+                event_leases: HashMap::new(),
+                event_lease_order: BTreeSet::new(),
             }),
             tx,
         }
@@ -699,6 +721,9 @@ impl Store {
                 return Err(ApiError::already_exists(p.rt, &p.key.name));
             }
             coll.insert(p.key.clone(), p.stored.clone());
+            if p.rt.key() == types::event_type().key() {
+                inner.lease_event(&p.key, Utc::now());
+            }
             for owner in &p.stored.meta.owners {
                 inner
                     .dependents
@@ -900,6 +925,30 @@ impl Store {
         out
     }
 
+    /// Deletes the Events last written before `written_before` (their lease lapsed, as the API
+    /// server's `--event-ttl` ends them) and then the oldest ones beyond `cap`. Watches see
+    /// each as DELETED. Returns how many went.
+    pub fn expire_events(&self, written_before: DateTime<Utc>, cap: usize) -> usize {
+        let mut inner = self.lock();
+        let ty = types::event_type().key();
+        let mut gone = 0;
+        while let Some((at, key)) = inner.event_lease_order.first().cloned() {
+            if at >= written_before && inner.event_lease_order.len() <= cap {
+                break;
+            }
+            inner.end_event_lease(&key);
+            if self.remove(&mut inner, ty, &key).is_some() {
+                gone += 1;
+            }
+        }
+        gone
+    }
+
+    /// How many Events are stored.
+    pub fn event_count(&self) -> usize {
+        self.lock().event_leases.len()
+    }
+
     /// Starts a watch of one kind.
     pub fn watch(&self, rt: &ResourceType, filter: &Filter, from: WatchFrom) -> Result<Watch, ApiError> {
         let inner = self.lock();
@@ -975,6 +1024,9 @@ impl Store {
         if let Some(old) = &old {
             unlink_owners(inner, &old.meta, rt.key(), &key);
         }
+        if rt.key() == types::event_type().key() {
+            inner.lease_event(&key, Utc::now());
+        }
         for owner in &meta.owners {
             inner
                 .dependents
@@ -1018,6 +1070,9 @@ impl Store {
     fn remove(&self, inner: &mut Inner, ty: TypeKey, key: &ObjKey) -> Option<Stored> {
         let removed = inner.collections.get_mut(&ty)?.remove(key)?;
         unlink_owners(inner, &removed.meta, ty, key);
+        if ty == types::event_type().key() {
+            inner.end_event_lease(key);
+        }
         inner.rv += 1;
         // Like etcd, the DELETED event carries the deletion's resourceVersion, so a client
         // resuming from it does not see the deletion again.

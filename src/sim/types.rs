@@ -247,12 +247,52 @@ pub static REGISTRY: &[ResourceType] = &[
                 cell: Cell::Custom(event_object),
             },
             Column {
+                name: "Subobject",
+                ty: "string",
+                format: "",
+                description: "The part of the object that this event is about (a container).",
+                priority: 1,
+                cell: Cell::Path(".involvedObject.fieldPath"),
+            },
+            Column {
+                name: "Source",
+                ty: "string",
+                format: "",
+                description: "The component reporting this event.",
+                priority: 1,
+                cell: Cell::Custom(event_source),
+            },
+            Column {
                 name: "Message",
                 ty: "string",
                 format: "",
                 description: "A human-readable description of the status of this operation.",
                 priority: 0,
                 cell: Cell::Path(".message"),
+            },
+            Column {
+                name: "First Seen",
+                ty: "string",
+                format: "",
+                description: "The time at which the event was first recorded.",
+                priority: 1,
+                cell: Cell::Custom(event_first_seen),
+            },
+            Column {
+                name: "Count",
+                ty: "integer",
+                format: "",
+                description: "The number of times this event has occurred.",
+                priority: 1,
+                cell: Cell::Path(".count"),
+            },
+            Column {
+                name: "Name",
+                ty: "string",
+                format: "",
+                description: "Name must be unique within a namespace.",
+                priority: 1,
+                cell: Cell::Path(".metadata.name"),
             },
         ],
         strategic_merge: true,
@@ -1139,17 +1179,46 @@ fn cm_data(obj: &Value, _now: DateTime<Utc>) -> Value {
     json!(n)
 }
 
-fn event_last_seen(ev: &Value, now: DateTime<Utc>) -> Value {
+fn event_age(ev: &Value, field: &str, now: DateTime<Utc>) -> String {
     let ts = ev
-        .get("lastTimestamp")
+        .get(field)
         .or_else(|| ev.get("eventTime"))
         .or_else(|| ev.pointer("/metadata/creationTimestamp"))
         .and_then(Value::as_str)
         .and_then(|s| DateTime::parse_from_rfc3339(s).ok());
     match ts {
-        Some(t) => Value::String(human_duration(now - t.with_timezone(&Utc))),
-        None => Value::String("<unknown>".into()),
+        Some(t) => human_duration(now - t.with_timezone(&Utc)),
+        None => "<unknown>".into(),
     }
+}
+
+/// `5m`, or `5m (x7 over 12m)` for a repeated event, as the API server prints it.
+fn event_last_seen(ev: &Value, now: DateTime<Utc>) -> Value {
+    let last = event_age(ev, "lastTimestamp", now);
+    match ev.get("count").and_then(Value::as_i64) {
+        Some(n) if n > 1 => Value::String(format!(
+            "{last} (x{n} over {})",
+            event_age(ev, "firstTimestamp", now)
+        )),
+        _ => Value::String(last),
+    }
+}
+
+fn event_first_seen(ev: &Value, now: DateTime<Utc>) -> Value {
+    Value::String(event_age(ev, "firstTimestamp", now))
+}
+
+/// `kubelet, node-1`: the source component and host.
+fn event_source(ev: &Value, _now: DateTime<Utc>) -> Value {
+    let s = |p: &str| ev.pointer(p).and_then(Value::as_str).unwrap_or("");
+    let component = match s("/source/component") {
+        "" => s("/reportingComponent"),
+        c => c,
+    };
+    Value::String(match s("/source/host") {
+        "" => component.to_string(),
+        host => format!("{component}, {host}"),
+    })
 }
 
 fn event_object(ev: &Value, _now: DateTime<Utc>) -> Value {

@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::pods::{self, PodState};
 use crate::sim::error::ApiError;
+use crate::sim::events::{self, Involved, Occurrence};
 use crate::sim::logs::{ERROR_ANNOTATION, PROFILE_ANNOTATION};
 use crate::sim::rng::{fnv32a, hash64};
 use crate::sim::store::{Filter, Part, Store, timestamp};
@@ -80,12 +81,112 @@ pub fn reconcile_one(
     let rv = if obj == before {
         stored.meta.rv
     } else {
-        store
-            .replace(rt, ns, name, obj, Some(stored.meta.rv), Part::All)?
+        let rv = store
+            .replace(rt, ns, name, obj.clone(), Some(stored.meta.rv), Part::All)?
             .meta
-            .rv
+            .rv;
+        condition_events(store, Some(&before), &obj, now);
+        rv
     };
     Ok((rv, due))
+}
+
+// ---- events ----
+
+/// The component whose event recorder reports about objects of `kind`.
+pub fn component(kind: &str) -> &'static str {
+    match kind {
+        "Notebook" => "notebook-controller",
+        "InferenceService" => "v1beta1Controllers",
+        "TrainJob" => "trainjob-controller",
+        "PyTorchJob" => "pytorchjob-controller",
+        "Experiment" => "experiment-controller",
+        "Trial" => "trial-controller",
+        "Suggestion" => "suggestion-controller",
+        _ => "controller-manager",
+    }
+}
+
+/// Records a Normal event about `obj` from its controller.
+pub fn normal(store: &Store, obj: &Value, reason: &str, message: String, at: DateTime<Utc>) {
+    let occ = Occurrence::normal(reason, message, component(s(obj, "/kind")), at);
+    events::record(store, &Involved::of(obj), &occ);
+}
+
+/// The events a controller records when an object's conditions change: each condition that
+/// became true reports its reason and message (a `Failed` one as a Warning); an
+/// InferenceService reports becoming Ready, or no longer Ready, as KServe does.
+pub fn condition_events(store: &Store, before: Option<&Value>, after: &Value, now: DateTime<Utc>) {
+    let kind = s(after, "/kind");
+    let conds = |v: Option<&Value>| -> Vec<Value> {
+        v.and_then(|v| v.pointer("/status/conditions"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let old = conds(before);
+    let new = conds(Some(after));
+    let is_true = |list: &[Value], t: &str| {
+        list.iter()
+            .any(|c| s(c, "/type") == t && s(c, "/status") == "True")
+    };
+    let inv = Involved::of(after);
+    let from = component(kind);
+    match kind {
+        "Notebook" => {}
+        "InferenceService" => {
+            let name = s(after, "/metadata/name");
+            let (was, is) = (is_true(&old, "Ready"), is_true(&new, "Ready"));
+            let ready = new.iter().find(|c| s(c, "/type") == "Ready");
+            let at = ready
+                .and_then(|c| time_at(c, "/lastTransitionTime"))
+                .unwrap_or(now);
+            if is && !was {
+                let occ = Occurrence::normal(
+                    "InferenceServiceReady",
+                    format!("InferenceService [{name}] is Ready"),
+                    from,
+                    at,
+                );
+                events::record(store, &inv, &occ);
+            } else if was && !is {
+                let why = ready.map_or("", |c| s(c, "/reason"));
+                let why = if why.is_empty() {
+                    "the predictor is not ready"
+                } else {
+                    why
+                };
+                let occ = Occurrence::warning(
+                    "InferenceServiceNotReady",
+                    format!("InferenceService [{name}] is no longer Ready because of: {why}"),
+                    from,
+                    at,
+                );
+                events::record(store, &inv, &occ);
+            }
+        }
+        _ => {
+            for c in &new {
+                let t = s(c, "/type");
+                if s(c, "/status") != "True" || is_true(&old, t) {
+                    continue;
+                }
+                let reason = if s(c, "/reason").is_empty() {
+                    t
+                } else {
+                    s(c, "/reason")
+                };
+                let at = time_at(c, "/lastTransitionTime").unwrap_or(now);
+                let message = s(c, "/message").to_string();
+                let occ = if t == "Failed" {
+                    Occurrence::warning(reason, message, from, at)
+                } else {
+                    Occurrence::normal(reason, message, from, at)
+                };
+                events::record(store, &inv, &occ);
+            }
+        }
+    }
 }
 
 // ---- small readers ----
@@ -373,16 +474,17 @@ pub fn uuid_for(seed: &str) -> String {
 }
 
 /// Creates the pod, or brings an existing one's status (and labels) to the desired state.
-pub fn ensure_pod(store: &Store, pod: Value, now: DateTime<Utc>) {
+/// Returns whether it created the pod.
+pub fn ensure_pod(store: &Store, pod: Value, now: DateTime<Utc>) -> bool {
     let pods_t = types::pod_type();
     let ns = s(&pod, "/metadata/namespace").to_string();
     let name = s(&pod, "/metadata/name").to_string();
     match store.create(pods_t, &ns, pod.clone(), true, now) {
-        Ok(_) => return,
+        Ok(_) => return true,
         Err(e) if e.code == 409 => {}
         Err(e) => {
             tracing::debug!("creating pod {ns}/{name}: {e}");
-            return;
+            return false;
         }
     }
     let result = store.mutate(pods_t, &ns, &name, Part::All, |current| {
@@ -394,6 +496,7 @@ pub fn ensure_pod(store: &Store, pod: Value, now: DateTime<Utc>) {
     if let Err(e) = result {
         tracing::debug!("updating pod {ns}/{name}: {e}");
     }
+    false
 }
 
 /// Deletes pods matching `selector` in `ns` (ignores what is already gone).
@@ -426,6 +529,7 @@ pub fn pods_of(store: &Store, ns: &str, selector: &str) -> Vec<Value> {
 }
 
 /// A ClusterIP Service owned by `owner` (created once), with the proxy backend the sim serves.
+/// Returns whether it created the service.
 pub fn ensure_service(
     store: &Store,
     owner: &Value,
@@ -434,7 +538,7 @@ pub fn ensure_service(
     selector: Value,
     backend: &str,
     now: DateTime<Utc>,
-) {
+) -> bool {
     let ns = s(owner, "/metadata/namespace");
     let h = fnv32a(&format!("{ns}/{name}"));
     let svc = json!({
@@ -458,55 +562,17 @@ pub fn ensure_service(
         "status": {"loadBalancer": {}},
     });
     match store.create(types::service_type(), ns, svc, true, now) {
-        Ok(_) => {}
-        Err(e) if e.code == 409 => {}
-        Err(e) => tracing::debug!("creating service {ns}/{name}: {e}"),
+        Ok(_) => true,
+        Err(e) if e.code == 409 => false,
+        Err(e) => {
+            tracing::debug!("creating service {ns}/{name}: {e}");
+            false
+        }
     }
 }
 
 /// Annotation on a Service naming what the service proxy answers with (`kfp`, `jupyter`, `kserve`).
 pub const BACKEND_ANNOTATION: &str = "sim.kftui.dev/proxy-backend";
-
-/// Records a core/v1 Event about `obj` once (the same reason and message are not repeated).
-pub fn event(
-    store: &Store,
-    obj: &Value,
-    kind: &str,
-    reason: &str,
-    message: &str,
-    component: &str,
-    at: DateTime<Utc>,
-) {
-    let ns = s(obj, "/metadata/namespace");
-    let name = s(obj, "/metadata/name");
-    let ev_name = format!(
-        "{name}.{:016x}",
-        hash64(&format!("{}/{reason}/{message}", s(obj, "/metadata/uid")))
-    );
-    let ev = json!({
-        "apiVersion": "v1",
-        "kind": "Event",
-        "metadata": {"name": ev_name, "namespace": ns, "creationTimestamp": timestamp(at)},
-        "involvedObject": {
-            "apiVersion": s(obj, "/apiVersion"), "kind": s(obj, "/kind"), "name": name,
-            "namespace": ns, "uid": s(obj, "/metadata/uid"),
-        },
-        "reason": reason,
-        "message": message,
-        "type": kind,
-        "source": {"component": component},
-        "reportingComponent": component,
-        "reportingInstance": "",
-        "firstTimestamp": timestamp(at),
-        "lastTimestamp": timestamp(at),
-        "count": 1,
-    });
-    match store.create(types::event_type(), ns, ev, true, at) {
-        Ok(_) => {}
-        Err(e) if e.code == 409 => {}
-        Err(e) => tracing::debug!("event for {ns}/{name}: {e}"),
-    }
-}
 
 /// The phase-like state of a pod a controller planned: pending until `start`, running until
 /// `end` (if any), then terminated with `exit`.
@@ -540,12 +606,23 @@ pub fn next_change(
     }
 }
 
-/// Creates a child object, or brings an existing one's status to the desired one.
+/// Creates a child object, or brings an existing one's status to the desired one; the child's
+/// controller records the changes of its conditions.
 pub fn apply_child(store: &Store, rt: &'static ResourceType, child: Value, now: DateTime<Utc>) {
     let ns = s(&child, "/metadata/namespace").to_string();
     let name = s(&child, "/metadata/name").to_string();
-    match store.create(rt, &ns, child.clone(), true, now) {
-        Ok(_) => return,
+    let before = store.get(rt, &ns, &name).ok().and_then(|o| o.value().ok());
+    let result = if before.is_some() {
+        Err(ApiError::already_exists(rt, &name))
+    } else {
+        store.create(rt, &ns, child.clone(), true, now)
+    };
+    match result {
+        Ok(created) => {
+            let after = created.value().unwrap_or(child);
+            condition_events(store, None, &after, now);
+            return;
+        }
         Err(e) if e.code == 409 => {}
         Err(e) => {
             tracing::debug!("creating {} {ns}/{name}: {e}", rt.kind);
@@ -560,7 +637,8 @@ pub fn apply_child(store: &Store, rt: &'static ResourceType, child: Value, now: 
         }
         Ok(())
     });
-    if let Err(e) = result {
-        tracing::debug!("updating {} {ns}/{name}: {e}", rt.kind);
+    match result.and_then(|o| o.value()) {
+        Ok(after) => condition_events(store, before.as_ref(), &after, now),
+        Err(e) => tracing::debug!("updating {} {ns}/{name}: {e}", rt.kind),
     }
 }

@@ -5,6 +5,7 @@ pub mod katib;
 pub mod kit;
 pub mod kserve;
 pub mod notebooks;
+pub mod pod_events;
 pub mod pods;
 pub mod trainer;
 pub mod workflow;
@@ -23,8 +24,9 @@ use super::types;
 /// How often the controllers look at the cluster.
 pub const TICK: Duration = Duration::from_millis(500);
 
-/// Runs every controller until the server shuts down.
-pub fn run(shared: Arc<Shared>, seed: u64) {
+/// Runs every controller until the server shuts down; `pod_events` records what happens to
+/// pods from where it started.
+pub fn run(shared: Arc<Shared>, seed: u64, mut pod_events: pod_events::PodEvents) {
     let mut workflows = workflow::WorkflowController::new(shared.store.clone(), seed, true);
     let mut kubelet = Kubelet::default();
     let mut loops = kubeflow_loops();
@@ -36,6 +38,8 @@ pub fn run(shared: Arc<Shared>, seed: u64) {
         for l in &mut loops {
             l.tick(&shared.store, now);
         }
+        pod_events.tick(&shared.store, now);
+        super::events::expire(&shared.store, now);
         // The next pass, or at once when this one ran long; a stop is seen within a slice.
         next = (next + TICK).max(std::time::Instant::now());
         while !shared.cancel.is_cancelled() {

@@ -40,7 +40,7 @@ pub fn reconcile(store: &Store, nb: &mut Value, now: DateTime<Utc>) -> Option<Da
         .and_then(Value::as_str)
         .unwrap_or("kubeflownotebookswg/jupyter-scipy:v1.9.0")
         .to_string();
-    kit::ensure_service(
+    let first = kit::ensure_service(
         store,
         nb,
         &name,
@@ -49,6 +49,18 @@ pub fn reconcile(store: &Store, nb: &mut Value, now: DateTime<Utc>) -> Option<Da
         "jupyter",
         now,
     );
+    if first {
+        // The StatefulSet and the Service come first, as the notebook controller creates them.
+        let at = (created + TimeDelta::seconds(1)).min(now);
+        kit::normal(
+            store,
+            nb,
+            "Created",
+            format!("Created StatefulSet {ns}/{name}"),
+            at,
+        );
+        kit::normal(store, nb, "Created", format!("Created Service {ns}/{name}"), at);
+    }
     let selector = format!("statefulset={name}");
     if kit::has_annotation(nb, STOP_ANNOTATION) {
         kit::delete_pods(store, &ns, &selector);
@@ -121,27 +133,22 @@ pub fn reconcile(store: &Store, nb: &mut Value, now: DateTime<Utc>) -> Option<Da
         .cloned()
         .unwrap_or_default();
     if fails {
-        let msg = format!(
-            "Back-off pulling image \"{image}\": ErrImagePull: failed to pull and unpack image \"{image}\": not found"
-        );
-        def.waiting = Some(("ImagePullBackOff".into(), msg.clone()));
-        let at = pod_created + TimeDelta::seconds(3);
-        let pod = def.build(nb);
-        kit::event(
-            store,
-            &pod,
-            "Warning",
-            "Failed",
-            &format!(
-                "Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": not found"
+        def.waiting = Some((
+            "ImagePullBackOff".into(),
+            format!(
+                "Back-off pulling image \"{image}\": ErrImagePull: failed to pull and unpack image \"{image}\": not found"
             ),
-            "kubelet",
-            at,
+        ));
+    }
+    if kit::ensure_pod(store, def.build(nb), now) {
+        // The StatefulSet controller's event, reissued on the Notebook as its controller does.
+        kit::normal(
+            store,
+            nb,
+            "SuccessfulCreate",
+            format!("Reissued from statefulset/{name}: create Pod {name}-0 in StatefulSet {name} successful"),
+            pod_created,
         );
-        kit::event(store, nb, "Warning", "BackOff", &msg, "notebook-controller", at);
-        kit::ensure_pod(store, pod, now);
-    } else {
-        kit::ensure_pod(store, def.build(nb), now);
     }
     let pod = def.build(nb);
     let cstate = pod

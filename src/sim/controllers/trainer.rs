@@ -143,7 +143,15 @@ pub fn reconcile_trainjob(store: &Store, job: &mut Value, now: DateTime<Utc>) ->
                 "resources": resources,
                 "env": [{"name": "PET_NNODES", "value": nodes.to_string()}, {"name": "PET_NODE_RANK", "value": i.to_string()}],
             }))];
-            kit::ensure_pod(store, def.build(job), now);
+            if kit::ensure_pod(store, def.build(job), now) && i == 0 {
+                kit::normal(
+                    store,
+                    job,
+                    "Created",
+                    format!("Created JobSet {ns}/{name}"),
+                    start,
+                );
+            }
             if matches!(state, PodState::Running { .. } | PodState::Pending) {
                 active += 1;
             }
@@ -297,7 +305,15 @@ pub fn reconcile_pytorchjob(store: &Store, job: &mut Value, now: DateTime<Utc>) 
                 };
             }
         }
-        kit::ensure_pod(store, def.build(job), now);
+        if kit::ensure_pod(store, def.build(job), now) {
+            kit::normal(
+                store,
+                job,
+                "SuccessfulCreatePod",
+                format!("Created pod: {pod_name}"),
+                start,
+            );
+        }
         let entry = status_counts
             .entry(spec_key.to_string())
             .or_insert_with(|| json!({"active": 0, "succeeded": 0, "failed": 0}));

@@ -10,11 +10,15 @@ use serde_json::{Value, json};
 
 use super::argo::{self, LABEL_COMPLETED, PodChanges};
 use crate::sim::error::ApiError;
+use crate::sim::events::{self, Involved, Occurrence};
 use crate::sim::rng::Rng;
 use crate::sim::seed;
 use crate::sim::selector::LabelSelector;
 use crate::sim::store::{Filter, Part, Store};
 use crate::sim::types;
+
+/// Label of the benchmark runs `--scale` seeds.
+const BENCH_LABEL: &str = "kftui.dev/bench";
 
 /// What the controller remembers of a workflow so unchanged ones are not re-read every tick.
 #[derive(Debug, Clone, Copy)]
@@ -67,7 +71,10 @@ impl WorkflowController {
                 continue;
             }
             let was_suspended = memo.is_some_and(|m| m.suspended);
-            match self.reconcile(&meta.namespace, &meta.name, now, was_suspended) {
+            // A live demo run met for the first time reports what it did so far (seeded runs
+            // are met at start); benchmark history does not.
+            let replay = memo.is_none() && !meta.labels.contains_key(BENCH_LABEL);
+            match self.reconcile(&meta.namespace, &meta.name, now, was_suspended, replay) {
                 Ok(m) => {
                     seen.insert(key, m);
                 }
@@ -83,6 +90,7 @@ impl WorkflowController {
         name: &str,
         now: DateTime<Utc>,
         was_suspended: bool,
+        replay: bool,
     ) -> Result<Memo, ApiError> {
         let wf_type = types::workflow_type();
         let stored = self.store.get(wf_type, ns, name)?;
@@ -90,35 +98,44 @@ impl WorkflowController {
         let resolved = resolve_template_ref(&self.store, ns, &mut wf);
         let suspended = wf.pointer("/spec/suspend").and_then(Value::as_bool) == Some(true);
         let resumed_at = (was_suspended && !suspended).then_some(now);
-        let before = phases(&wf);
+        let before = if replay { BTreeMap::new() } else { phases(&wf) };
         let mut outcome = argo::advance_resumed(&mut wf, now, resumed_at);
         outcome.changed |= resolved;
         // The pods first: a step's pod has ended (the kubelet said so) before Argo's controller
         // marks its node, and the run, done.
         apply_pods(&self.store, ns, std::mem::take(&mut outcome.pods), now);
+        let events = if outcome.changed || replay {
+            transitions(&before, &wf)
+        } else {
+            Vec::new()
+        };
         let rv = if outcome.changed {
-            let events = transitions(&before, &wf);
-            let rv = self
-                .store
+            self.store
                 .replace(wf_type, ns, name, wf, Some(stored.meta.rv), Part::All)?
                 .meta
-                .rv;
-            for (reason, kind, message, at) in events {
-                record_event(
-                    &self.store,
-                    ns,
-                    name,
-                    &stored.meta.uid,
-                    reason,
-                    kind,
-                    &message,
-                    at,
-                );
-            }
-            rv
+                .rv
         } else {
             stored.meta.rv
         };
+        if !events.is_empty() {
+            let wf_ref = Involved {
+                api_version: "argoproj.io/v1alpha1".into(),
+                kind: "Workflow".into(),
+                name: name.into(),
+                namespace: ns.into(),
+                uid: stored.meta.uid.clone(),
+                field_path: String::new(),
+            };
+            for (reason, kind, message, at) in events {
+                let at = argo::parse_time(Some(&at)).unwrap_or(now);
+                let occ = if kind == "Warning" {
+                    Occurrence::warning(reason, message, "workflow-controller", at)
+                } else {
+                    Occurrence::normal(reason, message, "workflow-controller", at)
+                };
+                events::record(&self.store, &wf_ref, &occ);
+            }
+        }
         Ok(Memo {
             rv,
             next_due: outcome.next_due,
@@ -180,6 +197,12 @@ fn transitions(before: &BTreeMap<String, (String, String)>, wf: &Value) -> Vec<E
         .pointer("/status/message")
         .and_then(Value::as_str)
         .unwrap_or("");
+    let run_at = |field: &str| {
+        wf.pointer(&format!("/status/{field}"))
+            .and_then(Value::as_str)
+            .unwrap_or(&now)
+            .to_string()
+    };
     let mut out = Vec::new();
     for (id, (name, phase)) in &after {
         if before.get(id).is_some_and(|(_, p)| p == phase) {
@@ -196,15 +219,20 @@ fn transitions(before: &BTreeMap<String, (String, String)>, wf: &Value) -> Vec<E
                 "WorkflowRunning",
                 "Normal",
                 "Workflow Running".to_string(),
-                now.clone(),
+                run_at("startedAt"),
             ),
             (true, "Succeeded") => (
                 "WorkflowSucceeded",
                 "Normal",
                 "Workflow completed".to_string(),
-                now.clone(),
+                run_at("finishedAt"),
             ),
-            (true, "Failed" | "Error") => ("WorkflowFailed", "Warning", message.to_string(), now.clone()),
+            (true, "Failed" | "Error") => (
+                "WorkflowFailed",
+                "Warning",
+                message.to_string(),
+                run_at("finishedAt"),
+            ),
             (false, "Running") => (
                 "WorkflowNodeRunning",
                 "Normal",
@@ -234,38 +262,6 @@ fn transitions(before: &BTreeMap<String, (String, String)>, wf: &Value) -> Vec<E
         out.push(event);
     }
     out
-}
-
-/// Writes one core/v1 Event about a workflow, as `workflow-controller` reports them.
-#[allow(clippy::too_many_arguments)]
-fn record_event(
-    store: &Store,
-    ns: &str,
-    wf: &str,
-    uid: &str,
-    reason: &str,
-    kind: &str,
-    message: &str,
-    at: String,
-) {
-    let event = json!({
-        "apiVersion": "v1",
-        "kind": "Event",
-        "metadata": {"generateName": format!("{wf}.")},
-        "involvedObject": {"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow", "name": wf, "namespace": ns, "uid": uid},
-        "reason": reason,
-        "message": message,
-        "type": kind,
-        "source": {"component": "workflow-controller"},
-        "reportingComponent": "workflow-controller",
-        "reportingInstance": "",
-        "firstTimestamp": at,
-        "lastTimestamp": at,
-        "count": 1,
-    });
-    if let Err(e) = store.create(types::event_type(), ns, event, false, Utc::now()) {
-        tracing::debug!("recording event for {ns}/{wf}: {e}");
-    }
 }
 
 /// Applies the engine's pod changes: create new pods, update the status of existing ones

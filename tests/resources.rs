@@ -286,3 +286,27 @@ async fn a_secrets_values_are_hidden_until_asked() {
         "apply's copy stays hidden: {shown}"
     );
 }
+
+#[tokio::test]
+async fn pods_cpu_and_memory_come_from_metrics_k8s_io() {
+    let h = start().await;
+    let c = client(&h);
+    let (tx, mut rx) = mpsc::channel::<DataEvent>(8);
+    let cancel = CancellationToken::new();
+    tokio::spawn(kftui::kube::pod_usage::poll(
+        c.clone(),
+        key(discovery::pods(), Some(NS)),
+        tx,
+        cancel.clone(),
+    ));
+    let usage = match tokio::time::timeout(TIMEOUT, rx.recv()).await {
+        Ok(Some(DataEvent::PodUsage { usage, .. })) => usage,
+        other => panic!("no pod usage: {other:?}"),
+    };
+    let running = usage
+        .iter()
+        .filter(|(k, u)| k.starts_with(&format!("{NS}/")) && u.cpu_milli > 0 && u.memory > 0)
+        .count();
+    assert!(running > 0, "running pods use CPU and memory: {usage:?}");
+    cancel.cancel();
+}

@@ -27,6 +27,8 @@ pub struct ClusterState {
     pub field: Option<String>,
     /// How the view was reached (`pods of notebook/x`), said in its title.
     pub scope: Option<String>,
+    /// What the listed pods use now, by `namespace/name` (empty where metrics are not served).
+    pub usage: crate::kube::pod_usage::UsageMap,
 }
 
 impl Default for ClusterState {
@@ -39,6 +41,7 @@ impl Default for ClusterState {
             discovered: None,
             field: None,
             scope: None,
+            usage: Arc::default(),
         }
     }
 }
@@ -66,6 +69,7 @@ pub fn open_kind(
         c.kind = kind;
         c.list = ListView::new();
         c.columns = Arc::from(Vec::new());
+        c.usage = Arc::default();
         c.list.selector = selector;
         c.field = field;
         c.list.sort.column = if kind.is_events() { sort_index("type") } else { 0 };
@@ -152,6 +156,14 @@ pub fn on_table(state: &mut State, key: &SubKey, columns: Arc<[Column]>, rows: A
     state.cluster.columns = columns;
     state.cluster.list.set_rows(rows, state.list_height, state.now);
     state.dirty = true;
+}
+
+/// What the view's pods use now.
+pub fn on_usage(state: &mut State, key: &SubKey, usage: crate::kube::pod_usage::UsageMap) {
+    if state.subs.contains(key) && key.kind == Kind::Resource(state.cluster.kind) {
+        state.cluster.usage = usage;
+        state.dirty = true;
+    }
 }
 
 /// The kinds discovery found for a context.

@@ -144,6 +144,10 @@ impl<R: ListRow> ListView<R> {
             return self.recompute(now);
         };
         let filter = Filter::parse(&self.filter.text).unwrap_or(Filter::All);
+        if let Filter::All = filter {
+            self.visible = order.clone();
+            return;
+        }
         if let Filter::Substring { .. } = filter {
             // One pass over contiguous text, not a visit to every row.
             let order = order.clone();

@@ -1012,6 +1012,7 @@ pub fn notice(state: &mut State, level: Level, text: String) {
 fn on_data(state: &mut State, event: DataEvent, effects: &mut Vec<Effect>) {
     match event {
         DataEvent::Table { key, columns, rows } => crate::app::cluster::on_table(state, &key, columns, rows),
+        DataEvent::PodUsage { key, usage } => crate::app::cluster::on_usage(state, &key, usage),
         DataEvent::Pods { key, rows } => {
             if state.subs.contains(&key) {
                 crate::app::logs::on_pods(state, &rows, effects);

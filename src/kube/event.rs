@@ -75,6 +75,11 @@ pub enum DataEvent {
         columns: Arc<[crate::kube::resources::table::Column]>,
         rows: Arc<[crate::kube::resources::table::TableRow]>,
     },
+    /// What the pods of a resource view's watch use now (`metrics.k8s.io`).
+    PodUsage {
+        key: SubKey,
+        usage: crate::kube::pod_usage::UsageMap,
+    },
     /// The subscription's health changed.
     Status { key: SubKey, status: SubStatus },
 }

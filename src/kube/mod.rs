@@ -21,6 +21,7 @@ pub mod new_notebook;
 pub mod new_run;
 pub mod ops;
 pub mod pipelines;
+pub mod pod_usage;
 pub mod predict;
 pub mod prometheus;
 pub mod resources;

@@ -94,6 +94,11 @@ pub async fn run<T: From<DataEvent> + Send>(
             };
             watch_rows(api, key, tx, cancel, PodRow::from_pod).await;
         }
+        Kind::Resource(res) if res.is_pods() => {
+            // The pods, and what they use.
+            let usage = crate::kube::pod_usage::poll(client.clone(), key.clone(), tx.clone(), cancel.clone());
+            tokio::join!(crate::kube::table_watch::run(client, key, res, tx, cancel), usage);
+        }
         Kind::Resource(res) => crate::kube::table_watch::run(client, key, res, tx, cancel).await,
     }
 }

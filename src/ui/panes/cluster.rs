@@ -141,6 +141,11 @@ impl Widget for ClusterPane<'_> {
         if gpus {
             columns.push(Col::new("GPU", Constraint::Length(3)).gives_way(3));
         }
+        let usage = c.kind.is_pods() && !c.usage.is_empty();
+        if usage {
+            columns.push(Col::new("CPU", Constraint::Length(6)).gives_way(8));
+            columns.push(Col::new("MEM", Constraint::Length(7)).gives_way(8));
+        }
         let now = self.state.now;
         let defs = &c.columns;
         table::table(list, columns, theme, inner, buf, |r, marked| {
@@ -167,6 +172,15 @@ impl Widget for ClusterPane<'_> {
                 } else {
                     String::new()
                 }));
+            }
+            if usage {
+                match c.usage.get(&format!("{}/{}", r.namespace, r.name)) {
+                    Some(u) => cells.extend([
+                        Line::from(crate::kube::pod_usage::cpu_text(u.cpu_milli)),
+                        Line::from(crate::kube::pod_usage::memory_text(u.memory)),
+                    ]),
+                    None => cells.extend([Line::from(""), Line::from("")]),
+                }
             }
             cells
         });

@@ -507,7 +507,7 @@ mod tests {
             Some("Workflow/wf")
         );
         assert_eq!(r.labels.get("app").map(String::as_str), Some("x"));
-        assert!(r.search_fields().contains(&"CrashLoopBackOff"));
+        assert!(r.search_fields().iter().any(|f| f.contains("CrashLoopBackOff")));
     }
 
     #[test]

@@ -22,7 +22,9 @@ use kftui::app::picker::PickerKind;
 use kftui::app::state::SourceState;
 use kftui::kube::resources::inference_service::Readiness;
 use kftui::kube::resources::notebook::NotebookStatus;
-use notebook_support::{header, reached, request, select_showing, set_cookies};
+use notebook_support::{
+    assert_refused, header, reached, request, request_with_body, select_showing, set_cookies,
+};
 use sim_support::NS;
 use tokio::net::TcpStream;
 
@@ -186,12 +188,7 @@ async fn without_the_token_or_from_a_foreign_host_or_origin_nothing_reaches_the_
             "GET {kernels}/x/channels HTTP/1.1\r\n{host}\r\nCookie: {cookie}\r\nOrigin: http://evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="
         ),
     ];
-    for attempt in &attempts {
-        let (code, head, body) = request(port, attempt).await;
-        assert_eq!(code, 403, "{attempt}\n{head}\n{body}");
-        assert!(body.contains("kftui showed"), "{body}");
-        assert!(set_cookies(&head).is_empty(), "{head}");
-    }
+    assert_refused(port, &attempts).await;
     assert_eq!(
         reached(&app, "jupyter-scipy").len(),
         before,
@@ -301,28 +298,11 @@ async fn f_on_a_model_forwards_its_predictor_pod() {
 
 /// A JSON POST, as a script sends it: the status code and the body.
 async fn post(port: u16, path: &str, json: &str) -> (u16, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    let req = format!(
-        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}",
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}",
         json.len()
     );
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut buf = Vec::new();
-    tokio::time::timeout(Duration::from_secs(60), s.read_to_end(&mut buf))
-        .await
-        .expect("an answer within a minute")
-        .unwrap();
-    let text = String::from_utf8_lossy(&buf).to_string();
-    let code = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap();
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
+    let (code, _, body) = request_with_body(port, &head, json).await;
     (code, body)
 }
 

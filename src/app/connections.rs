@@ -40,6 +40,31 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// A connection being opened: nothing listens or has been served yet.
+    pub fn opening(
+        id: u64,
+        context: String,
+        namespace: String,
+        name: String,
+        forward: Option<Forward>,
+    ) -> Connection {
+        Connection {
+            id,
+            context,
+            namespace,
+            name,
+            forward,
+            port: None,
+            via: None,
+            token: None,
+            requests: 0,
+            refused: 0,
+            last_refused: None,
+            sockets: 0,
+            last_error: None,
+        }
+    }
+
     /// The URL a browser opens, once listening: it carries the connection's token.
     pub fn url(&self) -> Option<String> {
         let (port, token) = (self.port?, self.token.as_ref()?);
@@ -156,21 +181,13 @@ fn connect_on(state: &mut State, port: PortChoice, effects: &mut Vec<Effect>) {
     let conns = &mut state.connections;
     conns.next_id += 1;
     let id = conns.next_id;
-    conns.list.push(Connection {
+    conns.list.push(Connection::opening(
         id,
-        context: context.clone(),
-        namespace: namespace.clone(),
-        name: name.clone(),
-        port: None,
-        via: None,
-        token: None,
-        forward: None,
-        requests: 0,
-        refused: 0,
-        last_refused: None,
-        sockets: 0,
-        last_error: None,
-    });
+        context.clone(),
+        namespace.clone(),
+        name.clone(),
+        None,
+    ));
     notice(state, Level::Info, format!("connecting to notebook {name}…"));
     effects.push(Effect::Connect {
         id,
@@ -437,21 +454,13 @@ fn start_forward(state: &mut State, forward: Forward, effects: &mut Vec<Effect>)
     let conns = &mut state.connections;
     conns.next_id += 1;
     let id = conns.next_id;
-    conns.list.push(Connection {
+    conns.list.push(Connection::opening(
         id,
-        context: context.clone(),
-        namespace: forward.target.namespace.clone(),
-        name: forward.target.name.clone(),
-        forward: Some(forward.clone()),
-        port: None,
-        via: None,
-        token: None,
-        requests: 0,
-        refused: 0,
-        last_refused: None,
-        sockets: 0,
-        last_error: None,
-    });
+        context.clone(),
+        forward.target.namespace.clone(),
+        forward.target.name.clone(),
+        Some(forward.clone()),
+    ));
     notice(state, Level::Info, format!("forwarding {label}…"));
     effects.push(Effect::Forward {
         id,

@@ -16,8 +16,23 @@ use kftui::app::state::SourceState;
 /// A plain HTTP/1.1 request on a new connection: `head` is the request line and the headers
 /// (without `Connection`); the answer's status code, head and body.
 pub async fn request(port: u16, head: &str) -> (u16, String, String) {
+    request_with_body(port, head, "").await
+}
+
+/// Sends each request and asserts it was refused: 403, a page saying what to do, no cookie.
+pub async fn assert_refused(port: u16, attempts: &[String]) {
+    for attempt in attempts {
+        let (code, head, body) = request(port, attempt).await;
+        assert_eq!(code, 403, "{attempt}\n{head}\n{body}");
+        assert!(body.contains("kftui showed"), "the page says what to do: {body}");
+        assert!(set_cookies(&head).is_empty(), "{head}");
+    }
+}
+
+/// [`request`] with a body after the head (which says its length).
+pub async fn request_with_body(port: u16, head: &str, body: &str) -> (u16, String, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
-    let req = format!("{head}\r\nConnection: close\r\n\r\n");
+    let req = format!("{head}\r\nConnection: close\r\n\r\n{body}");
     s.write_all(req.as_bytes()).await.unwrap();
     let mut buf = Vec::new();
     tokio::time::timeout(Duration::from_secs(60), s.read_to_end(&mut buf))

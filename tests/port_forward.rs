@@ -473,3 +473,56 @@ async fn port_forward_reaches_a_service_port_by_the_service_proxy() {
     assert!(screen.contains("svc/jupyter-scipy:80"), "{screen}");
     assert!(screen.contains("via service proxy"), "{screen}");
 }
+
+#[tokio::test]
+async fn f_in_the_resource_view_forwards_the_selected_pod() {
+    let mut app = App::start().await;
+    app.press(":");
+    app.type_text("pods");
+    app.press("enter");
+    app.until("the model's predictor pod", |s| {
+        s.cluster
+            .list
+            .rows
+            .iter()
+            .any(|r| r.name.starts_with("sklearn-iris-predictor-") && &*r.status == "Running")
+    })
+    .await;
+    app.press("/");
+    app.type_text("sklearn-iris-predictor");
+    app.press("enter");
+    app.press("F");
+    app.until("the forward listening", |s| {
+        s.connections.list.first().is_some_and(|c| c.port.is_some())
+    })
+    .await;
+    let c = app.state.connections.list[0].clone();
+    assert!(
+        c.target().starts_with("pod/sklearn-iris-predictor-") && c.target().ends_with(":8080"),
+        "{}",
+        c.target()
+    );
+    let port = c.port.unwrap();
+    let json = r#"{"instances": [[1, 2, 3, 4]]}"#;
+    let (code, body) = post(
+        port,
+        &format!(
+            "/v1/models/sklearn-iris:predict?kftui-token={}",
+            c.token.clone().unwrap().reveal()
+        ),
+        json,
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+    // On a kind with no ports to forward, F says so.
+    app.press(":");
+    app.type_text("cm");
+    app.press("enter");
+    app.until("the config maps", |s| !s.cluster.list.rows.is_empty()).await;
+    assert!(
+        !kftui::app::views::footer(&app.state, &app.keymap)
+            .iter()
+            .any(|(_, l)| l.contains("forward")),
+        "no forward offered on config maps"
+    );
+}

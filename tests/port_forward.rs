@@ -518,7 +518,8 @@ async fn f_in_the_resource_view_forwards_the_selected_pod() {
     app.press(":");
     app.type_text("cm");
     app.press("enter");
-    app.until("the config maps", |s| !s.cluster.list.rows.is_empty()).await;
+    app.until("the config maps", |s| !s.cluster.list.rows.is_empty())
+        .await;
     assert!(
         !kftui::app::views::footer(&app.state, &app.keymap)
             .iter()

@@ -178,6 +178,17 @@ fn configmaps(store: &Store, ns: &str, now: DateTime<Utc>) -> Result<(), ApiErro
         true,
         now,
     )?;
+    // The object store's credentials KFP's profile controller copies into each profile.
+    let secrets = types::find("", "secrets").ok_or_else(|| ApiError::internal("no Secret kind"))?;
+    store.create(
+        secrets,
+        ns,
+        json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+            "metadata": meta("mlpipeline-minio-artifact", ns, now - TimeDelta::days(27)),
+            "data": {"accesskey": "bWluaW8=", "secretkey": "bWluaW8xMjM="}}),
+        true,
+        now,
+    )?;
     Ok(())
 }
 

@@ -50,7 +50,16 @@ impl Widget for Tabs<'_> {
         if width > room && labels.iter().map(Span::width).sum::<usize>() > room {
             labels = bare;
         }
-        let width: usize = labels.iter().map(Span::width).sum::<usize>() + labels.len();
+        let mut width: usize = labels.iter().map(Span::width).sum::<usize>() + labels.len();
+        // Still too wide: the last tab (the resource view's, named by its kind) is shortened.
+        if width > room
+            && let Some(last) = labels.last_mut()
+        {
+            let keep = last.width().saturating_sub(width - room).max(3);
+            let short: String = last.content.chars().take(keep.saturating_sub(1)).collect();
+            last.content = format!("{short}…").into();
+            width = labels.iter().map(Span::width).sum::<usize>() + labels.len();
+        }
         let gap = if width <= room { " " } else { "" };
         let mut spans = Vec::with_capacity(labels.len() * 2);
         for label in labels {

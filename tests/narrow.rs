@@ -96,3 +96,23 @@ async fn at_80_columns_trials_sorted_by_duration_show_it_with_its_arrow() {
     );
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn at_80_columns_events_keep_their_message_and_the_tab_its_gaps() {
+    let mut app = narrow_app(false).await;
+    app.until("the runs", |s| !s.runs.rows.is_empty()).await;
+    app.press(":");
+    app.type_text("events");
+    app.press("enter");
+    app.until("the events", |s| {
+        s.cluster.kind.is_events() && !s.cluster.list.rows.is_empty()
+    })
+    .await;
+    let rows = screen(&app.state, &app.keymap);
+    let header = rows.iter().find(|r| r.contains("LAST SEEN")).unwrap();
+    for col in ["TYPE", "REASON", "MESSAGE"] {
+        assert!(header.contains(col), "{col} gave way: {header}");
+    }
+    assert!(rows[1].contains("7 Experiments 8 Even"), "{}", rows[1]);
+    app.stop().await;
+}

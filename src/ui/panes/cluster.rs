@@ -51,15 +51,13 @@ pub fn status_role(word: &str) -> Role {
     }
 }
 
-/// Which server columns the view shows, by index: not the name (the view's own first column).
+/// Which server columns the view shows, by index: not the name (the view's own first column,
+/// and an event's name says nothing kubectl shows) nor the namespace (the view's own too).
 fn shown_columns(columns: &[Column]) -> Vec<usize> {
     columns
         .iter()
         .enumerate()
-        .filter(|(i, c)| {
-            let own_name = *i == 0 && c.name.eq_ignore_ascii_case("name");
-            !own_name && !c.name.eq_ignore_ascii_case("namespace")
-        })
+        .filter(|(_, c)| !c.name.eq_ignore_ascii_case("name") && !c.name.eq_ignore_ascii_case("namespace"))
         .map(|(i, _)| i)
         .collect()
 }
@@ -100,7 +98,12 @@ impl Widget for ClusterPane<'_> {
             .take(usize::from(inner.height))
             .filter_map(|i| list.rows.get(*i))
             .collect();
-        let mut columns = vec![Col::new("NAME", Constraint::Fill(2)).at_least(16).sorts("name")];
+        // Events are known by what they say, not by their generated names (as kubectl lists them).
+        let own_name = !c.kind.is_events();
+        let mut columns = Vec::new();
+        if own_name {
+            columns.push(Col::new("NAME", Constraint::Fill(2)).at_least(16).sorts("name"));
+        }
         if namespace {
             columns.push(
                 Col::new("NAMESPACE", Constraint::Max(20))
@@ -121,14 +124,20 @@ impl Widget for ClusterPane<'_> {
             let giving = if def.priority > 0 { 40 + step } else { 2 + step };
             let mut col = if def.is_age() {
                 Col::new(title, Constraint::Length(6)).gives_way(1).sorts("age")
-            } else if widest > 40 {
-                Col::new(title, Constraint::Fill(3))
-                    .at_least(16)
-                    .gives_way(giving)
+            } else if def.is_last_seen() && c.kind.is_events() {
+                Col::new(title, Constraint::Length(9))
+            } else if def.name.eq_ignore_ascii_case("message") && widest > 24 {
+                // A message: wide enough to read before the wide columns get room, and the last
+                // of the others to give way (it says more than the rest).
+                let (min, giving) = if def.priority > 0 { (16, giving) } else { (30, 2) };
+                Col::new(title, Constraint::Min(min)).gives_way(giving)
+            } else if widest > 24 {
+                // A long name (an event's object): shortened before a message is dropped.
+                Col::new(title, Constraint::Min(16)).gives_way(giving)
             } else {
                 let w = u16::try_from(widest).unwrap_or(40);
                 Col::new(title, Constraint::Length(w))
-                    .at_least(w.min(12))
+                    .at_least(w)
                     .gives_way(giving)
             };
             if is_status(def) {
@@ -149,7 +158,10 @@ impl Widget for ClusterPane<'_> {
         let now = self.state.now;
         let defs = &c.columns;
         table::table(list, columns, theme, inner, buf, |r, marked| {
-            let mut cells = vec![table::name_line(&r.name, marked, theme)];
+            let mut cells = Vec::with_capacity(defs.len() + 3);
+            if own_name {
+                cells.push(table::name_line(&r.name, marked, theme));
+            }
             if namespace {
                 cells.push(Line::from(&*r.namespace));
             }
@@ -181,6 +193,14 @@ impl Widget for ClusterPane<'_> {
                     ]),
                     None => cells.extend([Line::from(""), Line::from("")]),
                 }
+            }
+            if !own_name
+                && marked
+                && let Some(first) = cells.first_mut()
+            {
+                first
+                    .spans
+                    .insert(0, ratatui::text::Span::styled("* ", theme.style(Role::Filter)));
             }
             cells
         });

@@ -262,17 +262,7 @@ async fn f_on_a_model_forwards_its_predictor_pod() {
     app.press("/");
     app.type_text("sklearn-iris");
     app.press("enter");
-    app.press("F");
-    app.until("the forward listening", |s| {
-        s.connections.list.first().is_some_and(|c| c.port.is_some())
-    })
-    .await;
-    let c = app.state.connections.list[0].clone();
-    assert!(
-        c.target().starts_with("pod/sklearn-iris-predictor-") && c.target().ends_with(":8080"),
-        "{}",
-        c.target()
-    );
+    let c = forward_predictor(&mut app).await;
     let port = c.port.unwrap();
     let token = c.token.clone().unwrap();
     let (code, _, body) = request(
@@ -304,6 +294,23 @@ async fn post(port: u16, path: &str, json: &str) -> (u16, String) {
     );
     let (code, _, body) = request_with_body(port, &head, json).await;
     (code, body)
+}
+
+/// `F` on the selected row (the sklearn-iris model, or its predictor pod): the forward, once
+/// listening, to the predictor pod's port 8080.
+async fn forward_predictor(app: &mut App) -> kftui::app::connections::Connection {
+    app.press("F");
+    app.until("the forward listening", |s| {
+        s.connections.list.first().is_some_and(|c| c.port.is_some())
+    })
+    .await;
+    let c = app.state.connections.list[0].clone();
+    assert!(
+        c.target().starts_with("pod/sklearn-iris-predictor-") && c.target().ends_with(":8080"),
+        "{}",
+        c.target()
+    );
+    c
 }
 
 /// The lookup `F` or `:pf PORT` sent, answered by hand.
@@ -491,17 +498,7 @@ async fn f_in_the_resource_view_forwards_the_selected_pod() {
     app.press("/");
     app.type_text("sklearn-iris-predictor");
     app.press("enter");
-    app.press("F");
-    app.until("the forward listening", |s| {
-        s.connections.list.first().is_some_and(|c| c.port.is_some())
-    })
-    .await;
-    let c = app.state.connections.list[0].clone();
-    assert!(
-        c.target().starts_with("pod/sklearn-iris-predictor-") && c.target().ends_with(":8080"),
-        "{}",
-        c.target()
-    );
+    let c = forward_predictor(&mut app).await;
     let port = c.port.unwrap();
     let json = r#"{"instances": [[1, 2, 3, 4]]}"#;
     let (code, body) = post(

@@ -118,10 +118,13 @@ impl<R: ListRow> ListView<R> {
         self.apply_filter(now);
     }
 
-    /// The rows' searchable text in `order`, built if it is not.
-    fn haystack(&mut self, order: &[usize]) -> &(String, Vec<usize>) {
-        let rows = &self.rows;
-        self.haystack.get_or_insert_with(|| {
+    /// The rows' searchable text in `order`, from `cache`, built there if it is not.
+    fn haystack<'a>(
+        cache: &'a mut Option<(String, Vec<usize>)>,
+        rows: &[R],
+        order: &[usize],
+    ) -> &'a (String, Vec<usize>) {
+        cache.get_or_insert_with(|| {
             let mut text = String::new();
             let mut ends = Vec::with_capacity(order.len());
             for i in order {
@@ -150,8 +153,7 @@ impl<R: ListRow> ListView<R> {
         }
         if let Filter::Substring { .. } = filter {
             // One pass over contiguous text, not a visit to every row.
-            let order = order.clone();
-            let (text, ends) = self.haystack(&order);
+            let (text, ends) = Self::haystack(&mut self.haystack, &self.rows, order);
             let mut start = 0;
             let mut visible = Vec::new();
             for (i, end) in order.iter().zip(ends) {

@@ -155,7 +155,8 @@ impl EffectRunner {
         });
     }
 
-    /// Runs `work` with the context's client (or why there is none) and sends its answer.
+    /// Runs `work` with the context's client (or why there is none) and sends its answer. Work
+    /// that needs the client answers why there is none with `async { f(&client?).await }`.
     fn answer<F, Fut>(&mut self, context: String, work: F)
     where
         F: FnOnce(Result<kube::Client, String>) -> Fut + Send + 'static,
@@ -226,10 +227,7 @@ impl EffectRunner {
             Effect::Discover(context) => {
                 let c = context.clone();
                 self.answer(context, move |client| async move {
-                    let result = match client {
-                        Ok(client) => crate::kube::discovery::discover(&client).await,
-                        Err(e) => Err(e),
-                    };
+                    let result = async { crate::kube::discovery::discover(&client?).await }.await;
                     Msg::Discovered { context: c, result }
                 });
             }
@@ -348,10 +346,8 @@ impl EffectRunner {
                 namespace,
                 name,
             } => self.answer(context, move |client| async move {
-                let result = match client {
-                    Ok(c) => crate::kube::new_run::clone_seed(&c, &namespace, &name).await,
-                    Err(e) => Err(e),
-                };
+                let result =
+                    async { crate::kube::new_run::clone_seed(&client?, &namespace, &name).await }.await;
                 Msg::FormSeed { request, result }
             }),
             Effect::CreateRun {
@@ -359,10 +355,7 @@ impl EffectRunner {
                 context,
                 run,
             } => self.answer(context, move |client| async move {
-                let result = match client {
-                    Ok(c) => crate::kube::new_run::create(&c, run).await,
-                    Err(e) => Err(e),
-                };
+                let result = async { crate::kube::new_run::create(&client?, run).await }.await;
                 Msg::RunCreated { request, result }
             }),
             Effect::LoadPipeline {
@@ -371,10 +364,8 @@ impl EffectRunner {
                 row,
                 run_namespace,
             } => self.answer(context, move |client| async move {
-                let result = match client {
-                    Ok(c) => crate::kube::pipelines::detail(&c, &row, &run_namespace).await,
-                    Err(e) => Err(e),
-                };
+                let result =
+                    async { crate::kube::pipelines::detail(&client?, &row, &run_namespace).await }.await;
                 Msg::PipelineLoaded { request, result }
             }),
             Effect::UploadPipeline {
@@ -384,19 +375,18 @@ impl EffectRunner {
                 path,
                 name,
             } => self.answer(context, move |client| async move {
-                let result = match client {
-                    Ok(c) => {
-                        crate::kube::pipelines::upload(
-                            &c,
-                            &namespace,
-                            pipeline_id.as_deref(),
-                            &path,
-                            name.as_deref(),
-                        )
-                        .await
-                    }
-                    Err(e) => Err(e),
-                };
+                let result = async {
+                    let c = client?;
+                    crate::kube::pipelines::upload(
+                        &c,
+                        &namespace,
+                        pipeline_id.as_deref(),
+                        &path,
+                        name.as_deref(),
+                    )
+                    .await
+                }
+                .await;
                 Msg::PipelineOp { result }
             }),
             Effect::CompareRuns {
@@ -404,10 +394,7 @@ impl EffectRunner {
                 context,
                 targets,
             } => self.answer(context, move |client| async move {
-                let result = match client {
-                    Ok(c) => compare_columns(&c, &targets).await,
-                    Err(e) => Err(e),
-                };
+                let result = async { compare_columns(&client?, &targets).await }.await;
                 Msg::Compared { request, result }
             }),
             Effect::Connect {
@@ -449,10 +436,7 @@ impl EffectRunner {
                 lookup,
                 port,
             } => self.answer(context, move |client| async move {
-                let result = match client {
-                    Ok(c) => crate::kube::connect::forward_ports(c, &lookup).await,
-                    Err(e) => Err(e),
-                };
+                let result = async { crate::kube::connect::forward_ports(client?, &lookup).await }.await;
                 Msg::Proxy(crate::kube::connect::ProxyEvent::Ports {
                     request,
                     port,
@@ -464,10 +448,8 @@ impl EffectRunner {
                 context,
                 namespace,
             } => self.answer(context, move |client| async move {
-                let result = match client {
-                    Ok(c) => crate::kube::new_notebook::pod_defaults(c, &namespace).await,
-                    Err(e) => Err(e),
-                };
+                let result =
+                    async { crate::kube::new_notebook::pod_defaults(client?, &namespace).await }.await;
                 Msg::NotebookForm(crate::app::notebook_form::NotebookFormEvent::PodDefaults {
                     request,
                     result,
@@ -478,10 +460,7 @@ impl EffectRunner {
                 context,
                 notebook,
             } => self.answer(context, move |client| async move {
-                let result = match client {
-                    Ok(c) => crate::kube::new_notebook::create(c, notebook).await,
-                    Err(e) => Err(e),
-                };
+                let result = async { crate::kube::new_notebook::create(client?, notebook).await }.await;
                 Msg::NotebookForm(crate::app::notebook_form::NotebookFormEvent::Created { request, result })
             }),
             Effect::Disconnect { id } => {
@@ -497,12 +476,12 @@ impl EffectRunner {
                 protocol,
                 body,
             } => self.answer(context, move |client| async move {
-                let result = match client {
-                    Ok(c) => crate::kube::predict::send(&c, &namespace, &name, protocol, body.clone())
+                let result = async {
+                    crate::kube::predict::send(&client?, &namespace, &name, protocol, body.clone())
                         .await
-                        .map_err(|e| e.to_string()),
-                    Err(e) => Err(e),
-                };
+                        .map_err(|e| e.to_string())
+                }
+                .await;
                 Msg::Predicted {
                     request,
                     namespace,

@@ -29,11 +29,13 @@ impl ViewKind {
 
 /// The API resource behind a kind.
 pub fn api_resource(kind: Kind) -> ApiResource {
-    if let Kind::Resource(r) = kind {
-        return resource(&r.group, &r.version, &r.kind, &r.plural);
-    }
     let (group, version, kind_name, plural) = match kind {
-        Kind::Resource(_) => ("", "v1", "Pod", "pods"),
+        Kind::Resource(r) => (
+            r.group.as_str(),
+            r.version.as_str(),
+            r.kind.as_str(),
+            r.plural.as_str(),
+        ),
         Kind::Workflows | Kind::RunGraph | Kind::KfpRuns => {
             ("argoproj.io", "v1alpha1", "Workflow", "workflows")
         }

@@ -96,7 +96,7 @@ actions! {
     NewNotebook = "new-notebook": "Notebooks: create a notebook (a form: image, resources, workspace, PodDefaults)",
     Connect = "connect": "Notebooks: a local URL to the notebook (a proxy on 127.0.0.1; `:connect PORT` for that port), copied",
     Connections = "connections": "The open connections and port-forwards (:pf); D closes one",
-    PortForward = "port-forward": "Forward a port of the selected notebook's or model's pod to 127.0.0.1 (a picker when it has several; :pf PORT for that port), URL copied",
+    PortForward = "port-forward": "Forward a port of the selected pod or service (or notebook's or model's pod) to 127.0.0.1 (a picker when it has several; :pf PORT for that port), URL copied",
     Promote = "promote": "Models: the canary (latest revision) takes all traffic",
     Rollback = "rollback": "Models: all traffic back to the previous revision",
     Test = "test": "Models: send a test request to the model (a JSON body in an editor; ctrl-s sends)",
